@@ -1,0 +1,50 @@
+package com.mp3converter.auth;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import io.helidon.security.jwt.Jwt;
+import io.helidon.security.jwt.SignedJwt;
+
+/** Issues ES256 access tokens: iss, aud, sub (user id), email, roles, iat, nbf, exp, jti, kid. */
+public final class TokenIssuer {
+    private final SigningKeys keys;
+    private final String issuer;
+    private final String audience;
+    private final Duration ttl;
+    private final Clock clock;
+
+    public TokenIssuer(SigningKeys keys, String issuer, String audience, Duration ttl, Clock clock) {
+        this.keys = keys;
+        this.issuer = issuer;
+        this.audience = audience;
+        this.ttl = ttl;
+        this.clock = clock;
+    }
+
+    public Duration ttl() {
+        return ttl;
+    }
+
+    public String issue(User user) {
+        Instant now = clock.instant();
+        Jwt jwt = Jwt.builder()
+                .algorithm("ES256")
+                .type("JWT")
+                .keyId(keys.currentKid())
+                .issuer(issuer)
+                .audience(List.of(audience))
+                .subject(user.id())
+                .email(user.email())
+                .addPayloadClaim("roles", user.roles())
+                .issueTime(now)
+                .notBefore(now)
+                .expirationTime(now.plus(ttl))
+                .addPayloadClaim("jti", UUID.randomUUID().toString())
+                .build();
+        return SignedJwt.sign(jwt, keys.current()).tokenContent();
+    }
+}

@@ -1,0 +1,64 @@
+package com.mp3converter.common.jobs;
+
+import java.util.concurrent.TimeUnit;
+
+import com.mongodb.ConnectionString;
+import com.mongodb.MongoClientSettings;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.gridfs.GridFSBucket;
+import com.mongodb.client.gridfs.GridFSBuckets;
+
+import io.helidon.config.Config;
+
+/** The process's one MongoDB client, with short timeouts so an outage shows as a clear 503, not a hang. */
+public final class MongoConnection implements AutoCloseable {
+    public static final String VIDEOS_BUCKET = "videos";
+    public static final String MP3_BUCKET = "mp3s";
+
+    private final MongoClient client;
+    private final MongoDatabase database;
+
+    public MongoConnection(String uri, String databaseName) {
+        MongoClientSettings settings = MongoClientSettings.builder()
+                .applyConnectionString(new ConnectionString(uri))
+                .applyToClusterSettings(c -> c.serverSelectionTimeout(5, TimeUnit.SECONDS))
+                .applyToSocketSettings(s -> s.connectTimeout(3, TimeUnit.SECONDS).readTimeout(30, TimeUnit.SECONDS))
+                .build();
+        this.client = MongoClients.create(settings);
+        this.database = client.getDatabase(databaseName);
+    }
+
+    public static MongoConnection from(Config config) {
+        return new MongoConnection(config.get("mongo.uri").asString().orElse("mongodb://127.0.0.1:27017"),
+                config.get("mongo.database").asString().orElse("mp3converter"));
+    }
+
+    public MongoDatabase database() {
+        return database;
+    }
+
+    public GridFSBucket videos() {
+        return GridFSBuckets.create(database, VIDEOS_BUCKET);
+    }
+
+    public GridFSBucket mp3s() {
+        return GridFSBuckets.create(database, MP3_BUCKET);
+    }
+
+    /** True when the server answers a ping now. */
+    public boolean reachable() {
+        try {
+            database.runCommand(new org.bson.Document("ping", 1));
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+}

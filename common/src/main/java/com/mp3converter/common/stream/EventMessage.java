@@ -1,0 +1,71 @@
+package com.mp3converter.common.stream;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import com.mp3converter.common.http.Json;
+import com.rabbitmq.stream.Message;
+import com.rabbitmq.stream.MessageBuilder;
+
+/**
+ * An event as a stream message: JSON body, {@code messageId} = jobId:type:attempt, {@code correlationId} =
+ * jobId, application properties {@code type} and the trace headers ({@code traceparent}, {@code tracestate},
+ * {@code x-request-id}, B3).
+ */
+public record EventMessage(String type, String jobId, String messageId, byte[] body, Map<String, String> headers) {
+    public static final java.util.Set<String> TRACE_HEADERS = java.util.Set.of(
+            "traceparent", "tracestate", "x-request-id", "b3", "x-b3-traceid", "x-b3-spanid", "x-b3-sampled");
+
+    public static EventMessage of(String type, String jobId, int attempt, Object event, Map<String, String> headers) {
+        return new EventMessage(type, jobId, jobId + ":" + type + ":" + attempt, Json.bytes(event), Map.copyOf(headers));
+    }
+
+    public Message toMessage(MessageBuilder builder, long publishingId) {
+        var app = builder.publishingId(publishingId)
+                .properties()
+                .messageId(messageId)
+                .correlationId(jobId)
+                .contentType("application/json")
+                .messageBuilder()
+                .applicationProperties()
+                .entry("type", type);
+        headers.forEach((name, value) -> {
+            if (TRACE_HEADERS.contains(name)) {
+                app.entry(name, value);
+            }
+        });
+        return app.messageBuilder().addData(body).build();
+    }
+
+    /** Reads a received message; the body stays raw until {@link #read(Class)}. */
+    public static EventMessage from(Message message) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        String type = "";
+        if (message.getApplicationProperties() != null) {
+            for (var e : message.getApplicationProperties().entrySet()) {
+                String value = String.valueOf(e.getValue());
+                if ("type".equals(e.getKey())) {
+                    type = value;
+                } else if (TRACE_HEADERS.contains(e.getKey())) {
+                    headers.put(e.getKey(), value);
+                }
+            }
+        }
+        var props = message.getProperties();
+        String jobId = props == null || props.getCorrelationId() == null ? "" : String.valueOf(props.getCorrelationId());
+        String messageId = props == null || props.getMessageId() == null ? "" : String.valueOf(props.getMessageId());
+        byte[] body = message.getBodyAsBinary();
+        return new EventMessage(type, jobId, messageId, body == null ? new byte[0] : body, headers);
+    }
+
+    public <T> T read(Class<T> eventType) throws IOException {
+        return Json.read(body, eventType);
+    }
+
+    @Override
+    public String toString() {
+        return type + " " + messageId + " (" + new String(body, 0, Math.min(body.length, 200), StandardCharsets.UTF_8) + ")";
+    }
+}

@@ -1,0 +1,60 @@
+package com.mp3converter.common.stream;
+
+import java.time.Duration;
+
+import com.rabbitmq.stream.Address;
+import com.rabbitmq.stream.ByteCapacity;
+import com.rabbitmq.stream.Environment;
+import com.rabbitmq.stream.EnvironmentBuilder;
+
+import io.helidon.config.Config;
+
+/**
+ * How to reach RabbitMQ Streams and the stream topology, from the {@code rabbitmq} and {@code streams}
+ * config sections. One {@link Environment} per process.
+ */
+public record StreamSettings(String host, int port, String username, String password, boolean loadBalancer,
+                             String videos, int videoPartitions, String notifications,
+                             Duration maxAge, ByteCapacity maxBytes) {
+
+    public static StreamSettings from(Config config) {
+        Config rabbit = config.get("rabbitmq");
+        Config streams = config.get("streams");
+        return new StreamSettings(
+                rabbit.get("host").asString().orElse("localhost"),
+                rabbit.get("stream-port").asInt().orElse(5552),
+                rabbit.get("username").asString().orElse("guest"),
+                rabbit.get("password").asString().orElse("guest"),
+                rabbit.get("load-balancer").asBoolean().orElse(false),
+                streams.get("videos.name").asString().orElse("mp3.videos"),
+                streams.get("videos.partitions").asInt().orElse(3),
+                streams.get("notifications.name").asString().orElse("mp3.notifications"),
+                streams.get("max-age").as(Duration.class).orElse(Duration.ofDays(7)),
+                ByteCapacity.from(streams.get("max-bytes").asString().orElse("5gb")));
+    }
+
+    /** The process's one environment; it reconnects by itself when the broker comes back. */
+    public Environment environment(String clientName) {
+        EnvironmentBuilder builder = Environment.builder()
+                .host(host)
+                .port(port)
+                .username(username)
+                .password(password)
+                .id(clientName)
+                .clientProperty("connection_name", clientName)
+                .rpcTimeout(Duration.ofSeconds(10))
+                .requestedHeartbeat(Duration.ofSeconds(20))
+                .lazyInitialization(true);
+        if (loadBalancer) {
+            // behind a Kubernetes Service every node is reached through the same address
+            Address entryPoint = new Address(host, port);
+            builder.addressResolver(address -> entryPoint);
+        }
+        return builder.build();
+    }
+
+    /** Partition stream names of the videos super stream, as the broker names them. */
+    public String videoPartition(int index) {
+        return videos + "-" + index;
+    }
+}
