@@ -1,0 +1,106 @@
+package com.mp3converter.gateway;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.logging.Logger;
+
+import com.mp3converter.common.http.Problems;
+
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+/**
+ * {@code POST /login} and {@code POST /signup}, passed to auth with timeouts. Auth down or slow is a
+ * 503 problem, never a 500; auth's own answers (401, 409, 429 ...) pass through unchanged.
+ */
+public final class AuthProxy implements HttpService {
+    private static final Logger LOG = Logger.getLogger(AuthProxy.class.getName());
+    private static final int MAX_BODY = 4096;
+    private static final List<HeaderName> PASSED_BACK = List.of(HeaderNames.CONTENT_TYPE, HeaderNames.RETRY_AFTER,
+            HeaderNames.WWW_AUTHENTICATE, HeaderNames.CACHE_CONTROL, HeaderNames.LOCATION);
+
+    private final URI auth;
+    private final HttpClient http;
+    private final Duration timeout;
+    private final boolean trustForwardedFor;
+
+    public AuthProxy(URI auth, Duration timeout, boolean trustForwardedFor) {
+        this.auth = auth;
+        this.timeout = timeout;
+        this.trustForwardedFor = trustForwardedFor;
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/login", this::login)
+                .post("/signup", this::signup);
+    }
+
+    private void login(ServerRequest req, ServerResponse res) {
+        HttpRequest.Builder forward = request(req, "/login").POST(HttpRequest.BodyPublishers.noBody());
+        req.headers().first(HeaderNames.AUTHORIZATION).ifPresent(v -> forward.header("Authorization", v));
+        relay(forward, res);
+    }
+
+    private void signup(ServerRequest req, ServerResponse res) {
+        if (req.headers().contentLength().orElse(0) > MAX_BODY) {
+            throw Problems.badRequest("the sign-up body is larger than " + MAX_BODY + " bytes");
+        }
+        byte[] body;
+        try (InputStream in = req.content().inputStream()) {
+            body = in.readNBytes(MAX_BODY + 1);
+        } catch (IOException e) {
+            throw Problems.badRequest("the request body could not be read");
+        }
+        if (body.length > MAX_BODY) {
+            throw Problems.badRequest("the sign-up body is larger than " + MAX_BODY + " bytes");
+        }
+        relay(request(req, "/users").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)), res);
+    }
+
+    private HttpRequest.Builder request(ServerRequest req, String path) {
+        HttpRequest.Builder forward = HttpRequest.newBuilder(auth.resolve(path)).timeout(timeout);
+        req.headers().first(HeaderNames.ACCEPT).ifPresent(v -> forward.header("Accept", v));
+        String client = req.remotePeer().host();
+        String forwardedFor = trustForwardedFor
+                ? req.headers().first(HeaderNames.X_FORWARDED_FOR).map(v -> v + ", " + client).orElse(client)
+                : client;
+        forward.header("X-Forwarded-For", forwardedFor);
+        Caller.traceHeaders(req).forEach(forward::header);
+        return forward;
+    }
+
+    private void relay(HttpRequest.Builder forward, ServerResponse res) {
+        HttpResponse<byte[]> answer;
+        try {
+            answer = http.send(forward.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            LOG.warning(() -> "auth unreachable: " + e);
+            throw Problems.unavailable("the login service cannot be reached; try again shortly", 5);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw Problems.unavailable("the login service did not answer", 5);
+        }
+        if (answer.statusCode() >= 500) {
+            throw Problems.unavailable("the login service is unavailable; try again shortly", 5);
+        }
+        res.status(Status.create(answer.statusCode()));
+        for (HeaderName name : PASSED_BACK) {
+            answer.headers().firstValue(name.defaultCase()).ifPresent(v -> res.header(name, v));
+        }
+        res.send(answer.body());
+    }
+}

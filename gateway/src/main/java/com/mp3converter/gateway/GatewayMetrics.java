@@ -1,0 +1,57 @@
+package com.mp3converter.gateway;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Supplier;
+
+import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.DistributionSummary;
+import io.helidon.metrics.api.Gauge;
+import io.helidon.metrics.api.Metrics;
+import io.helidon.metrics.api.Tag;
+import io.helidon.metrics.api.Timer;
+
+/** The gateway's own metrics on /metrics (next to Helidon's JVM and HTTP ones). */
+public final class GatewayMetrics {
+    private static final Tag SERVICE = Tag.create("service", "gateway");
+
+    private GatewayMetrics() {
+    }
+
+    public static void uploaded(long bytes) {
+        counter("mp3_uploads_total", "Uploads accepted").increment();
+        counter("mp3_upload_bytes_total", "Bytes of accepted uploads").increment(bytes);
+        Metrics.globalRegistry().getOrCreate(DistributionSummary.builder("mp3_upload_size_bytes")
+                .description("Size of accepted uploads").baseUnit("bytes").tags(List.of(SERVICE))
+                .publishPercentileHistogram(true)).record(bytes);
+    }
+
+    public static void uploadRefused(String reason) {
+        Metrics.globalRegistry().getOrCreate(Counter.builder("mp3_uploads_refused_total")
+                .description("Uploads refused by reason").tags(List.of(SERVICE, Tag.create("reason", reason)))).increment();
+    }
+
+    public static void tokenRejected(String reason) {
+        Metrics.globalRegistry().getOrCreate(Counter.builder("mp3_token_rejections_total")
+                .description("Tokens refused by reason").tags(List.of(SERVICE, Tag.create("reason", reason)))).increment();
+    }
+
+    public static void publishConfirmed(Duration latency) {
+        Metrics.globalRegistry().getOrCreate(Timer.builder("mp3_publish_confirm_seconds")
+                .description("Time from send to broker confirm of video.uploaded")
+                .tags(List.of(SERVICE, Tag.create("stream", "videos")))).record(latency);
+    }
+
+    public static void publishFailed() {
+        counter("mp3_publish_failures_total", "video.uploaded sends the broker did not confirm").increment();
+    }
+
+    public static void outboxPending(Supplier<Long> pending) {
+        Metrics.globalRegistry().getOrCreate(Gauge.builder("mp3_outbox_pending", () -> pending.get())
+                .description("Accepted uploads whose video.uploaded is not yet confirmed").tags(List.of(SERVICE)));
+    }
+
+    private static Counter counter(String name, String description) {
+        return Metrics.globalRegistry().getOrCreate(Counter.builder(name).description(description).tags(List.of(SERVICE)));
+    }
+}

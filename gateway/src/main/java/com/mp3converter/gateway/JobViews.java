@@ -1,0 +1,64 @@
+package com.mp3converter.gateway;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import com.mp3converter.common.jobs.Job;
+import com.mp3converter.common.jobs.JobState;
+
+/** The JSON a client sees of a job. */
+public final class JobViews {
+    private JobViews() {
+    }
+
+    public static Map<String, Object> accepted(Job job) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("jobId", job.id());
+        view.put("state", job.state());
+        view.put("links", links(job));
+        return view;
+    }
+
+    public static Map<String, Object> full(Job job) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("jobId", job.id());
+        view.put("state", job.state());
+        view.put("progress", job.progress());
+        view.put("sourceName", job.sourceName());
+        view.put("sourceBytes", job.sourceBytes());
+        view.put("options", job.options());
+        view.put("attempts", job.attempts());
+        view.put("createdAt", job.createdAt());
+        view.put("updatedAt", job.updatedAt());
+        putIfSet(view, "finishedAt", job.finishedAt());
+        if (job.state() == JobState.DONE) {
+            Map<String, Object> mp3 = new LinkedHashMap<>();
+            mp3.put("fileId", job.mp3FileId());
+            mp3.put("bytes", job.mp3Bytes());
+            mp3.put("durationSeconds", job.durationSeconds());
+            view.put("mp3", mp3);
+        }
+        putIfSet(view, "error", job.error());
+        putIfSet(view, "notifiedAt", job.notifiedAt());
+        putIfSet(view, "notificationError", job.notificationError());
+        view.put("links", links(job));
+        return view;
+    }
+
+    private static void putIfSet(Map<String, Object> view, String key, Object value) {
+        if (value != null) {
+            view.put(key, value);
+        }
+    }
+
+    private static Map<String, String> links(Job job) {
+        Map<String, String> links = new LinkedHashMap<>();
+        links.put("self", "/jobs/" + job.id());
+        links.put("events", "/jobs/" + job.id() + "/events");
+        if (job.state() == JobState.DONE && job.mp3FileId() != null) {
+            links.put("mp3", "/jobs/" + job.id() + "/mp3");
+            links.put("download", "/download?fid=" + job.mp3FileId());
+        }
+        return links;
+    }
+}

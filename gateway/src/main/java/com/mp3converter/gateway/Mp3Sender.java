@@ -1,0 +1,107 @@
+package com.mp3converter.gateway;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.logging.Logger;
+
+import com.mongodb.MongoGridFSException;
+import com.mongodb.client.gridfs.GridFSDownloadStream;
+import com.mongodb.client.gridfs.model.GridFSFile;
+import com.mp3converter.common.http.ProblemException;
+import com.mp3converter.common.http.Problems;
+import com.mp3converter.common.jobs.Job;
+import com.mp3converter.common.jobs.MongoConnection;
+
+import org.bson.types.ObjectId;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+/**
+ * Streams a job's MP3 from GridFS: {@code audio/mpeg}, {@code Content-Length}, a strong {@code ETag}
+ * (the file never changes), {@code Range} (206 / 416), {@code If-None-Match} (304) and a
+ * {@code Content-Disposition} with the original name and {@code .mp3}.
+ */
+public final class Mp3Sender {
+    private static final Logger LOG = Logger.getLogger(Mp3Sender.class.getName());
+    private final MongoConnection mongo;
+
+    public Mp3Sender(MongoConnection mongo) {
+        this.mongo = mongo;
+    }
+
+    public void send(ServerRequest req, ServerResponse res, Job job) {
+        ObjectId fileId = new ObjectId(job.mp3FileId());
+        GridFSFile file = mongo.mp3s().find(new org.bson.Document("_id", fileId)).first();
+        if (file == null) {
+            throw Problems.notFound("the MP3 of job " + job.id() + " has expired or was deleted");
+        }
+        long size = file.getLength();
+        String etag = "\"" + job.mp3FileId() + "\"";
+        res.header(HeaderNames.ETAG, etag);
+        res.header(HeaderNames.ACCEPT_RANGES, "bytes");
+        res.header(HeaderNames.CACHE_CONTROL, "private, max-age=3600");
+        if (req.headers().first(HeaderNames.IF_NONE_MATCH).filter(v -> v.contains(etag) || v.trim().equals("*")).isPresent()) {
+            res.status(Status.NOT_MODIFIED_304);
+            res.send();
+            return;
+        }
+        Optional<ByteRange> range;
+        try {
+            boolean ifRangeMismatch = req.headers().first(HeaderNames.IF_RANGE).filter(v -> !v.equals(etag)).isPresent();
+            range = ifRangeMismatch ? Optional.empty()
+                    : ByteRange.parse(req.headers().first(HeaderNames.RANGE).orElse(null), size);
+        } catch (ByteRange.Unsatisfiable e) {
+            throw new ProblemException(416, "range-not-satisfiable", "Range not satisfiable",
+                    "the MP3 has " + size + " bytes").header("Content-Range", "bytes */" + size);
+        }
+        String name = SourceNames.mp3Name(job.sourceName());
+        res.header(HeaderNames.CONTENT_TYPE, "audio/mpeg");
+        res.header(HeaderNames.CONTENT_DISPOSITION, contentDisposition(name));
+        long start = range.map(ByteRange::start).orElse(0L);
+        long length = range.map(ByteRange::length).orElse(size);
+        if (range.isPresent()) {
+            res.status(Status.PARTIAL_CONTENT_206);
+            res.header(HeaderNames.CONTENT_RANGE, "bytes " + start + "-" + range.get().end() + "/" + size);
+        }
+        res.header(HeaderNames.CONTENT_LENGTH, Long.toString(length));
+        if (req.prologue().method().text().equals("HEAD")) {
+            res.send();
+            return;
+        }
+        try (GridFSDownloadStream in = mongo.mp3s().openDownloadStream(fileId); OutputStream out = res.outputStream()) {
+            if (start > 0) {
+                in.skip(start);
+            }
+            copy(in, out, length);
+        } catch (IOException | MongoGridFSException e) {
+            LOG.fine(() -> "download of " + job.mp3FileId() + " ended early: " + e.getMessage());
+        }
+    }
+
+    private static void copy(InputStream in, OutputStream out, long length) throws IOException {
+        byte[] buffer = new byte[256 * 1024];
+        long left = length;
+        while (left > 0) {
+            int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+            if (n < 0) {
+                throw new IOException("the stored file is shorter than recorded");
+            }
+            out.write(buffer, 0, n);
+            left -= n;
+        }
+    }
+
+    static String contentDisposition(String name) {
+        String ascii = name.codePoints().map(c -> c < 0x20 || c > 0x7E || c == '"' || c == '\\' ? '_' : c)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+        String encoded = URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
+        return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
+    }
+}

@@ -1,0 +1,297 @@
+package com.mp3converter.gateway;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.logging.Logger;
+
+import com.mongodb.client.gridfs.GridFSBucket;
+import com.mongodb.client.gridfs.GridFSUploadStream;
+import com.mongodb.client.gridfs.model.GridFSUploadOptions;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Updates;
+import com.mp3converter.common.http.Json;
+import com.mp3converter.common.http.ProblemException;
+import com.mp3converter.common.http.Problems;
+import com.mp3converter.common.jobs.Job;
+import com.mp3converter.common.jobs.JobStore;
+import com.mp3converter.common.jobs.MongoConnection;
+import com.mp3converter.common.media.MediaSniffer;
+import com.mp3converter.common.stream.Events;
+import com.mp3converter.common.token.TokenClaims;
+import com.mp3converter.gateway.upload.MultipartReader;
+
+import org.bson.BsonObjectId;
+import org.bson.Document;
+import org.bson.types.ObjectId;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+/**
+ * {@code POST /upload}: one multipart file part streamed straight into GridFS (never whole in memory,
+ * never a second copy on disk), sniffed, hashed and measured on the way; any refusal or cut-off aborts
+ * the GridFS file so nothing partial stays. Then the job is stored with its outbox entry and the relay
+ * publishes {@code video.uploaded}: once 202 is answered the job cannot be lost.
+ */
+public final class UploadService implements HttpService {
+    private static final Logger LOG = Logger.getLogger(UploadService.class.getName());
+    private static final int MAX_FIELD_BYTES = 64;
+    private static final int MAX_NAME_CHARS = 255;
+
+    private final Caller caller;
+    private final JobStore jobs;
+    private final MongoConnection mongo;
+    private final OutboxRelay relay;
+    private final UploadLimits limits;
+    private final Clock clock;
+
+    /** Size limit and per-user quotas, from {@code gateway.upload} and {@code gateway.quota}. */
+    public record UploadLimits(long maxBytes, long maxBytesStoredPerUser, int maxJobsInFlightPerUser) {
+    }
+
+    public UploadService(Caller caller, JobStore jobs, MongoConnection mongo, OutboxRelay relay, UploadLimits limits,
+                         Clock clock) {
+        this.caller = caller;
+        this.jobs = jobs;
+        this.mongo = mongo;
+        this.relay = relay;
+        this.limits = limits;
+        this.clock = clock;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/upload", this::upload);
+    }
+
+    private void upload(ServerRequest req, ServerResponse res) {
+        TokenClaims claims = caller.claims(req);
+        long declared = req.headers().contentLength().orElse(-1);
+        if (declared > limits.maxBytes() + 64 * 1024) {
+            throw refused(413, "too-large", "Upload too large",
+                    "the upload is " + declared + " bytes; the limit is " + limits.maxBytes() + " bytes");
+        }
+        String boundary = MultipartReader.boundary(req.headers().contentType().map(t -> t.text()).orElse(null))
+                .orElseThrow(() -> refused(415, "not-multipart", "Not a multipart upload",
+                        "send the video as multipart/form-data with a 'file' part: curl -F 'file=@video.mkv' ..."));
+        String userId = claims.userId();
+        Optional<String> idempotencyKey = idempotencyKey(req);
+        String jobId = UUID.randomUUID().toString();
+        if (idempotencyKey.isPresent()) {
+            Optional<String> earlier = jobs.reserveIdempotencyKey(userId, idempotencyKey.get(), jobId);
+            if (earlier.isPresent()) {
+                Job job = jobs.findOwned(earlier.get(), userId).orElseThrow(() -> new ProblemException(409,
+                        "idempotency-key-in-use", "Idempotency key in use",
+                        "an upload with this Idempotency-Key is still in progress or failed; retry in a moment or use a new key"));
+                res.status(Status.ACCEPTED_202);
+                res.header(HeaderNames.LOCATION, "/jobs/" + job.id());
+                res.header(HeaderNames.create("Idempotent-Replayed"), "true");
+                Json.send(res, JobViews.accepted(job));
+                return;
+            }
+        }
+        try {
+            checkQuotas(userId, Math.max(0, declared));
+            Job job = receive(req, boundary, jobId, claims);
+            GatewayMetrics.uploaded(job.sourceBytes());
+            relay.wake();
+            res.status(Status.ACCEPTED_202);
+            res.header(HeaderNames.LOCATION, "/jobs/" + job.id());
+            Json.send(res, JobViews.accepted(job));
+        } catch (RuntimeException e) {
+            idempotencyKey.ifPresent(key -> jobs.releaseIdempotencyKey(userId, key));
+            throw e;
+        }
+    }
+
+    private Optional<String> idempotencyKey(ServerRequest req) {
+        Optional<String> key = req.headers().first(HeaderNames.create("Idempotency-Key")).map(String::trim);
+        if (key.isPresent() && (key.get().isEmpty() || key.get().length() > 200
+                || !key.get().chars().allMatch(c -> c > 0x20 && c < 0x7F))) {
+            throw Problems.badRequest("Idempotency-Key must be 1 to 200 visible ASCII characters");
+        }
+        return key;
+    }
+
+    private void checkQuotas(String userId, long declared) {
+        if (jobs.countInFlight(userId) >= limits.maxJobsInFlightPerUser()) {
+            throw refused(429, "too-many-jobs", "Too many jobs in flight",
+                    "you have " + limits.maxJobsInFlightPerUser() + " jobs queued or converting; wait for some to finish")
+                    .header("Retry-After", "30");
+        }
+        long stored = jobs.bytesStored(userId);
+        if (stored + declared > limits.maxBytesStoredPerUser()) {
+            throw refused(413, "quota-exceeded", "Storage quota exceeded",
+                    "you store " + stored + " bytes; this upload would pass your quota of "
+                            + limits.maxBytesStoredPerUser() + " bytes: delete old jobs first");
+        }
+    }
+
+    private Job receive(ServerRequest req, String boundary, String jobId, TokenClaims claims) {
+        ObjectId fileId = new ObjectId();
+        GridFSBucket videos = mongo.videos();
+        Integer bitrate = null;
+        Integer quality = null;
+        Stored stored = null;
+        try (InputStream body = req.content().inputStream()) {
+            MultipartReader parts = new MultipartReader(body, boundary);
+            for (Optional<MultipartReader.Part> next = parts.next(); next.isPresent(); next = parts.next()) {
+                MultipartReader.Part part = next.get();
+                switch (part.name()) {
+                    case "file" -> {
+                        if (stored != null) {
+                            throw refused(400, "bad-multipart", "More than one file", "send exactly one 'file' part");
+                        }
+                        stored = store(videos, fileId, part, jobId, claims);
+                    }
+                    case "bitrate" -> bitrate = intField(part, "bitrate", 32, 320);
+                    case "quality" -> quality = intField(part, "quality", 0, 9);
+                    default -> part.body().transferTo(java.io.OutputStream.nullOutputStream());
+                }
+            }
+            if (stored == null) {
+                throw refused(400, "bad-multipart", "No file", "send the video in a multipart part named 'file'");
+            }
+            if (bitrate != null && quality != null) {
+                throw refused(400, "bad-options", "Conflicting options", "give either 'bitrate' (CBR) or 'quality' (VBR), not both");
+            }
+        } catch (RuntimeException e) {
+            if (stored != null) {
+                deleteQuietly(videos, fileId);
+            }
+            throw e instanceof UncheckedIOException u ? cutOff(u.getCause()) : e;
+        } catch (IOException e) {
+            if (stored != null) {
+                deleteQuietly(videos, fileId);
+            }
+            throw cutOff(e);
+        }
+        Events.Options options = new Events.Options(bitrate, quality);
+        Document job = JobStore.newJob(jobId, Caller.owner(claims), stored.name(), stored.bytes(), stored.sha256(),
+                fileId.toHexString(), options, Caller.traceHeaders(req), clock.instant());
+        try {
+            jobs.insert(job);
+        } catch (RuntimeException e) {
+            deleteQuietly(videos, fileId);
+            throw e;
+        }
+        return jobs.find(jobId).orElseThrow();
+    }
+
+    private record Stored(String name, long bytes, String sha256) {
+    }
+
+    private Stored store(GridFSBucket videos, ObjectId fileId, MultipartReader.Part part, String jobId,
+                         TokenClaims claims) throws IOException {
+        String name = SourceNames.clean(part.fileName().orElse("upload"), MAX_NAME_CHARS);
+        InputStream in = part.body();
+        byte[] head = in.readNBytes(MediaSniffer.BYTES_NEEDED);
+        if (head.length == 0) {
+            drain(in);
+            throw refused(400, "empty-file", "Empty file", "the uploaded file '" + name + "' is empty");
+        }
+        String contentType = MediaSniffer.sniff(head, head.length).orElse(null);
+        if (contentType == null) {
+            drain(in);
+            throw refused(415, "not-media", "Not a media file",
+                    "'" + name + "' is not a video or audio container we can read (we look at its bytes, not its name)");
+        }
+        MessageDigest sha256 = sha256();
+        Document metadata = new Document("owner", claims.userId()).append("jobId", jobId)
+                .append("sourceName", name).append("contentType", contentType);
+        GridFSUploadStream out = videos.openUploadStream(new BsonObjectId(fileId), name,
+                new GridFSUploadOptions().metadata(metadata));
+        long total = 0;
+        try {
+            out.write(head);
+            sha256.update(head);
+            total = head.length;
+            byte[] buffer = new byte[256 * 1024];
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                total += n;
+                if (total > limits.maxBytes()) {
+                    throw refused(413, "too-large", "Upload too large",
+                            "the upload passed the limit of " + limits.maxBytes() + " bytes");
+                }
+                sha256.update(buffer, 0, n);
+                out.write(buffer, 0, n);
+            }
+            out.close();
+        } catch (IOException | RuntimeException e) {
+            out.abort();
+            throw e;
+        }
+        String digest = HexFormat.of().formatHex(sha256.digest());
+        mongo.database().getCollection(MongoConnection.VIDEOS_BUCKET + ".files").updateOne(Filters.eq("_id", fileId),
+                Updates.combine(Updates.set("metadata.sha256", digest), Updates.set("metadata.size", total)));
+        return new Stored(name, total, digest);
+    }
+
+    private static Integer intField(MultipartReader.Part part, String name, int min, int max) throws IOException {
+        byte[] raw = part.body().readNBytes(MAX_FIELD_BYTES + 1);
+        String text = new String(raw, StandardCharsets.UTF_8).trim();
+        try {
+            int value = Integer.parseInt(text);
+            if (raw.length <= MAX_FIELD_BYTES && value >= min && value <= max) {
+                return value;
+            }
+        } catch (NumberFormatException ignored) {
+            // answered below
+        }
+        throw refused(400, "bad-options", "Invalid " + name, "'" + name + "' must be an integer from " + min + " to " + max
+                + (name.equals("bitrate") ? " (kb/s)" : " (LAME VBR quality, 0 best)"));
+    }
+
+    private static void drain(InputStream in) {
+        try {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+        } catch (IOException ignored) {
+            // the refusal is answered anyway
+        }
+    }
+
+    private static ProblemException cutOff(Throwable e) {
+        if (e instanceof MultipartReader.MalformedMultipartException m) {
+            GatewayMetrics.uploadRefused("bad-multipart");
+            return new ProblemException(400, "bad-multipart", "Malformed multipart body", m.getMessage());
+        }
+        GatewayMetrics.uploadRefused("incomplete");
+        LOG.fine(() -> "upload cut off: " + e);
+        return new ProblemException(400, "incomplete-upload", "Incomplete upload",
+                e instanceof EOFException ? e.getMessage() : "the upload was cut off before it ended; nothing was stored");
+    }
+
+    private static ProblemException refused(int status, String slug, String title, String detail) {
+        GatewayMetrics.uploadRefused(slug);
+        return new ProblemException(status, slug, title, detail);
+    }
+
+    private static void deleteQuietly(GridFSBucket bucket, ObjectId id) {
+        try {
+            bucket.delete(id);
+        } catch (RuntimeException e) {
+            LOG.warning(() -> "could not delete the partial upload " + id + ": " + e.getMessage());
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
