@@ -189,6 +189,9 @@ RABBITMQ_PASSWORD=${RABBITMQ_PASSWORD:-$(secret rabbitmq-password)}
 MONGO_URI=${MONGO_URI:-mongodb://127.0.0.1:$MONGO_PORT}
 SMTP_HOST=${SMTP_HOST:-127.0.0.1}
 SMTP_PORT=$SMTP_PORT
+SMTP_SECURITY=${SMTP_SECURITY:-none}
+SMTP_FROM=${SMTP_FROM:-mp3converter <noreply@mp3converter.local>}
+MAILER_PUBLIC_DASH_URL=${MAILER_PUBLIC_DASH_URL:-http://127.0.0.1:$GATEWAY_PORT}
 GREENMAIL_API=${GREENMAIL_API:-http://127.0.0.1:$GREENMAIL_API_PORT}
 AUTH_URL=http://127.0.0.1:$AUTH_PORT
 AUTH_KEYS_DIR=$STATE/auth/keys
@@ -205,8 +208,9 @@ service_up() { # name port
   pid_alive "$1" && return
   require_free "$1" "$2" "$(echo "$1" | tr a-z A-Z)_PORT"
   [ -f "$ROOT/$1/target/$1.jar" ] || die "$1/target/$1.jar is missing: run ./mp3converter build"
-  daemon "$1" env $(grep -v '^#' "$STATE/env" | xargs) SERVER_PORT="$2" \
-    "$(java_bin)" -Xmx512m -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir="$STATE/tmp" -jar "$ROOT/$1/target/$1.jar"
+  daemon "$1" "$ROOT/scripts/with-env" "$STATE/env" SERVER_PORT="$2" \
+    "$(java_bin)" -Xmx512m -XX:+ExitOnOutOfMemoryError --sun-misc-unsafe-memory-access=allow \
+    -Djava.io.tmpdir="$STATE/tmp" -jar "$ROOT/$1/target/$1.jar"
 }
 wait_ready() { # name port
   local i

@@ -59,6 +59,7 @@ public final class SingleActiveConsumer {
                 .messageHandler((context, message) -> {
                     handler.handle(EventMessage.from(message), context.stream(), context.offset());
                     context.storeOffset();
+                    ConsumerMetrics.handled(name, context.stream(), context.offset(), context.committedChunkId());
                 })
                 .build();
     }

@@ -35,7 +35,16 @@ public record StreamSettings(String host, int port, String username, String pass
 
     /** The process's one environment; it reconnects by itself when the broker comes back. */
     public Environment environment(String clientName) {
+        return environment(clientName, 256);
+    }
+
+    /**
+     * With {@code consumersPerConnection} = 1 every consumer has its own connection and so its own
+     * dispatching thread: a handler that converts for minutes holds up only its own partition.
+     */
+    public Environment environment(String clientName, int consumersPerConnection) {
         EnvironmentBuilder builder = Environment.builder()
+                .maxConsumersByConnection(consumersPerConnection)
                 .host(host)
                 .port(port)
                 .username(username)

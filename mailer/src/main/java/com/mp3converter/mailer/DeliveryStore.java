@@ -1,0 +1,96 @@
+package com.mp3converter.mailer;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Optional;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.FindOneAndUpdateOptions;
+import com.mongodb.client.model.ReturnDocument;
+import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.Updates;
+import com.mp3converter.common.jobs.MongoConnection;
+
+import org.bson.Document;
+
+/**
+ * One record per (jobId, kind) in {@code deliveries}: SENDING → SENT | DEFERRED | UNDELIVERABLE. A record
+ * SENT or UNDELIVERABLE means a redelivered event sends nothing; DEFERRED ones hold the event and are
+ * retried by the background loop until they go out or give up.
+ */
+public final class DeliveryStore {
+    public enum State { SENDING, SENT, DEFERRED, UNDELIVERABLE }
+
+    /** A delivery as stored. */
+    public record Delivery(String id, String jobId, String kind, State state, int attempts, byte[] event,
+                           Instant firstAttemptAt, Instant nextAttemptAt) {
+    }
+
+    private final MongoCollection<Document> deliveries;
+    private final Clock clock;
+
+    public DeliveryStore(MongoConnection mongo, Clock clock) {
+        this.deliveries = mongo.database().getCollection("deliveries");
+        this.clock = clock;
+    }
+
+    /** Starts (or resumes) a delivery; its current record after counting this attempt. */
+    public Delivery begin(String jobId, String kind, byte[] event) {
+        Instant now = clock.instant();
+        Document d = deliveries.findOneAndUpdate(Filters.eq("_id", jobId + ":" + kind), Updates.combine(
+                        Updates.setOnInsert("jobId", jobId),
+                        Updates.setOnInsert("kind", kind),
+                        Updates.setOnInsert("state", State.SENDING.name()),
+                        Updates.setOnInsert("event", new org.bson.types.Binary(event)),
+                        Updates.setOnInsert("firstAttemptAt", Date.from(now)),
+                        Updates.inc("attempts", 1),
+                        Updates.set("lastAttemptAt", Date.from(now))),
+                new FindOneAndUpdateOptions().upsert(true).returnDocument(ReturnDocument.AFTER));
+        return delivery(d);
+    }
+
+    public Optional<Delivery> find(String jobId, String kind) {
+        return Optional.ofNullable(deliveries.find(Filters.eq("_id", jobId + ":" + kind)).first()).map(DeliveryStore::delivery);
+    }
+
+    public void sent(Delivery d) {
+        set(d, State.SENT, Updates.set("sentAt", Date.from(clock.instant())));
+    }
+
+    public void undeliverable(Delivery d, String error) {
+        set(d, State.UNDELIVERABLE, Updates.set("error", error));
+    }
+
+    public void deferred(Delivery d, Instant nextAttempt, String error) {
+        deliveries.updateOne(Filters.eq("_id", d.id()), Updates.combine(Updates.set("state", State.DEFERRED.name()),
+                Updates.set("nextAttemptAt", Date.from(nextAttempt)), Updates.set("error", error)));
+    }
+
+    /** Deferred deliveries whose next attempt is due. */
+    public List<Delivery> due(int limit) {
+        List<Delivery> due = new ArrayList<>();
+        deliveries.find(Filters.and(Filters.eq("state", State.DEFERRED.name()),
+                        Filters.lte("nextAttemptAt", Date.from(clock.instant()))))
+                .sort(Sorts.ascending("nextAttemptAt")).limit(limit).forEach(d -> due.add(delivery(d)));
+        return due;
+    }
+
+    private void set(Delivery d, State state, org.bson.conversions.Bson extra) {
+        deliveries.updateOne(Filters.eq("_id", d.id()), Updates.combine(Updates.set("state", state.name()), extra,
+                Updates.unset("nextAttemptAt")));
+    }
+
+    private static Delivery delivery(Document d) {
+        Date first = d.getDate("firstAttemptAt");
+        Date next = d.getDate("nextAttemptAt");
+        Object event = d.get("event");
+        byte[] bytes = event instanceof org.bson.types.Binary b ? b.getData() : new byte[0];
+        return new Delivery(d.getString("_id"), d.getString("jobId"), d.getString("kind"),
+                State.valueOf(d.getString("state")), d.get("attempts") instanceof Number n ? n.intValue() : 0, bytes,
+                first == null ? null : first.toInstant(), next == null ? null : next.toInstant());
+    }
+}

@@ -1,0 +1,137 @@
+package com.mp3converter.mailer;
+
+import java.io.UnsupportedEncodingException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+
+import com.mp3converter.common.stream.Events;
+
+import jakarta.mail.MessagingException;
+import jakarta.mail.Session;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeBodyPart;
+import jakarta.mail.internet.MimeMessage;
+import jakarta.mail.internet.MimeMultipart;
+
+/**
+ * The two mails: {@code mp3.ready} (how to download it, with the exact curl command, and until when)
+ * and {@code job.failed} (what went wrong in plain words and what to do). Text and HTML alternatives,
+ * UTF-8 throughout, a deterministic Message-ID per job outcome so a rare resend is recognisable.
+ */
+public final class MailComposer {
+    private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
+
+    private final Session session;
+    private final String from;
+    private final String publicUrl;
+    private final Duration mp3Retention;
+
+    public MailComposer(Session session, String from, String publicUrl, Duration mp3Retention) {
+        this.session = session;
+        this.from = from;
+        this.publicUrl = publicUrl.endsWith("/") ? publicUrl.substring(0, publicUrl.length() - 1) : publicUrl;
+        this.mp3Retention = mp3Retention;
+    }
+
+    public MimeMessage ready(Events.Mp3Ready event) throws MessagingException {
+        String mp3Name = mp3Name(event.sourceName());
+        String curl = "curl --output '" + mp3Name.replace("'", "'\\''") + "' -X GET -H 'Authorization: Bearer TOKEN' '"
+                + publicUrl + "/download?fid=" + event.mp3FileId() + "'";
+        Instant finished = event.finishedAt() == null ? Instant.now() : event.finishedAt();
+        String expires = WHEN.format(finished.plus(mp3Retention));
+        String text = "Hello,\n\n"
+                + "your MP3 of \"" + event.sourceName() + "\" is ready (" + String.format("%.1f", event.durationSeconds())
+                + " s, " + event.mp3Bytes() + " bytes).\n\n"
+                + "Job id:      " + event.jobId() + "\n"
+                + "MP3 file id: " + event.mp3FileId() + "\n\n"
+                + "Download it (log in first: TOKEN=$(curl -X POST -u EMAIL:PASSWORD " + publicUrl + "/login)):\n\n"
+                + "  " + curl.replace("Bearer TOKEN", "Bearer $TOKEN") + "\n\n"
+                + "It is kept until " + expires + ", then deleted.\n\n— mp3converter\n";
+        String html = "<p>Hello,</p><p>your MP3 of <b>" + escape(event.sourceName()) + "</b> is ready ("
+                + String.format("%.1f", event.durationSeconds()) + " s, " + event.mp3Bytes() + " bytes).</p>"
+                + "<table><tr><td>Job id</td><td><code>" + event.jobId() + "</code></td></tr>"
+                + "<tr><td>MP3 file id</td><td><code>" + event.mp3FileId() + "</code></td></tr></table>"
+                + "<p>Download it (log in first with <code>TOKEN=$(curl -X POST -u EMAIL:PASSWORD " + escape(publicUrl)
+                + "/login)</code>):</p><pre>" + escape(curl.replace("Bearer TOKEN", "Bearer $TOKEN")) + "</pre>"
+                + "<p>It is kept until " + expires + ", then deleted.</p><p>— mp3converter</p>";
+        return message(event.owner(), "Your MP3 is ready: " + mp3Name, text, html, event.jobId(), Events.MP3_READY);
+    }
+
+    public MimeMessage failed(Events.JobFailed event) throws MessagingException {
+        String reason = event.reason() == null ? "an unknown error" : event.reason().message();
+        String advice = advice(event.reason() == null ? "" : event.reason().code());
+        String text = "Hello,\n\n"
+                + "we could not turn \"" + event.sourceName() + "\" into an MP3.\n\n"
+                + "What went wrong: " + reason + "\n\n"
+                + "What you can do: " + advice + "\n\n"
+                + "Job id: " + event.jobId() + "\n\n— mp3converter\n";
+        String html = "<p>Hello,</p><p>we could not turn <b>" + escape(event.sourceName()) + "</b> into an MP3.</p>"
+                + "<p><b>What went wrong:</b> " + escape(reason) + "</p>"
+                + "<p><b>What you can do:</b> " + escape(advice) + "</p>"
+                + "<p>Job id: <code>" + event.jobId() + "</code></p><p>— mp3converter</p>";
+        return message(event.owner(), "We could not convert " + event.sourceName(), text, html, event.jobId(), Events.JOB_FAILED);
+    }
+
+    static String advice(String code) {
+        return switch (code) {
+            case "no-audio" -> "the video has no sound track; upload a video that has sound.";
+            case "corrupt", "not-media" -> "the file looks damaged or incomplete; upload it again, or export it again from "
+                    + "the program that made it.";
+            case "unsupported" -> "convert the video to a common format (MP4 with AAC sound, say) and upload it again.";
+            default -> "this was a problem on our side; upload the file again in a little while.";
+        };
+    }
+
+    private MimeMessage message(Events.Owner owner, String subject, String text, String html, String jobId, String kind)
+            throws MessagingException {
+        MimeMessage message = new DeterministicIdMessage(session, "<" + jobId + "." + kind + "@mp3converter.com>");
+        InternetAddress sender = new InternetAddress(from, true);
+        if (sender.getPersonal() == null) {
+            try {
+                sender.setPersonal("mp3converter", "UTF-8");
+            } catch (UnsupportedEncodingException e) {
+                throw new MessagingException("bad from address", e);
+            }
+        }
+        message.setFrom(sender);
+        message.setRecipients(MimeMessage.RecipientType.TO, InternetAddress.parse(owner.email(), true));
+        message.setSubject(subject, "UTF-8");
+        message.setHeader("X-Mp3converter-Job", jobId);
+        message.setHeader("X-Mp3converter-Kind", kind);
+        MimeMultipart alternatives = new MimeMultipart("alternative");
+        MimeBodyPart plain = new MimeBodyPart();
+        plain.setText(text, "UTF-8", "plain");
+        MimeBodyPart rich = new MimeBodyPart();
+        rich.setText("<!doctype html><html><body>" + html + "</body></html>", "UTF-8", "html");
+        alternatives.addBodyPart(plain);
+        alternatives.addBodyPart(rich);
+        message.setContent(alternatives);
+        return message;
+    }
+
+    static String mp3Name(String sourceName) {
+        int dot = sourceName.lastIndexOf('.');
+        return (dot > 0 ? sourceName.substring(0, dot) : sourceName) + ".mp3";
+    }
+
+    private static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+
+    /** Keeps our Message-ID: MimeMessage.saveChanges would otherwise make a new one for every send. */
+    private static final class DeterministicIdMessage extends MimeMessage {
+        private final String messageId;
+
+        DeterministicIdMessage(Session session, String messageId) {
+            super(session);
+            this.messageId = messageId;
+        }
+
+        @Override
+        protected void updateMessageID() throws MessagingException {
+            setHeader("Message-ID", messageId);
+        }
+    }
+}
