@@ -226,7 +226,14 @@ stack_up() {
   mkdir -p "$RUN" "$LOGS" "$STATE/tmp"
   command -v curl >/dev/null || apt_install curl
   find_jdk >/dev/null || exit 1
-  if [ ! -d "$ROOT/devstack/target/libs" ] || { [ "${1:-}" != "--infra" ] && [ -z "${MP3_NO_BUILD:-}" ]; }; then build_jars; fi
+  # rebuild only while no service runs: replacing a jar under a running JVM breaks its class loading
+  local running=0 s
+  for s in $SERVICES; do pid_alive "$s" && running=1; done
+  if [ ! -d "$ROOT/devstack/target/libs" ] || { [ "${1:-}" != "--infra" ] && [ -z "${MP3_NO_BUILD:-}" ] && [ $running = 0 ]; }; then
+    build_jars
+  elif [ $running = 1 ] && [ "${1:-}" != "--infra" ]; then
+    say "services already running: not rebuilding (./mp3converter down, then up, to run changed code)"
+  fi
   mariadb_up
   rabbitmq_up
   mongo_up

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The main job, end to end against the running stack: sign up and log in a demo user, upload a video,
+# follow the job, read the e-mail from the local inbox, download the MP3 and decode it.
+# Usage: ./mp3converter demo [VIDEO]   (default: a sample from ../shared/media)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+STATE="$ROOT/.local"
+. "$ROOT/scripts/jdk.sh"
+env_value() { sed -n "s/^$1=//p" "$STATE/env" | head -1; }
+GATEWAY="http://127.0.0.1:${GATEWAY_PORT:-8080}"
+INBOX="$(env_value GREENMAIL_API)"
+VIDEO=${1:-$ROOT/../shared/media/mp4-h264-aac-stereo-48k-faststart-2s.mp4}
+OUT="$STATE/demo"
+mkdir -p "$OUT"
+step=0
+step() { step=$((step + 1)); CURRENT="$*"; printf '[demo] step %d/8: %s\n' "$step" "$*"; }
+fail() { printf '[demo] FAILED at step %d (%s): %s\n' "$step" "$CURRENT" "$*" >&2; exit 1; }
+trap 'fail "command failed on line $LINENO"' ERR
+
+step "check the video $VIDEO"
+[ -s "$VIDEO" ] || fail "no such video file"
+
+step "sign up the demo user (a second run finds it already there)"
+EMAIL="demo@mp3converter.local"
+[ -s "$STATE/secrets/demo-password" ] || (umask 077 && head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$STATE/secrets/demo-password")
+PASSWORD=$(cat "$STATE/secrets/demo-password")
+code=$(curl -s -o "$OUT/signup.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+  -d "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}" "$GATEWAY/signup")
+[ "$code" = 201 ] || [ "$code" = 409 ] || fail "sign-up answered $code: $(cat "$OUT/signup.json")"
+
+step "log in: curl -X POST $GATEWAY/login -u $EMAIL:***"
+TOKEN=$(curl -sf -X POST "$GATEWAY/login" -u "$EMAIL:$PASSWORD") || fail "login refused"
+
+step "upload: curl -X POST -F 'file=@$(basename "$VIDEO")' -H 'Authorization: Bearer ...' $GATEWAY/upload"
+curl -sf -o "$OUT/upload.json" -X POST -F "file=@$VIDEO" -H "Authorization: Bearer $TOKEN" "$GATEWAY/upload" \
+  || fail "upload refused: $(cat "$OUT/upload.json" 2>/dev/null)"
+JOB=$(sed -n 's/.*"jobId":"\([^"]*\)".*/\1/p' "$OUT/upload.json")
+[ -n "$JOB" ] || fail "no job id in $(cat "$OUT/upload.json")"
+echo "        job $JOB accepted"
+
+step "follow the job's events until it ends"
+curl -sN --max-time 300 -H "Authorization: Bearer $TOKEN" "$GATEWAY/jobs/$JOB/events" | while IFS= read -r line; do
+  case "$line" in
+    data:*) state=$(echo "$line" | sed -n 's/.*"state":"\([A-Z]*\)".*"progress":\([0-9.]*\).*/\1 \2/p'); echo "        $state" ;;
+  esac
+done
+curl -sf -o "$OUT/job.json" -H "Authorization: Bearer $TOKEN" "$GATEWAY/jobs/$JOB" || fail "cannot read the job"
+grep -q '"state":"DONE"' "$OUT/job.json" || fail "the job did not finish: $(cat "$OUT/job.json")"
+
+step "read the e-mail in the local inbox ($INBOX)"
+FID=""
+for _ in $(seq 1 60); do
+  curl -sf "$INBOX/api/user/$EMAIL/messages/" -o "$OUT/inbox.json" 2>/dev/null || true
+  FID=$(python3 - "$OUT/inbox.json" "$JOB" <<'PY' 2>/dev/null || true
+import json, re, sys, quopri
+messages = json.load(open(sys.argv[1]))
+for m in messages:
+    raw = m.get("mimeMessage", "")
+    if sys.argv[2] in raw and "mp3.ready" in raw:
+        text = quopri.decodestring(raw.encode()).decode("utf-8", "replace")
+        print(re.search(r"MP3 file id:\s*([0-9a-f]{24})", text).group(1))
+        break
+PY
+)
+  [ -n "$FID" ] && break
+  sleep 1
+done
+[ -n "$FID" ] || fail "no 'MP3 is ready' mail for job $JOB arrived within 60 s"
+echo "        the mail names MP3 file id $FID"
+
+step "download: curl --output out.mp3 -X GET -H 'Authorization: Bearer ...' '$GATEWAY/download?fid=$FID'"
+MP3="$OUT/$(basename "${VIDEO%.*}").mp3"
+curl -sf --output "$MP3" -X GET -H "Authorization: Bearer $TOKEN" "$GATEWAY/download?fid=$FID" || fail "download refused"
+
+step "decode the MP3 with FFmpeg"
+"$(find_jdk)/bin/java" --enable-native-access=ALL-UNNAMED -cp "$ROOT/transcoder/target/transcoder.jar:$ROOT/transcoder/target/libs/*" \
+  com.mp3converter.transcoder.convert.AudioProbe "$MP3" | sed 's/^/        /' || fail "the MP3 does not decode"
+trap - ERR
+echo "[demo] done: $MP3"
