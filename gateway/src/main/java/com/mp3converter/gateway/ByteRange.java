@@ -51,11 +51,11 @@ public record ByteRange(long start, long end) {
             }
             long start = Long.parseLong(first);
             long end = last.isEmpty() ? size - 1 : Long.parseLong(last);
-            if (start < 0 || end < start) {
-                return Optional.empty();
-            }
             if (start >= size) {
                 throw new Unsatisfiable();
+            }
+            if (start < 0 || end < start) {
+                return Optional.empty();
             }
             return Optional.of(new ByteRange(start, Math.min(end, size - 1)));
         } catch (NumberFormatException e) {

@@ -1,0 +1,191 @@
+package com.mp3converter.systemtests;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.mp3converter.common.http.Json;
+import com.mp3converter.common.testing.LocalServers;
+
+/**
+ * The four services from their jars against the local stack's real servers, isolated per test class:
+ * its own auth schema, MongoDB database, stream names and signing key, so runs never see each other.
+ */
+final class Platform implements AutoCloseable {
+    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+
+    final String id = LocalServers.unique();
+    final Path dir;
+    final Map<String, String> env = new HashMap<>();
+    private final List<ServiceProcess> processes = new ArrayList<>();
+    ServiceProcess auth;
+    ServiceProcess gateway;
+    private final String database = "auth_e2e_" + id;
+
+    Platform(Map<String, String> overrides) throws Exception {
+        dir = Files.createTempDirectory("mp3converter-e2e-");
+        String dbUrl = LocalServers.get("DB_URL");
+        String server = dbUrl.substring(0, dbUrl.lastIndexOf('/'));
+        sql(server, "CREATE DATABASE " + database);
+        env.put("DB_URL", server + "/" + database);
+        env.put("DB_USERNAME", LocalServers.get("DB_USERNAME"));
+        env.put("DB_PASSWORD", LocalServers.get("DB_PASSWORD"));
+        env.put("AUTH_KEYS_DASH_DIR", dir.resolve("keys").toString());
+        env.put("AUTH_ADMIN_EMAIL", "admin-" + id + "@example.com");
+        env.put("AUTH_ADMIN_PASSWORD", "admin password " + id);
+        env.put("RABBITMQ_HOST", LocalServers.get("RABBITMQ_HOST"));
+        env.put("RABBITMQ_STREAM_DASH_PORT", LocalServers.get("RABBITMQ_STREAM_PORT"));
+        env.put("RABBITMQ_USERNAME", LocalServers.get("RABBITMQ_USERNAME"));
+        env.put("RABBITMQ_PASSWORD", LocalServers.get("RABBITMQ_PASSWORD"));
+        env.put("STREAMS_VIDEOS_NAME", "e2e.videos." + id);
+        env.put("STREAMS_NOTIFICATIONS_NAME", "e2e.notifications." + id);
+        env.put("STREAMS_MAX_DASH_AGE", "PT2H");
+        env.put("MONGO_URI", LocalServers.get("MONGO_URI"));
+        env.put("MONGO_DATABASE", "e2e_" + id);
+        env.put("SMTP_HOST", LocalServers.get("SMTP_HOST"));
+        env.put("SMTP_PORT", LocalServers.get("SMTP_PORT"));
+        env.put("SMTP_SECURITY", "none");
+        env.put("SMTP_FROM", "noreply@mp3converter.test");
+        env.put("TRANSCODER_LEASE", "PT10S");
+        env.put("TRANSCODER_INSTANCE_DASH_NAME", "transcoder-" + id + "-a");
+        env.put("GATEWAY_PRODUCER_DASH_NAME", "gateway-" + id);
+        env.putAll(overrides);
+    }
+
+    static Platform start() throws Exception {
+        return start(Map.of());
+    }
+
+    static Platform start(Map<String, String> overrides) throws Exception {
+        Platform platform = new Platform(overrides);
+        try {
+            platform.auth = platform.launch("auth", Map.of());
+            platform.auth.awaitReady(Duration.ofSeconds(90));
+            platform.env.put("AUTH_URL", "http://127.0.0.1:" + platform.auth.port);
+            platform.gateway = platform.launch("gateway", Map.of());
+            ServiceProcess transcoder = platform.launch("transcoder", Map.of());
+            ServiceProcess mailer = platform.launch("mailer", Map.of());
+            platform.gateway.awaitReady(Duration.ofSeconds(90));
+            transcoder.awaitReady(Duration.ofSeconds(90));
+            mailer.awaitReady(Duration.ofSeconds(90));
+            return platform;
+        } catch (Exception e) {
+            platform.close();
+            throw e;
+        }
+    }
+
+    ServiceProcess launch(String service, Map<String, String> extra) throws IOException {
+        Map<String, String> all = new HashMap<>(env);
+        all.putAll(extra);
+        ServiceProcess process = ServiceProcess.start(service, all, dir);
+        processes.add(process);
+        return process;
+    }
+
+    List<ServiceProcess> processes() {
+        return processes;
+    }
+
+    URI gateway(String path) {
+        return gateway.uri(path);
+    }
+
+    /** Signs up a new user and returns its e-mail; the password is {@link #PASSWORD}. */
+    String newUser(String label) throws Exception {
+        String email = label + "-" + LocalServers.unique() + "@example.com";
+        HttpResponse<String> created = HTTP.send(HttpRequest.newBuilder(gateway("/signup"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        if (created.statusCode() != 201) {
+            throw new IllegalStateException("sign-up answered " + created.statusCode() + ": " + created.body());
+        }
+        return email;
+    }
+
+    static final String PASSWORD = "twelve or more characters";
+
+    String login(String email) throws Exception {
+        HttpResponse<String> token = HTTP.send(HttpRequest.newBuilder(gateway("/login"))
+                .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString((email + ":" + PASSWORD).getBytes()))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        if (token.statusCode() != 200) {
+            throw new IllegalStateException("login answered " + token.statusCode() + ": " + token.body());
+        }
+        return token.body();
+    }
+
+    JsonNode job(String token, String jobId) throws Exception {
+        HttpResponse<String> job = HTTP.send(HttpRequest.newBuilder(gateway("/jobs/" + jobId))
+                .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+        return job.statusCode() == 200 ? Json.MAPPER.readTree(job.body()) : null;
+    }
+
+    /** Polls the job until a terminal state. */
+    JsonNode awaitFinished(String token, String jobId, Duration timeout) throws Exception {
+        Instant deadline = Instant.now().plus(timeout);
+        JsonNode job = null;
+        while (Instant.now().isBefore(deadline)) {
+            job = job(token, jobId);
+            if (job != null && List.of("DONE", "FAILED", "CANCELLED").contains(job.get("state").asText())) {
+                return job;
+            }
+            Thread.sleep(300);
+        }
+        throw new AssertionError("job " + jobId + " did not finish within " + timeout + "; last seen: " + job);
+    }
+
+    /** The messages in the local SMTP server's inbox for this address. */
+    static List<JsonNode> inbox(String email) throws Exception {
+        HttpResponse<String> messages = HTTP.send(HttpRequest.newBuilder(
+                URI.create(LocalServers.get("GREENMAIL_API") + "/api/user/" + email + "/messages/")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        List<JsonNode> list = new ArrayList<>();
+        if (messages.statusCode() == 200) {
+            Json.MAPPER.readTree(messages.body()).forEach(list::add);
+        }
+        return list;
+    }
+
+    /** Waits until {@code count} messages are in the inbox, then a little longer to catch duplicates. */
+    static List<JsonNode> awaitMail(String email, int count, Duration timeout) throws Exception {
+        Instant deadline = Instant.now().plus(timeout);
+        List<JsonNode> messages = inbox(email);
+        while (messages.size() < count && Instant.now().isBefore(deadline)) {
+            Thread.sleep(300);
+            messages = inbox(email);
+        }
+        return messages;
+    }
+
+    private static void sql(String server, String statement) throws Exception {
+        try (Connection c = DriverManager.getConnection(server + "/", LocalServers.get("DB_USERNAME"), LocalServers.get("DB_PASSWORD"));
+             Statement s = c.createStatement()) {
+            s.execute(statement);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (ServiceProcess p : processes) {
+            p.close();
+        }
+        String dbUrl = LocalServers.get("DB_URL");
+        sql(dbUrl.substring(0, dbUrl.lastIndexOf('/')), "DROP DATABASE IF EXISTS " + database);
+    }
+}
