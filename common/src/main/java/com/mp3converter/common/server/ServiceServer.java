@@ -82,6 +82,7 @@ public final class ServiceServer {
                 .details(true)
                 .addChecks(checks.toArray(HealthCheck[]::new))
                 .build();
+        builder.directHandlers(ProtocolErrors.handlers());
         builder.addFeature(ObserveFeature.builder()
                         .endpoint("/")
                         .addObserver(health)
