@@ -1,0 +1,20 @@
+# One image per service: docker build --build-arg SERVICE=gateway -t mp3converter/gateway:0.1.0 .
+# (k8s/build-images builds all four). Build stage with the project's own Maven wrapper, runtime as non-root.
+ARG SERVICE=gateway
+
+FROM eclipse-temurin:21.0.8_9-jdk-noble AS build
+ARG SERVICE
+WORKDIR /src
+COPY . .
+RUN ./mvnw -B -q -DskipTests -pl "${SERVICE}" -am package
+
+FROM eclipse-temurin:21.0.8_9-jre-noble
+ARG SERVICE
+# libpulse0: the bytedeco FFmpeg build links libavdevice against PulseAudio (the transcoder loads it)
+RUN apt-get update && apt-get install -y --no-install-recommends libpulse0 && rm -rf /var/lib/apt/lists/* \
+    && useradd --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin app
+COPY --from=build /src/${SERVICE}/target/${SERVICE}.jar /app/app.jar
+COPY --from=build /src/${SERVICE}/target/libs /app/libs
+USER 10001:10001
+EXPOSE 8080
+ENTRYPOINT ["java", "--enable-native-access=ALL-UNNAMED", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/app.jar"]

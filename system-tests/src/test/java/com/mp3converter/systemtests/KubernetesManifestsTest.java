@@ -1,0 +1,172 @@
+package com.mp3converter.systemtests;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import com.mp3converter.common.testing.LocalServers;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.greaterThan;
+
+/**
+ * The Kubernetes overlays and the Istio configuration, built with {@code kubectl kustomize} and every
+ * document checked against the strict Kubernetes 1.32 / Istio 1.28 schemas (no cluster needed), plus the
+ * rules a demanding operator expects of each workload.
+ */
+class KubernetesManifestsTest {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final Path SCHEMAS = LocalServers.repoRoot().resolve("../shared/schemas").normalize();
+    private static final SchemaRegistry REGISTRY = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_7);
+    private static final Map<Path, Schema> LOADED = new ConcurrentHashMap<>();
+
+    @BeforeAll
+    static void generateSecrets() throws Exception {
+        run(List.of(LocalServers.repoRoot().resolve("k8s/generate-secrets").toString()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"k8s/overlays/minikube", "k8s/overlays/production", "istio"})
+    void everyDocumentMatchesItsStrictSchema(String dir) throws Exception {
+        List<JsonNode> documents = documents(run(List.of("kubectl", "kustomize", LocalServers.repoRoot().resolve(dir).toString())));
+        assertThat(documents.size(), greaterThan(5));
+        List<String> problems = new ArrayList<>();
+        for (JsonNode doc : documents) {
+            String where = doc.get("kind").asText() + "/" + doc.at("/metadata/name").asText();
+            schema(doc).validate(doc).forEach(e -> problems.add(where + ": " + e.getInstanceLocation() + " " + e.getMessage()));
+            problems.addAll(workloadRules(where, doc));
+        }
+        assertThat(String.join("\n", problems), problems, empty());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"k8s/base", "k8s/overlays/minikube", "k8s/overlays/production", "k8s/components/secrets", "istio"})
+    void kustomizationsMatchTheirSchemaAndCommitNoSecret(String dir) throws Exception {
+        Path folder = LocalServers.repoRoot().resolve(dir);
+        JsonNode kustomization = YAML.readTree(folder.resolve("kustomization.yaml").toFile());
+        List<String> problems = new ArrayList<>();
+        schemaAt(SCHEMAS.resolve("kustomize/kustomization.json")).validate(kustomization)
+                .forEach(e -> problems.add(dir + ": " + e.getInstanceLocation() + " " + e.getMessage()));
+        try (Stream<Path> files = Files.list(folder)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).toList()) {
+                for (JsonNode doc : documents(Files.readString(f))) {
+                    if ("Secret".equals(doc.path("kind").asText())) {
+                        problems.add(f + " commits a Secret: generate it instead");
+                    }
+                }
+            }
+        }
+        assertThat(String.join("\n", problems), problems, empty());
+    }
+
+    private static List<String> workloadRules(String where, JsonNode doc) {
+        List<String> problems = new ArrayList<>();
+        String kind = doc.get("kind").asText();
+        if (!kind.equals("Deployment") && !kind.equals("StatefulSet")) {
+            return problems;
+        }
+        JsonNode template = doc.at("/spec/template");
+        for (String label : List.of("app", "version")) {
+            if (template.at("/metadata/labels/" + label).isMissingNode()) {
+                problems.add(where + ": pod label '" + label + "' missing (Kiali needs app and version)");
+            }
+        }
+        JsonNode pod = template.get("spec");
+        if (!pod.at("/securityContext/runAsNonRoot").asBoolean(false)) {
+            problems.add(where + ": must run as non-root");
+        }
+        if (pod.path("serviceAccountName").asText().isEmpty()) {
+            problems.add(where + ": needs its own ServiceAccount");
+        }
+        for (JsonNode c : pod.get("containers")) {
+            String name = where + "/" + c.get("name").asText();
+            if (c.path("readinessProbe").isMissingNode() || c.path("livenessProbe").isMissingNode()) {
+                problems.add(name + ": readiness and liveness probes required");
+            }
+            if (c.at("/resources/requests").isMissingNode() || c.at("/resources/limits").isMissingNode()) {
+                problems.add(name + ": requests and limits required");
+            }
+            JsonNode sc = c.path("securityContext");
+            if (!sc.path("readOnlyRootFilesystem").asBoolean(false) || sc.path("allowPrivilegeEscalation").asBoolean(true)
+                    || !sc.at("/capabilities/drop").toString().contains("ALL")) {
+                problems.add(name + ": read-only root filesystem, no privilege escalation, drop ALL");
+            }
+            for (JsonNode port : c.path("ports")) {
+                if (port.path("name").asText().isEmpty()) {
+                    problems.add(name + ": every port needs a name");
+                }
+            }
+            if (c.path("image").asText().endsWith(":latest") || !c.path("image").asText().contains(":")) {
+                problems.add(name + ": pin the image version");
+            }
+        }
+        return problems;
+    }
+
+    private static Schema schema(JsonNode doc) {
+        String apiVersion = doc.get("apiVersion").asText();
+        String kind = doc.get("kind").asText().toLowerCase(Locale.ROOT);
+        String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
+        String version = apiVersion.substring(apiVersion.indexOf('/') + 1);
+        String file = kind + (group.isEmpty() ? "" : "-" + group.split("\\.")[0]) + "-" + version + ".json";
+        Path path = SCHEMAS.resolve(group.endsWith(".istio.io") ? "istio" : "kubernetes").resolve(file);
+        if (!Files.isRegularFile(path)) {
+            throw new AssertionError("no schema for " + apiVersion + " " + doc.get("kind").asText() + " (" + path + ")");
+        }
+        return schemaAt(path);
+    }
+
+    private static Schema schemaAt(Path path) {
+        return LOADED.computeIfAbsent(path, p -> {
+            try {
+                ObjectNode node = (ObjectNode) new ObjectMapper().readTree(p.toFile());
+                node.remove("$schema"); // "http://json-schema.org/schema#" names no draft; validate as draft 7
+                node.remove("$id");
+                return REGISTRY.getSchema(node);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    private static List<JsonNode> documents(String yaml) throws IOException {
+        List<JsonNode> docs = new ArrayList<>();
+        try (YAMLParser parser = new YAMLFactory().createParser(yaml)) {
+            for (JsonNode doc : YAML.readValues(parser, JsonNode.class).readAll()) {
+                if (doc != null && !doc.isNull() && !doc.isEmpty()) {
+                    docs.add(doc);
+                }
+            }
+        }
+        return docs;
+    }
+
+    private static String run(List<String> command) throws Exception {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (process.waitFor() != 0) {
+            throw new AssertionError(String.join(" ", command) + " failed:\n" + output);
+        }
+        return output;
+    }
+}
