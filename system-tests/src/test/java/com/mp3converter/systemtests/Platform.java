@@ -63,7 +63,7 @@ final class Platform implements AutoCloseable {
         env.put("TRANSCODER_LEASE", "PT10S");
         env.put("TRANSCODER_INSTANCE_DASH_NAME", "transcoder-" + id + "-a");
         env.put("GATEWAY_PRODUCER_DASH_NAME", "gateway-" + id);
-        env.putAll(overrides);
+        overrides.forEach((k, v) -> env.put(k, v.replace("{db}", database)));
     }
 
     static Platform start() throws Exception {
@@ -71,17 +71,26 @@ final class Platform implements AutoCloseable {
     }
 
     static Platform start(Map<String, String> overrides) throws Exception {
+        return start(overrides, 1);
+    }
+
+    /** The four services, with {@code transcoders} transcoder JVMs (named ...-a, ...-b, ...). */
+    static Platform start(Map<String, String> overrides, int transcoders) throws Exception {
         Platform platform = new Platform(overrides);
         try {
             platform.auth = platform.launch("auth", Map.of());
             platform.auth.awaitReady(Duration.ofSeconds(90));
             platform.env.put("AUTH_URL", "http://127.0.0.1:" + platform.auth.port);
             platform.gateway = platform.launch("gateway", Map.of());
-            ServiceProcess transcoder = platform.launch("transcoder", Map.of());
-            ServiceProcess mailer = platform.launch("mailer", Map.of());
-            platform.gateway.awaitReady(Duration.ofSeconds(90));
-            transcoder.awaitReady(Duration.ofSeconds(90));
-            mailer.awaitReady(Duration.ofSeconds(90));
+            List<ServiceProcess> started = new ArrayList<>(List.of(platform.gateway));
+            for (int i = 0; i < transcoders; i++) {
+                started.add(platform.launch("transcoder",
+                        Map.of("TRANSCODER_INSTANCE_DASH_NAME", "transcoder-" + platform.id + "-" + (char) ('a' + i))));
+            }
+            started.add(platform.launch("mailer", Map.of()));
+            for (ServiceProcess p : started) {
+                p.awaitReady(Duration.ofSeconds(90));
+            }
             return platform;
         } catch (Exception e) {
             platform.close();
@@ -99,6 +108,11 @@ final class Platform implements AutoCloseable {
 
     List<ServiceProcess> processes() {
         return processes;
+    }
+
+    /** The running processes of one service. */
+    List<ServiceProcess> running(String service) {
+        return processes.stream().filter(p -> p.name.equals(service) && p.alive()).toList();
     }
 
     URI gateway(String path) {

@@ -24,10 +24,13 @@ final class ServiceProcess implements AutoCloseable {
     final String name;
     final int port;
     final Path log;
+    /** TRANSCODER_INSTANCE_DASH_NAME, for a transcoder: its lease owner name. */
+    final String instanceName;
     private final Process process;
 
-    private ServiceProcess(String name, int port, Path log, Process process) {
+    private ServiceProcess(String name, int port, Path log, Process process, String instanceName) {
         this.name = name;
+        this.instanceName = instanceName;
         this.port = port;
         this.log = log;
         this.process = process;
@@ -47,7 +50,7 @@ final class ServiceProcess implements AutoCloseable {
         builder.environment().put("SERVER_PORT", Integer.toString(port));
         Path log = logDir.resolve(name + "-" + port + ".log");
         builder.redirectErrorStream(true).redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        return new ServiceProcess(name, port, log, builder.start());
+        return new ServiceProcess(name, port, log, builder.start(), env.getOrDefault("TRANSCODER_INSTANCE_DASH_NAME", ""));
     }
 
     URI uri(String path) {

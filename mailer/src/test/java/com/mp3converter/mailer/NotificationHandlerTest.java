@@ -1,0 +1,218 @@
+package com.mp3converter.mailer;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
+import com.mp3converter.common.http.Json;
+import com.mp3converter.common.jobs.JobStore;
+import com.mp3converter.common.jobs.MongoConnection;
+import com.mp3converter.common.stream.EventMessage;
+import com.mp3converter.common.stream.Events;
+import com.mp3converter.common.testing.LocalServers;
+
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+
+import jakarta.mail.Multipart;
+import jakarta.mail.internet.MimeMessage;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+
+/** The mailer's handler against a real SMTP server (GreenMail) and the local stack's MongoDB endpoint. */
+class NotificationHandlerTest {
+    private GreenMail smtp;
+    private int smtpPort;
+    private MongoConnection mongo;
+    private DeliveryStore deliveries;
+    private JobStore jobs;
+
+    @BeforeEach
+    void start() throws Exception {
+        try (ServerSocket probe = new ServerSocket(0)) {
+            smtpPort = probe.getLocalPort();
+        }
+        smtp = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", "smtp"));
+        smtp.start();
+        mongo = new MongoConnection(LocalServers.get("MONGO_URI"), "mailer_test_" + LocalServers.unique());
+        deliveries = new DeliveryStore(mongo, Clock.systemUTC());
+        jobs = new JobStore(mongo, Clock.systemUTC());
+    }
+
+    @AfterEach
+    void stop() {
+        smtp.stop();
+        mongo.database().drop();
+        mongo.close();
+    }
+
+    private NotificationHandler handler(int port, Duration inPlace) {
+        SmtpSettings settings = SmtpSettings.from(Config.just(ConfigSources.create(Map.of(
+                "smtp.host", "127.0.0.1", "smtp.port", Integer.toString(port), "smtp.security", "none",
+                "smtp.from", "mp3converter <noreply@mp3converter.test>", "smtp.connect-timeout", "PT1S"))).get("smtp"));
+        SmtpSender sender = new SmtpSender(settings);
+        MailComposer composer = new MailComposer(sender.session(), settings.from(), "https://mp3converter.com", Duration.ofDays(7));
+        return new NotificationHandler(deliveries, jobs, composer, sender,
+                new NotificationHandler.Retry(inPlace, Duration.ofMillis(200), Duration.ofDays(2)), Clock.systemUTC());
+    }
+
+    private static EventMessage ready(String jobId, String email, String sourceName) {
+        return EventMessage.of(Events.MP3_READY, jobId, 1, new Events.Mp3Ready(jobId, "0123456789abcdef01234567",
+                new Events.Owner("u1", email), sourceName, 2.26, 54_321, Instant.parse("2026-11-29T10:00:00Z")), Map.of());
+    }
+
+    private static EventMessage failed(String jobId, String email) {
+        return EventMessage.of(Events.JOB_FAILED, jobId, 2, new Events.JobFailed(jobId, new Events.Owner("u1", email),
+                "silent.mp4", new Events.Reason("no-audio", "the file has no audio stream"), 1, Instant.now()), Map.of());
+    }
+
+    @Test
+    void readyMailHasTextHtmlTheCurlCommandAndANonAsciiName() throws Exception {
+        handler(smtpPort, Duration.ofSeconds(5)).handle(ready("job-1", "ada@example.com", "Ünïcødé clip.mkv"), "s", 0);
+        MimeMessage[] received = smtp.getReceivedMessages();
+        assertThat(received.length, is(1));
+        MimeMessage mail = received[0];
+        assertThat(mail.getSubject(), is("Your MP3 is ready: Ünïcødé clip.mp3"));
+        assertThat(mail.getMessageID(), is("<job-1.mp3.ready@mp3converter.com>"));
+        assertThat(mail.getHeader("X-Mp3converter-Job")[0], is("job-1"));
+        Multipart parts = (Multipart) mail.getContent();
+        assertThat(parts.getCount(), is(2));
+        String text = (String) parts.getBodyPart(0).getContent();
+        String html = (String) parts.getBodyPart(1).getContent();
+        assertThat(text, containsString("curl --output 'Ünïcødé clip.mp3' -X GET -H 'Authorization: Bearer $TOKEN' "
+                + "'https://mp3converter.com/download?fid=0123456789abcdef01234567'"));
+        assertThat(text, containsString("Job id:      job-1"));
+        assertThat(text, containsString("kept until 2026-12-06 10:00 UTC"));
+        assertThat(html, containsString("<b>Ünïcødé clip.mkv</b>"));
+    }
+
+    @Test
+    void failureMailSaysWhatWentWrongAndWhatToDo() throws Exception {
+        handler(smtpPort, Duration.ofSeconds(5)).handle(failed("job-2", "bob@example.com"), "s", 0);
+        MimeMessage mail = smtp.getReceivedMessages()[0];
+        assertThat(mail.getSubject(), is("We could not convert silent.mp4"));
+        String text = (String) ((Multipart) mail.getContent()).getBodyPart(0).getContent();
+        assertThat(text, containsString("What went wrong: the file has no audio stream"));
+        assertThat(text, containsString("upload a video that has sound"));
+    }
+
+    @Test
+    void redeliveriesAndARestartMidBatchSendEachMailOnce() throws Exception {
+        NotificationHandler first = handler(smtpPort, Duration.ofSeconds(5));
+        for (int i = 0; i < 5; i++) {
+            first.handle(ready("batch-" + i, "carol@example.com", "v" + i + ".mp4"), "s", i);
+        }
+        NotificationHandler restarted = handler(smtpPort, Duration.ofSeconds(5));
+        for (int i = 0; i < 10; i++) { // the new process replays from an older offset
+            restarted.handle(ready("batch-" + i, "carol@example.com", "v" + i + ".mp4"), "s", i);
+        }
+        assertThat(smtp.getReceivedMessages().length, is(10));
+        List<String> ids = java.util.Arrays.stream(smtp.getReceivedMessages()).map(m -> {
+            try {
+                return m.getMessageID();
+            } catch (jakarta.mail.MessagingException e) {
+                throw new IllegalStateException(e);
+            }
+        }).distinct().toList();
+        assertThat(ids.size(), is(10));
+    }
+
+    @Test
+    void smtpDownForAWhileThenBackDeliversOnce() throws Exception {
+        smtp.stop();
+        Thread restart = Thread.ofPlatform().start(() -> {
+            try {
+                Thread.sleep(3000);
+                smtp = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", "smtp"));
+                smtp.start();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        handler(smtpPort, Duration.ofSeconds(30)).handle(ready("late-1", "dan@example.com", "a.mp4"), "s", 0);
+        restart.join();
+        assertThat(smtp.getReceivedMessages().length, is(1));
+        assertThat(deliveries.find("late-1", Events.MP3_READY).get().state(), is(DeliveryStore.State.SENT));
+    }
+
+    @Test
+    void smtpDownLongerThanTheInPlaceRetryIsDeferredAndSentByTheBackgroundPass() throws Exception {
+        smtp.stop();
+        NotificationHandler handler = handler(smtpPort, Duration.ofMillis(500));
+        handler.handle(ready("deferred-1", "erin@example.com", "b.mp4"), "s", 0);
+        assertThat(deliveries.find("deferred-1", Events.MP3_READY).get().state(), is(DeliveryStore.State.DEFERRED));
+        smtp = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", "smtp"));
+        smtp.start();
+        Instant deadline = Instant.now().plusSeconds(20);
+        while (smtp.getReceivedMessages().length == 0 && Instant.now().isBefore(deadline)) {
+            handler.retryDeferred();
+            Thread.sleep(200);
+        }
+        assertThat(smtp.getReceivedMessages().length, is(1));
+        handler.handle(ready("deferred-1", "erin@example.com", "b.mp4"), "s", 0);
+        handler.retryDeferred();
+        assertThat(smtp.getReceivedMessages().length, is(1));
+    }
+
+    @Test
+    void aPermanentRefusalIsRecordedAsUndeliverableNotRetried() throws Exception {
+        try (ServerSocket refusing = new ServerSocket(0)) {
+            Thread server = Thread.ofPlatform().daemon(true).start(() -> refuseRecipients(refusing));
+            long started = System.nanoTime();
+            handler(refusing.getLocalPort(), Duration.ofSeconds(30)).handle(ready("bounce-1", "nobody@invalid.example", "c.mp4"), "s", 0);
+            assertThat("not retried for the in-place window", (System.nanoTime() - started) / 1e9 < 10, is(true));
+            assertThat(deliveries.find("bounce-1", Events.MP3_READY).get().state(), is(DeliveryStore.State.UNDELIVERABLE));
+            server.interrupt();
+        }
+    }
+
+    @Test
+    void aMalformedEventIsSkipped() throws Exception {
+        NotificationHandler handler = handler(smtpPort, Duration.ofSeconds(5));
+        handler.handle(new EventMessage(Events.MP3_READY, "x", "x", "{not json".getBytes(StandardCharsets.UTF_8), Map.of()), "s", 0);
+        handler.handle(new EventMessage(Events.MP3_READY, "x", "x", Json.bytes(Map.of("jobId", "no-owner")), Map.of()), "s", 1);
+        handler.handle(new EventMessage("something.else", "x", "x", "{}".getBytes(StandardCharsets.UTF_8), Map.of()), "s", 2);
+        handler.handle(ready("after-bad", "fay@example.com", "d.mp4"), "s", 3);
+        assertThat(smtp.getReceivedMessages().length, is(1));
+    }
+
+    /** A minimal SMTP peer that accepts the session and refuses every recipient with 550. */
+    private static void refuseRecipients(ServerSocket server) {
+        while (!server.isClosed()) {
+            try (Socket client = server.accept()) {
+                BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.US_ASCII));
+                OutputStream out = client.getOutputStream();
+                out.write("220 refusing.test ESMTP\r\n".getBytes(StandardCharsets.US_ASCII));
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    String command = line.toUpperCase(java.util.Locale.ROOT);
+                    String reply = command.startsWith("EHLO") || command.startsWith("HELO") ? "250 refusing.test"
+                            : command.startsWith("MAIL FROM") ? "250 OK"
+                            : command.startsWith("RCPT TO") ? "550 5.1.1 no such user here"
+                            : command.startsWith("QUIT") ? "221 bye" : command.startsWith("RSET") ? "250 OK" : "503 bad sequence";
+                    out.write((reply + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                    if (command.startsWith("QUIT")) {
+                        break;
+                    }
+                }
+            } catch (java.io.IOException e) {
+                return;
+            }
+        }
+    }
+}

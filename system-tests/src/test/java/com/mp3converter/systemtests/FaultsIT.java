@@ -1,0 +1,380 @@
+package com.mp3converter.systemtests;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
+import com.mp3converter.common.http.Json;
+import com.mp3converter.common.testing.LocalServers;
+import com.mp3converter.common.testing.TcpProxy;
+
+import org.bson.Document;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.hamcrest.Matchers.is;
+
+/**
+ * The platform's worst days, against the four jars with two transcoder JVMs and the backing servers
+ * behind TCP proxies that can take an endpoint away. After each fault every accepted upload must end
+ * with exactly one MP3 and exactly one e-mail (or one failure e-mail), no orphan file and no stuck job.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FaultsIT {
+    private static TcpProxy mongoProxy;
+    private static TcpProxy dbProxy;
+    private static TcpProxy smtpProxy;
+    private static Platform platform;
+    private static MongoClient mongo;
+    private static MongoDatabase db;
+    private static final Map<String, String> OWNERS = new ConcurrentHashMap<>();
+    private static final Map<String, String> TOKENS = new ConcurrentHashMap<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        URI mongoUri = URI.create(LocalServers.get("MONGO_URI").replace("mongodb://", "http://"));
+        mongoProxy = new TcpProxy(mongoUri.getHost(), mongoUri.getPort() < 0 ? 27017 : mongoUri.getPort());
+        URI dbUri = URI.create(LocalServers.get("DB_URL").replace("jdbc:mariadb://", "http://"));
+        dbProxy = new TcpProxy(dbUri.getHost(), dbUri.getPort());
+        smtpProxy = new TcpProxy(LocalServers.get("SMTP_HOST"), Integer.parseInt(LocalServers.get("SMTP_PORT")));
+        Map<String, String> overrides = new HashMap<>();
+        overrides.put("MONGO_URI", "mongodb://127.0.0.1:" + mongoProxy.port());
+        overrides.put("DB_URL", "jdbc:mariadb://127.0.0.1:" + dbProxy.port() + "/{db}");
+        overrides.put("SMTP_PORT", Integer.toString(smtpProxy.port()));
+        overrides.put("MAILER_RETRY_BACKOFF", "PT0.5S");
+        platform = Platform.start(overrides, 2);
+        mongo = MongoClients.create(LocalServers.get("MONGO_URI"));
+        db = mongo.getDatabase(platform.env.get("MONGO_DATABASE"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        try {
+            platform.close();
+        } finally {
+            mongo.close();
+            mongoProxy.close();
+            dbProxy.close();
+            smtpProxy.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void killMinus9OfTheConvertingTranscoderHandsTheJobToTheOther() throws Exception {
+        String email = platform.newUser("kill-transcoder");
+        String token = token(email);
+        Path longWav = longWav(Duration.ofMinutes(6));
+        String jobId = upload(token, longWav);
+        JsonNode job = awaitProgress(token, jobId);
+        String owner = db.getCollection("jobs").find(Filters.eq("_id", jobId)).first()
+                .get("lease", Document.class).getString("owner");
+        ServiceProcess victim = platform.running("transcoder").stream()
+                .filter(p -> owner.equals(p.instanceName)).findFirst()
+                .orElseThrow(() -> new AssertionError("no transcoder holds " + owner));
+        victim.kill();
+        JsonNode done = platform.awaitFinished(token, jobId, Duration.ofSeconds(180));
+        assertThat(done.toString(), done.get("state").asText(), is("DONE"));
+        assertThat("taken over after the lease expired", done.get("attempts").asInt(), greaterThanOrEqualTo(2));
+        assertThat(job.get("state").asText(), is("PROCESSING"));
+        assertEveryJobEndedOnce(List.of(email));
+        platform.launch("transcoder", Map.of("TRANSCODER_INSTANCE_DASH_NAME", "transcoder-" + platform.id + "-c"))
+                .awaitReady(Duration.ofSeconds(90));
+    }
+
+    @Test
+    @Order(2)
+    void killMinus9OfTheMailerInTheMiddleOfABatch() throws Exception {
+        String email = platform.newUser("kill-mailer");
+        String token = token(email);
+        List<String> jobs = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            jobs.add(upload(token, LocalServers.mediaDir().resolve("wav-pcm-s16le-stereo-22050.wav")));
+        }
+        Platform.awaitMail(email, 2, Duration.ofSeconds(60));
+        platform.running("mailer").getFirst().kill();
+        platform.launch("mailer", Map.of()).awaitReady(Duration.ofSeconds(90));
+        for (String jobId : jobs) {
+            platform.awaitFinished(token, jobId, Duration.ofSeconds(120));
+        }
+        assertEveryJobEndedOnce(List.of(email));
+    }
+
+    @Test
+    @Order(3)
+    void theMongoEndpointGoneFor10Seconds() throws Exception {
+        String email = platform.newUser("mongo-down");
+        String token = token(email);
+        List<String> jobs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            jobs.add(upload(token, LocalServers.mediaDir().resolve("ogg-opus-5.1-48k.ogg")));
+        }
+        mongoProxy.stop();
+        Instant back = Instant.now().plusSeconds(10);
+        HttpResponse<String> during = Platform.HTTP.send(HttpRequest.newBuilder(platform.gateway("/jobs"))
+                .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(during.body(), during.statusCode(), is(503));
+        Thread.sleep(Math.max(0, Duration.between(Instant.now(), back).toMillis()));
+        mongoProxy.start();
+        jobs.add(upload(token, LocalServers.mediaDir().resolve("ogg-opus-5.1-48k.ogg")));
+        for (String jobId : jobs) {
+            platform.awaitFinished(token, jobId, Duration.ofSeconds(180));
+        }
+        assertEveryJobEndedOnce(List.of(email));
+    }
+
+    @Test
+    @Order(4)
+    void theDatabaseGoneFor10SecondsRefusesLoginsCleanlyAndIssuedTokensKeepWorking() throws Exception {
+        String email = platform.newUser("db-down");
+        String token = token(email);
+        dbProxy.stop();
+        HttpResponse<String> login = Platform.HTTP.send(HttpRequest.newBuilder(platform.gateway("/login"))
+                .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+                        (email + ":" + Platform.PASSWORD).getBytes(StandardCharsets.UTF_8)))
+                .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(login.body(), login.statusCode(), is(503));
+        String jobId = upload(token, LocalServers.mediaDir().resolve("avi-mpeg4-mp3-stereo-48k-3s.avi"));
+        Thread.sleep(10_000);
+        dbProxy.start();
+        platform.awaitFinished(token, jobId, Duration.ofSeconds(120));
+        assertThat(platform.login(email).split("\\.").length, is(3));
+        assertEveryJobEndedOnce(List.of(email));
+    }
+
+    @Test
+    @Order(5)
+    void rabbitMqRestartedWhileUploadsAndConversionsRun() throws Exception {
+        String email = platform.newUser("broker-restart");
+        String token = token(email);
+        List<String> jobs = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            jobs.add(upload(token, LocalServers.mediaDir().resolve("ts-mpeg2video-mp2-stereo-44k.ts")));
+        }
+        rabbitmqctl("stop_app");
+        for (int i = 0; i < 2; i++) {
+            jobs.add(upload(token, LocalServers.mediaDir().resolve("misnamed-webm-vp9-opus-stereo-48k.mp4")));
+        }
+        Thread.sleep(3000);
+        rabbitmqctl("start_app");
+        for (int i = 0; i < 2; i++) {
+            jobs.add(upload(token, LocalServers.mediaDir().resolve("mp4-audio-only-two-vorbis-tracks.mp4")));
+        }
+        for (String jobId : jobs) {
+            platform.awaitFinished(token, jobId, Duration.ofSeconds(240));
+        }
+        assertEveryJobEndedOnce(List.of(email));
+    }
+
+    @Test
+    @Order(6)
+    void smtpDownForAMinute() throws Exception {
+        String email = platform.newUser("smtp-down");
+        String token = token(email);
+        smtpProxy.stop();
+        List<String> jobs = List.of(upload(token, LocalServers.mediaDir().resolve("wav-pcm-s16le-stereo-22050.wav")),
+                upload(token, LocalServers.mediaDir().resolve("mp4-h264-no-audio.mp4")));
+        for (String jobId : jobs) {
+            platform.awaitFinished(token, jobId, Duration.ofSeconds(60));
+        }
+        Thread.sleep(60_000);
+        assertThat("nothing can arrive while SMTP is down", Platform.inbox(email), empty());
+        smtpProxy.start();
+        Platform.awaitMail(email, 2, Duration.ofSeconds(90));
+        assertEveryJobEndedOnce(List.of(email));
+    }
+
+    @Test
+    @Order(7)
+    void fiftyConcurrentUploadsFromFiveUsers() throws Exception {
+        List<String> emails = new ArrayList<>();
+        for (int u = 0; u < 5; u++) {
+            emails.add(platform.newUser("crowd" + u));
+        }
+        List<String> samples = List.of("wav-pcm-s16le-stereo-22050.wav", "avi-mpeg4-mp3-stereo-48k-3s.avi",
+                "misnamed-webm-vp9-opus-stereo-48k.mp4", "mp4-audio-only-two-vorbis-tracks.mp4", "ogg-opus-5.1-48k.ogg");
+        ExecutorService pool = Executors.newFixedThreadPool(50);
+        try {
+            List<Future<String>> uploads = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                String email = emails.get(i % 5);
+                Path sample = LocalServers.mediaDir().resolve(samples.get(i % samples.size()));
+                uploads.add(pool.submit(() -> upload(token(email), sample)));
+            }
+            for (Future<String> upload : uploads) {
+                String jobId = upload.get();
+                platform.awaitFinished(TOKENS.get(OWNERS.get(jobId)), jobId, Duration.ofSeconds(300));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEveryJobEndedOnce(emails);
+    }
+
+    /** Every job of these users: terminal, one MP3 when DONE, no video left, exactly one mail of the right kind. */
+    private static void assertEveryJobEndedOnce(List<String> emails) throws Exception {
+        List<String> problems = new ArrayList<>();
+        for (String email : emails) {
+            List<String> jobIds = OWNERS.entrySet().stream().filter(e -> e.getValue().equals(email)).map(Map.Entry::getKey).toList();
+            Instant deadline = Instant.now().plusSeconds(120);
+            List<Mail> mails = new ArrayList<>();
+            while (Instant.now().isBefore(deadline)) {
+                mails = mails(email);
+                if (mails.size() >= jobIds.size()) {
+                    break;
+                }
+                Thread.sleep(500);
+            }
+            Thread.sleep(1500); // a duplicate would arrive right behind
+            mails = mails(email);
+            for (String jobId : jobIds) {
+                JsonNode job = platform.job(TOKENS.get(email), jobId);
+                String state = job == null ? "missing" : job.get("state").asText();
+                long sent = mails.stream().filter(m -> jobId.equals(m.jobId())).count();
+                long mp3s = db.getCollection("mp3s.files").countDocuments(Filters.eq("metadata.jobId", jobId));
+                long videos = db.getCollection("videos.files").countDocuments(Filters.eq("metadata.jobId", jobId));
+                if (!state.equals("DONE") && !state.equals("FAILED")) {
+                    problems.add(jobId + " is stuck in " + state);
+                }
+                if (sent != 1) {
+                    problems.add(jobId + " (" + state + ") got " + sent + " mails");
+                }
+                if (state.equals("DONE") && (mp3s != 1 || videos != 0)) {
+                    problems.add(jobId + " has " + mp3s + " MP3s and " + videos + " videos left");
+                }
+                if (state.equals("FAILED") && mp3s != 0) {
+                    problems.add(jobId + " failed but has " + mp3s + " MP3s");
+                }
+            }
+            if (mails.size() != jobIds.size()) {
+                problems.add(email + " got " + mails.size() + " mails for " + jobIds.size() + " jobs");
+            }
+        }
+        assertThat(String.join("\n", problems), problems, empty());
+    }
+
+    private static List<Mail> mails(String email) throws Exception {
+        List<Mail> mails = new ArrayList<>();
+        for (JsonNode m : Platform.inbox(email)) {
+            mails.add(Mail.parse(m));
+        }
+        return mails;
+    }
+
+    private static String token(String email) throws Exception {
+        String token = TOKENS.get(email);
+        if (token == null) {
+            token = platform.login(email);
+            TOKENS.put(email, token);
+        }
+        return token;
+    }
+
+    private static String upload(String token, Path file) throws Exception {
+        String boundary = "b" + LocalServers.unique();
+        byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + file.getFileName()
+                + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8);
+        byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> response = null;
+        for (int attempt = 0; attempt < 20; attempt++) {
+            response = Platform.HTTP.send(HttpRequest.newBuilder(platform.gateway("/upload"))
+                    .header("Authorization", "Bearer " + token)
+                    .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                    .timeout(Duration.ofSeconds(120))
+                    .POST(HttpRequest.BodyPublishers.concat(HttpRequest.BodyPublishers.ofByteArray(head),
+                            HttpRequest.BodyPublishers.ofFile(file), HttpRequest.BodyPublishers.ofByteArray(tail)))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 503) {
+                break;
+            }
+            Thread.sleep(1000);
+        }
+        if (response.statusCode() != 202) {
+            throw new AssertionError("upload answered " + response.statusCode() + ": " + response.body());
+        }
+        String jobId = Json.MAPPER.readTree(response.body()).get("jobId").asText();
+        TOKENS.entrySet().stream().filter(e -> e.getValue().equals(token)).findFirst()
+                .ifPresent(e -> OWNERS.put(jobId, e.getKey()));
+        return jobId;
+    }
+
+    private static JsonNode awaitProgress(String token, String jobId) throws Exception {
+        Instant deadline = Instant.now().plusSeconds(120);
+        while (Instant.now().isBefore(deadline)) {
+            JsonNode job = platform.job(token, jobId);
+            if (job != null && job.get("state").asText().equals("PROCESSING") && job.get("progress").asDouble() > 0.05) {
+                return job;
+            }
+            if (job != null && job.get("state").asText().equals("DONE")) {
+                throw new AssertionError("the conversion finished before it could be interrupted");
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("job " + jobId + " never made progress");
+    }
+
+    /** A WAV of a sine tone, long enough that its conversion can be interrupted. */
+    private static Path longWav(Duration length) throws IOException {
+        Path wav = platform.dir.resolve("long.wav");
+        int rate = 44_100;
+        int frames = (int) (length.toSeconds() * rate);
+        int dataBytes = frames * 4;
+        try (OutputStream out = Files.newOutputStream(wav)) {
+            ByteBuffer header = ByteBuffer.allocate(44).order(ByteOrder.LITTLE_ENDIAN);
+            header.put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt(36 + dataBytes).put("WAVE".getBytes(StandardCharsets.US_ASCII))
+                    .put("fmt ".getBytes(StandardCharsets.US_ASCII)).putInt(16).putShort((short) 1).putShort((short) 2)
+                    .putInt(rate).putInt(rate * 4).putShort((short) 4).putShort((short) 16)
+                    .put("data".getBytes(StandardCharsets.US_ASCII)).putInt(dataBytes);
+            out.write(header.array());
+            ByteBuffer block = ByteBuffer.allocate(rate * 4).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < rate; i++) {
+                short sample = (short) (Math.sin(2 * Math.PI * 440 * i / rate) * 8000);
+                block.putShort(sample).putShort(sample);
+            }
+            for (long s = 0; s < length.toSeconds(); s++) {
+                out.write(block.array());
+            }
+        }
+        return wav;
+    }
+
+    private static void rabbitmqctl(String command) throws Exception {
+        Process ctl = new ProcessBuilder(LocalServers.repoRoot().resolve("mp3converter").toString(), "rabbitmqctl", command)
+                .redirectErrorStream(true).start();
+        String output = new String(ctl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (ctl.waitFor() != 0) {
+            throw new AssertionError("rabbitmqctl " + command + " failed: " + output);
+        }
+    }
+}
