@@ -263,16 +263,24 @@ stack_running_count() {
   for s in mariadb rabbitmq mongodb greenmail $SERVICES; do pid_alive "$s" && n=$((n + 1)); done
   echo $n
 }
+version_of() { # part: the version that runs (or would run)
+  case "$1" in
+    mariadb) mariadbd --version 2>/dev/null | awk '{print $3}' ;;
+    rabbitmq) chroot "$ROOTFS" dpkg-query -W -f '${Version}' rabbitmq-server 2>/dev/null ;;
+    mongodb) echo "mongo-java-server (STAND-IN)" ;;
+    greenmail) ls "$ROOT/devstack/target/libs" 2>/dev/null | sed -n 's/^greenmail-standalone-\(.*\)\.jar$/GreenMail \1/p' ;;
+    *) echo "0.1.0-SNAPSHOT" ;;
+  esac
+}
 stack_status() {
   local s port
   for s in mariadb:$MARIADB_PORT rabbitmq:$RABBITMQ_STREAM_PORT mongodb:$MONGO_PORT greenmail:$SMTP_PORT \
     auth:$AUTH_PORT gateway:$GATEWAY_PORT transcoder:$TRANSCODER_PORT mailer:$MAILER_PORT; do
     port=${s#*:}; s=${s%%:*}
     if pid_alive "$s"; then
-      printf '%-11s running  pid %-8s port %s%s\n' "$s" "$(cat "$RUN/$s.pid")" "$port" \
-        "$([ "$s" = mongodb ] && echo '  (STAND-IN: mongo-java-server)')"
+      printf '%-11s up    pid %-8s port %-6s %s\n' "$s" "$(cat "$RUN/$s.pid")" "$port" "$(version_of "$s")"
     else
-      printf '%-11s stopped\n' "$s"
+      printf '%-11s down\n' "$s"
     fi
   done
 }

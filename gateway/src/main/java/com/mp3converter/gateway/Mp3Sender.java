@@ -75,7 +75,8 @@ public final class Mp3Sender {
             res.send();
             return;
         }
-        try (GridFSDownloadStream in = mongo.mp3s().openDownloadStream(fileId); OutputStream out = res.outputStream()) {
+        try (GridFSDownloadStream in = mongo.mp3s().openDownloadStream(fileId).batchSize(MongoConnection.CHUNKS_PER_BATCH);
+             OutputStream out = res.outputStream()) {
             if (start > 0) {
                 in.skip(start);
             }

@@ -79,6 +79,78 @@ class KubernetesManifestsTest {
         assertThat(String.join("\n", problems), problems, empty());
     }
 
+    @org.junit.jupiter.api.Test
+    void theMeshAgreesWithTheServices() throws Exception {
+        List<JsonNode> istio = documents(run(List.of("kubectl", "kustomize", LocalServers.repoRoot().resolve("istio").toString())));
+        List<JsonNode> k8s = documents(run(List.of("kubectl", "kustomize",
+                LocalServers.repoRoot().resolve("k8s/overlays/production").toString())));
+        JsonNode authConfig = YAML.readTree(LocalServers.repoRoot().resolve("auth/src/main/resources/application.yaml").toFile());
+        JsonNode jwt = only(istio, "RequestAuthentication").at("/spec/jwtRules/0");
+        assertThat(jwt.get("issuer").asText(), org.hamcrest.Matchers.is(authConfig.at("/auth/issuer").asText()));
+        assertThat(jwt.at("/audiences/0").asText(), org.hamcrest.Matchers.is(authConfig.at("/auth/audience").asText()));
+        assertThat("inline JWKS, not a jwksUri istiod cannot reach under STRICT mTLS", jwt.has("jwks"), org.hamcrest.Matchers.is(true));
+
+        JsonNode gatewayService = k8s.stream().filter(d -> d.get("kind").asText().equals("Service")
+                && d.at("/metadata/name").asText().equals("gateway")).findFirst().orElseThrow();
+        int gatewayPort = gatewayService.at("/spec/ports/0/port").asInt();
+        JsonNode virtualService = only(istio, "VirtualService");
+        assertThat(virtualService.at("/spec/hosts/0").asText(), org.hamcrest.Matchers.is("mp3converter.com"));
+        for (JsonNode route : virtualService.at("/spec/http")) {
+            assertThat(route.at("/route/0/destination/host").asText(), org.hamcrest.Matchers.startsWith("gateway."));
+            assertThat(route.at("/route/0/destination/port/number").asInt(), org.hamcrest.Matchers.is(gatewayPort));
+        }
+        assertThat(only(istio, "PeerAuthentication").at("/spec/mtls/mode").asText(), org.hamcrest.Matchers.is("STRICT"));
+        List<String> problems = new ArrayList<>();
+        for (JsonNode doc : k8s) {
+            if (doc.get("kind").asText().equals("Service")) {
+                for (JsonNode port : doc.at("/spec/ports")) {
+                    String name = port.path("name").asText();
+                    if (!(name.startsWith("http") || name.startsWith("tcp-")) && port.path("appProtocol").isMissingNode()) {
+                        problems.add("Service/" + doc.at("/metadata/name").asText() + " port " + port + " needs an Istio protocol name");
+                    }
+                }
+            }
+        }
+        String auth = istio.stream().filter(d -> d.get("kind").asText().equals("AuthorizationPolicy")
+                && d.at("/metadata/name").asText().equals("auth")).findFirst().orElseThrow().toString();
+        assertThat("only the gateway calls auth (and the ingress only reads the JWKS)", auth,
+                org.hamcrest.Matchers.containsString("sa/gateway"));
+        for (String backend : List.of("transcoder", "mailer")) {
+            boolean exposed = istio.stream().anyMatch(d -> d.get("kind").asText().equals("AuthorizationPolicy")
+                    && d.at("/spec/selector/matchLabels/app").asText().equals(backend));
+            if (exposed) {
+                problems.add(backend + " must not accept any caller");
+            }
+        }
+        assertThat(String.join("\n", problems), problems, empty());
+    }
+
+    @org.junit.jupiter.api.Test
+    void aDeliberatelyBrokenManifestFails(@org.junit.jupiter.api.io.TempDir Path temp) throws Exception {
+        Path base = LocalServers.repoRoot().resolve("k8s/base");
+        try (Stream<Path> files = Files.list(base)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, temp.resolve(f.getFileName()));
+            }
+        }
+        Path gateway = temp.resolve("gateway.yaml");
+        Files.writeString(gateway, Files.readString(gateway)
+                .replace("          image: mp3converter/gateway:0.1.0", "          image: mp3converter/gateway:0.1.0\n          imagePullPolicyy: Always")
+                .replace("              path: /health/ready\n", "              paht: /health/ready\n"));
+        List<String> problems = new ArrayList<>();
+        for (JsonNode doc : documents(run(List.of("kubectl", "kustomize", temp.toString())))) {
+            schema(doc).validate(doc).forEach(e -> problems.add(e.getMessage()));
+        }
+        assertThat(String.join("\n", problems), problems.stream().anyMatch(p -> p.contains("imagePullPolicyy")), org.hamcrest.Matchers.is(true));
+        assertThat(String.join("\n", problems), problems.stream().anyMatch(p -> p.contains("paht")), org.hamcrest.Matchers.is(true));
+    }
+
+    private static JsonNode only(List<JsonNode> documents, String kind) {
+        List<JsonNode> found = documents.stream().filter(d -> d.get("kind").asText().equals(kind)).toList();
+        assertThat(kind, found.size(), org.hamcrest.Matchers.is(1));
+        return found.getFirst();
+    }
+
     private static List<String> workloadRules(String where, JsonNode doc) {
         List<String> problems = new ArrayList<>();
         String kind = doc.get("kind").asText();

@@ -213,8 +213,11 @@ public final class JobProcessor implements SingleActiveConsumer.Handler {
             }
             return jobs.find(job.id()).filter(j -> j.state().terminal()).orElse(null);
         }
-        LOG.log(Level.WARNING, "job " + job.id() + " attempt " + job.attempts() + " failed for a temporary reason; retrying", e);
+        Duration pause = settings.backoff().multipliedBy(1L << Math.min(5, job.attempts() - 1));
+        LOG.log(Level.WARNING, "job " + job.id() + " attempt " + job.attempts() + " failed for a temporary reason; "
+                + "retrying in " + pause.toSeconds() + " s", e);
         jobs.release(job.id(), settings.leaseOwner(), reason);
+        sleep(pause);
         return null;
     }
 
@@ -222,7 +225,7 @@ public final class JobProcessor implements SingleActiveConsumer.Handler {
         if (job.videoFileId() == null || !ObjectId.isValid(job.videoFileId())) {
             throw ConversionException.permanent(ConversionException.NOT_MEDIA, "the uploaded video is missing", null);
         }
-        try (InputStream in = mongo.videos().openDownloadStream(new ObjectId(job.videoFileId()));
+        try (InputStream in = mongo.videos().openDownloadStream(new ObjectId(job.videoFileId())).batchSize(MongoConnection.CHUNKS_PER_BATCH);
              OutputStream out = Files.newOutputStream(source)) {
             in.transferTo(out);
         } catch (com.mongodb.MongoGridFSException e) {

@@ -16,6 +16,11 @@ import io.helidon.config.Config;
 public final class MongoConnection implements AutoCloseable {
     public static final String VIDEOS_BUCKET = "videos";
     public static final String MP3_BUCKET = "mp3s";
+    /**
+     * GridFS chunks fetched per round trip when reading a file: a few MiB, well under every server's reply
+     * limit (the mongo-java-server stand-in would otherwise answer a whole file in one oversized reply).
+     */
+    public static final int CHUNKS_PER_BATCH = 8;
 
     private final MongoClient client;
     private final MongoDatabase database;
