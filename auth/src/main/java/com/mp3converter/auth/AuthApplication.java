@@ -36,7 +36,7 @@ public final class AuthApplication {
     }
 
     public static void main(String[] args) {
-        Config config = ServiceServer.loadConfig();
+        Config config = ServiceServer.loadConfig("auth");
         AuthApplication app = create(config);
         WebServer server = app.server().start();
         LOG.info(() -> "auth listening on port " + server.port());

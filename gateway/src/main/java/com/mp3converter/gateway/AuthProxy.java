@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.logging.Logger;
 
 import com.mp3converter.common.http.Problems;
+import com.mp3converter.common.tracing.Tracing;
 
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
@@ -19,6 +20,10 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
 
 /**
  * {@code POST /login} and {@code POST /signup}, passed to auth with timeouts. Auth down or slow is a
@@ -79,20 +84,31 @@ public final class AuthProxy implements HttpService {
                 ? req.headers().first(HeaderNames.X_FORWARDED_FOR).map(v -> v + ", " + client).orElse(client)
                 : client;
         forward.header("X-Forwarded-For", forwardedFor);
-        Caller.traceHeaders(req).forEach(forward::header);
         return forward;
     }
 
     private void relay(HttpRequest.Builder forward, ServerResponse res) {
         HttpResponse<byte[]> answer;
-        try {
-            answer = http.send(forward.build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpRequest request = forward.build();
+        Span span = Tracing.tracer("gateway").spanBuilder(request.method() + " auth " + request.uri().getPath())
+                .setSpanKind(SpanKind.CLIENT)
+                .setAttribute("http.request.method", request.method())
+                .setAttribute("url.full", request.uri().toString())
+                .startSpan();
+        try (Scope ignored = span.makeCurrent()) {
+            HttpRequest.Builder traced = HttpRequest.newBuilder(request, (name, value) -> true);
+            Tracing.inject().forEach(traced::setHeader);
+            answer = http.send(traced.build(), HttpResponse.BodyHandlers.ofByteArray());
+            span.setAttribute("http.response.status_code", answer.statusCode());
         } catch (IOException e) {
+            span.setStatus(StatusCode.ERROR, e.toString());
             LOG.warning(() -> "auth unreachable: " + e);
             throw Problems.unavailable("the login service cannot be reached; try again shortly", 5);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw Problems.unavailable("the login service did not answer", 5);
+        } finally {
+            span.end();
         }
         if (answer.statusCode() >= 500) {
             throw Problems.unavailable("the login service is unavailable; try again shortly", 5);

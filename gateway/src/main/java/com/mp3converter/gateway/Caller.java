@@ -1,18 +1,12 @@
 package com.mp3converter.gateway;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-
 import com.mp3converter.common.http.Problems;
-import com.mp3converter.common.stream.EventMessage;
 import com.mp3converter.common.stream.Events;
 import com.mp3converter.common.token.BearerToken;
 import com.mp3converter.common.token.InvalidTokenException;
 import com.mp3converter.common.token.TokenClaims;
 import com.mp3converter.common.token.TokenVerifier;
 
-import io.helidon.http.HeaderName;
-import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 
 /** The authenticated caller of a gateway request, verified locally against auth's keys. */
@@ -38,15 +32,5 @@ public final class Caller {
 
     public static Events.Owner owner(TokenClaims claims) {
         return new Events.Owner(claims.userId(), claims.email());
-    }
-
-    /** The trace and request-id headers of a request, to carry on through the streams. */
-    public static Map<String, String> traceHeaders(ServerRequest req) {
-        Map<String, String> headers = new LinkedHashMap<>();
-        for (String name : EventMessage.TRACE_HEADERS) {
-            HeaderName header = HeaderNames.create(name);
-            req.headers().first(header).filter(v -> v.length() <= 512).ifPresent(v -> headers.put(name, v));
-        }
-        return headers;
     }
 }

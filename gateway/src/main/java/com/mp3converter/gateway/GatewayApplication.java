@@ -45,10 +45,11 @@ public final class GatewayApplication implements AutoCloseable {
         String producer = config.get("gateway.producer-name").asString().filter(s -> !s.isBlank())
                 .orElse("gateway-" + hostName());
         this.relay = new OutboxRelay(jobs, environment, streams, producer, clock);
+        GatewayMetrics.jobsByState(jobs::countInState);
     }
 
     public static void main(String[] args) {
-        Config config = ServiceServer.loadConfig();
+        Config config = ServiceServer.loadConfig("gateway");
         GatewayApplication app = create(config);
         WebServer server = app.server().start();
         Runtime.getRuntime().addShutdownHook(new Thread(app::close));

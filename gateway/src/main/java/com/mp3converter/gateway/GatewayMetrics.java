@@ -51,6 +51,38 @@ public final class GatewayMetrics {
                 .description("Accepted uploads whose video.uploaded is not yet confirmed").tags(List.of(SERVICE)));
     }
 
+    /** Jobs per state across all users, counted at most every 15 s (a scrape must stay cheap). */
+    public static void jobsByState(java.util.function.Function<String, Long> count) {
+        for (com.mp3converter.common.jobs.JobState state : com.mp3converter.common.jobs.JobState.values()) {
+            CachedCount cached = new CachedCount(() -> count.apply(state.name()));
+            Metrics.globalRegistry().getOrCreate(Gauge.builder("mp3_jobs_in_state", cached, CachedCount::value)
+                    .description("Jobs by state").tags(List.of(SERVICE, Tag.create("state", state.name()))));
+        }
+    }
+
+    private static final class CachedCount {
+        private final Supplier<Long> source;
+        private volatile long value;
+        private volatile long readAt;
+
+        CachedCount(Supplier<Long> source) {
+            this.source = source;
+        }
+
+        double value() {
+            long now = System.nanoTime();
+            if (readAt == 0 || now - readAt > Duration.ofSeconds(15).toNanos()) {
+                try {
+                    value = source.get();
+                    readAt = now;
+                } catch (RuntimeException e) {
+                    // storage unavailable: keep the last value
+                }
+            }
+            return value;
+        }
+    }
+
     private static Counter counter(String name, String description) {
         return Metrics.globalRegistry().getOrCreate(Counter.builder(name).description(description).tags(List.of(SERVICE)));
     }

@@ -15,6 +15,7 @@ import com.mp3converter.common.stream.ConfirmedProducer;
 import com.mp3converter.common.stream.EventMessage;
 import com.mp3converter.common.stream.Events;
 import com.mp3converter.common.stream.StreamSettings;
+import com.mp3converter.common.tracing.Tracing;
 import com.rabbitmq.stream.Environment;
 
 /**
@@ -100,10 +101,10 @@ public final class OutboxRelay implements AutoCloseable {
         }
         Events.VideoUploaded event = new Events.VideoUploaded(job.id(), job.videoFileId(), job.owner(), job.sourceName(),
                 job.sourceBytes(), job.options(), 1, job.createdAt());
-        EventMessage message = EventMessage.of(Events.VIDEO_UPLOADED, job.id(), 1, event, job.traceHeaders());
         Instant sent = clock.instant();
         try {
-            producer.await(producer.sendWithId(message, id));
+            producer.publish(Tracing.extract(job.traceHeaders()), id,
+                    headers -> EventMessage.of(Events.VIDEO_UPLOADED, job.id(), 1, event, headers));
         } catch (ConfirmedProducer.PublishException | RuntimeException e) {
             GatewayMetrics.publishFailed();
             throw e instanceof ConfirmedProducer.PublishException p ? p

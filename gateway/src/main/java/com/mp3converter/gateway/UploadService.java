@@ -27,7 +27,12 @@ import com.mp3converter.common.jobs.MongoConnection;
 import com.mp3converter.common.media.MediaSniffer;
 import com.mp3converter.common.stream.Events;
 import com.mp3converter.common.token.TokenClaims;
+import com.mp3converter.common.tracing.Tracing;
 import com.mp3converter.gateway.upload.MultipartReader;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.SpanKind;
 
 import org.bson.BsonObjectId;
 import org.bson.Document;
@@ -155,7 +160,10 @@ public final class UploadService implements HttpService {
                         if (stored != null) {
                             throw refused(400, "bad-multipart", "More than one file", "send exactly one 'file' part");
                         }
-                        stored = store(videos, fileId, part, jobId, claims);
+                        stored = Tracing.inSpan("gateway", "gridfs write videos", SpanKind.CLIENT,
+                                Attributes.of(AttributeKey.stringKey("db.system"), "mongodb",
+                                        AttributeKey.stringKey("db.collection.name"), MongoConnection.VIDEOS_BUCKET),
+                                () -> store(videos, fileId, part, jobId, claims));
                     }
                     case "bitrate" -> bitrate = intField(part, "bitrate", 32, 320);
                     case "quality" -> quality = intField(part, "quality", 0, 9);
@@ -181,7 +189,7 @@ public final class UploadService implements HttpService {
         }
         Events.Options options = new Events.Options(bitrate, quality);
         Document job = JobStore.newJob(jobId, Caller.owner(claims), stored.name(), stored.bytes(), stored.sha256(),
-                fileId.toHexString(), options, Caller.traceHeaders(req), clock.instant());
+                fileId.toHexString(), options, Tracing.inject(), clock.instant());
         try {
             jobs.insert(job);
         } catch (RuntimeException e) {

@@ -18,9 +18,10 @@ import com.mp3converter.common.jobs.MongoConnection;
 import org.bson.Document;
 
 /**
- * One record per (jobId, kind) in {@code deliveries}: SENDING → SENT | DEFERRED | UNDELIVERABLE. A record
- * SENT or UNDELIVERABLE means a redelivered event sends nothing; DEFERRED ones hold the event and are
- * retried by the background loop until they go out or give up.
+ * One record per (jobId, kind) in {@code deliveries}: SENDING → SENT | DEFERRED | UNDELIVERABLE. Sending
+ * needs a claim: a new record, a DEFERRED one, or a SENDING one whose claim expired (its sender died). So two
+ * handlers of the same event (a replay after a broker restart racing the first) never both send, and a
+ * record SENT or UNDELIVERABLE makes every redelivery send nothing.
  */
 public final class DeliveryStore {
     public enum State { SENDING, SENT, DEFERRED, UNDELIVERABLE }
@@ -38,19 +39,34 @@ public final class DeliveryStore {
         this.clock = clock;
     }
 
-    /** Starts (or resumes) a delivery; its current record after counting this attempt. */
-    public Delivery begin(String jobId, String kind, byte[] event) {
+    /**
+     * Claims the delivery for {@code lease}: empty when it is done (SENT, UNDELIVERABLE) or another sender
+     * holds a live claim; {@link #find} tells which.
+     */
+    public Optional<Delivery> claim(String jobId, String kind, byte[] event, java.time.Duration lease) {
         Instant now = clock.instant();
-        Document d = deliveries.findOneAndUpdate(Filters.eq("_id", jobId + ":" + kind), Updates.combine(
-                        Updates.setOnInsert("jobId", jobId),
-                        Updates.setOnInsert("kind", kind),
-                        Updates.setOnInsert("state", State.SENDING.name()),
-                        Updates.setOnInsert("event", new org.bson.types.Binary(event)),
-                        Updates.setOnInsert("firstAttemptAt", Date.from(now)),
-                        Updates.inc("attempts", 1),
-                        Updates.set("lastAttemptAt", Date.from(now))),
-                new FindOneAndUpdateOptions().upsert(true).returnDocument(ReturnDocument.AFTER));
-        return delivery(d);
+        String id = jobId + ":" + kind;
+        try {
+            Document d = deliveries.findOneAndUpdate(Filters.and(Filters.eq("_id", id), Filters.or(
+                            Filters.eq("state", State.DEFERRED.name()),
+                            Filters.and(Filters.eq("state", State.SENDING.name()), Filters.lt("claimedUntil", Date.from(now))))),
+                    Updates.combine(
+                            Updates.setOnInsert("jobId", jobId),
+                            Updates.setOnInsert("kind", kind),
+                            Updates.setOnInsert("event", new org.bson.types.Binary(event)),
+                            Updates.setOnInsert("firstAttemptAt", Date.from(now)),
+                            Updates.set("state", State.SENDING.name()),
+                            Updates.set("claimedUntil", Date.from(now.plus(lease))),
+                            Updates.inc("attempts", 1),
+                            Updates.set("lastAttemptAt", Date.from(now))),
+                    new FindOneAndUpdateOptions().upsert(true).returnDocument(ReturnDocument.AFTER));
+            return Optional.of(delivery(d));
+        } catch (com.mongodb.MongoWriteException | com.mongodb.MongoCommandException e) {
+            if (e.getCode() != 11000) {
+                throw e;
+            }
+            return Optional.empty(); // the record exists and is not claimable
+        }
     }
 
     public Optional<Delivery> find(String jobId, String kind) {

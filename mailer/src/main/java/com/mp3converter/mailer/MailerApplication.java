@@ -46,14 +46,14 @@ public final class MailerApplication implements AutoCloseable {
                 mailer.get("mp3-retention").as(Duration.class).orElse(Duration.ofDays(7)));
         this.handler = new NotificationHandler(new DeliveryStore(mongo, clock), new JobStore(mongo, clock), composer, sender,
                 new NotificationHandler.Retry(
-                        mailer.get("retry.in-place").as(Duration.class).orElse(Duration.ofMinutes(2)),
+                        mailer.get("retry.in-place").as(Duration.class).orElse(Duration.ofSeconds(30)),
                         mailer.get("retry.backoff").as(Duration.class).orElse(Duration.ofSeconds(1)),
                         mailer.get("retry.give-up-after").as(Duration.class).orElse(Duration.ofDays(2))),
                 clock);
     }
 
     public static void main(String[] args) {
-        Config config = ServiceServer.loadConfig();
+        Config config = ServiceServer.loadConfig("mailer");
         MailerApplication app;
         try {
             app = new MailerApplication(config);

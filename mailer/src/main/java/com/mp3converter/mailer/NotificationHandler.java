@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.logging.Logger;
 
 import com.mongodb.MongoException;
@@ -12,6 +13,11 @@ import com.mp3converter.common.jobs.JobStore;
 import com.mp3converter.common.stream.EventMessage;
 import com.mp3converter.common.stream.Events;
 import com.mp3converter.common.stream.SingleActiveConsumer;
+import com.mp3converter.common.tracing.Tracing;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.SpanKind;
 
 import jakarta.mail.MessagingException;
 import jakarta.mail.internet.MimeMessage;
@@ -69,14 +75,21 @@ public final class NotificationHandler implements SingleActiveConsumer.Handler {
         while (true) {
             parkIfStopping();
             try {
-                DeliveryStore.Delivery delivery = deliveries.begin(jobId, event.type(), event.body());
-                if (delivery.state() != DeliveryStore.State.SENDING) {
-                    MailerMetrics.result(event.type(), "duplicate");
-                    LOG.fine(() -> "mail for " + jobId + " " + event.type() + " already " + delivery.state());
+                Optional<DeliveryStore.Delivery> claimed = deliveries.claim(jobId, event.type(), event.body(), claimLease());
+                if (claimed.isPresent()) {
+                    deliver(claimed.get(), clock.instant().plus(retry.inPlace()));
                     return;
                 }
-                deliver(delivery, clock.instant().plus(retry.inPlace()));
-                return;
+                DeliveryStore.State state = deliveries.find(jobId, event.type()).map(DeliveryStore.Delivery::state)
+                        .orElse(DeliveryStore.State.SENDING);
+                if (state == DeliveryStore.State.SENT || state == DeliveryStore.State.UNDELIVERABLE) {
+                    MailerMetrics.result(event.type(), "duplicate");
+                    LOG.fine(() -> "mail for " + jobId + " " + event.type() + " already " + state);
+                    return;
+                }
+                // another sender holds the claim: wait for its outcome or for its claim to expire
+                sleep(Duration.ofSeconds(1));
+                continue;
             } catch (MongoException e) {
                 LOG.warning(() -> "MongoDB unavailable while mailing " + jobId + ": " + e.getMessage() + "; retrying");
                 sleep(wait);
@@ -100,7 +113,11 @@ public final class NotificationHandler implements SingleActiveConsumer.Handler {
                 return;
             }
             try {
-                sender.send(message);
+                Tracing.inSpan("mailer", "smtp send", SpanKind.CLIENT,
+                        Attributes.of(AttributeKey.stringKey("mp3converter.mail.kind"), delivery.kind()), () -> {
+                            sender.send(message);
+                            return null;
+                        });
                 deliveries.sent(delivery);
                 jobs.notified(delivery.jobId(), clock.instant());
                 MailerMetrics.result(delivery.kind(), "sent");
@@ -140,10 +157,18 @@ public final class NotificationHandler implements SingleActiveConsumer.Handler {
                 MailerMetrics.result(delivery.kind(), "undeliverable");
                 continue;
             }
-            DeliveryStore.Delivery counted = deliveries.begin(delivery.jobId(), delivery.kind(), delivery.event());
-            long backoffSeconds = Math.min(600, 1L << Math.min(counted.attempts(), 9));
-            deliver(counted, clock.instant().plusSeconds(backoffSeconds - 1));
+            Optional<DeliveryStore.Delivery> counted = deliveries.claim(delivery.jobId(), delivery.kind(), delivery.event(),
+                    claimLease());
+            if (counted.isPresent()) {
+                long backoffSeconds = Math.min(600, 1L << Math.min(counted.get().attempts(), 9));
+                deliver(counted.get(), clock.instant().plusSeconds(backoffSeconds - 1));
+            }
         }
+    }
+
+    /** Longer than one in-place retry window plus an SMTP exchange: a live sender never loses its claim. */
+    private Duration claimLease() {
+        return retry.inPlace().plusSeconds(60);
     }
 
     private MimeMessage compose(DeliveryStore.Delivery delivery) throws IOException, MessagingException {

@@ -94,7 +94,7 @@ class FaultsIT {
         String email = platform.newUser("kill-transcoder");
         String token = token(email);
         Path longWav = longWav(Duration.ofMinutes(6));
-        String jobId = upload(token, longWav);
+        String jobId = upload(email, longWav);
         JsonNode job = awaitProgress(token, jobId);
         String owner = db.getCollection("jobs").find(Filters.eq("_id", jobId)).first()
                 .get("lease", Document.class).getString("owner");
@@ -118,7 +118,7 @@ class FaultsIT {
         String token = token(email);
         List<String> jobs = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
-            jobs.add(upload(token, LocalServers.mediaDir().resolve("wav-pcm-s16le-stereo-22050.wav")));
+            jobs.add(upload(email, LocalServers.mediaDir().resolve("wav-pcm-s16le-stereo-22050.wav")));
         }
         Platform.awaitMail(email, 2, Duration.ofSeconds(60));
         platform.running("mailer").getFirst().kill();
@@ -136,7 +136,7 @@ class FaultsIT {
         String token = token(email);
         List<String> jobs = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            jobs.add(upload(token, LocalServers.mediaDir().resolve("ogg-opus-5.1-48k.ogg")));
+            jobs.add(upload(email, LocalServers.mediaDir().resolve("ogg-opus-5.1-48k.ogg")));
         }
         mongoProxy.stop();
         Instant back = Instant.now().plusSeconds(10);
@@ -146,7 +146,7 @@ class FaultsIT {
         assertThat(during.body(), during.statusCode(), is(503));
         Thread.sleep(Math.max(0, Duration.between(Instant.now(), back).toMillis()));
         mongoProxy.start();
-        jobs.add(upload(token, LocalServers.mediaDir().resolve("ogg-opus-5.1-48k.ogg")));
+        jobs.add(upload(email, LocalServers.mediaDir().resolve("ogg-opus-5.1-48k.ogg")));
         for (String jobId : jobs) {
             platform.awaitFinished(token, jobId, Duration.ofSeconds(180));
         }
@@ -165,7 +165,7 @@ class FaultsIT {
                 .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(30)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(login.body(), login.statusCode(), is(503));
-        String jobId = upload(token, LocalServers.mediaDir().resolve("avi-mpeg4-mp3-stereo-48k-3s.avi"));
+        String jobId = upload(email, LocalServers.mediaDir().resolve("avi-mpeg4-mp3-stereo-48k-3s.avi"));
         Thread.sleep(10_000);
         dbProxy.start();
         platform.awaitFinished(token, jobId, Duration.ofSeconds(120));
@@ -180,16 +180,16 @@ class FaultsIT {
         String token = token(email);
         List<String> jobs = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            jobs.add(upload(token, LocalServers.mediaDir().resolve("ts-mpeg2video-mp2-stereo-44k.ts")));
+            jobs.add(upload(email, LocalServers.mediaDir().resolve("ts-mpeg2video-mp2-stereo-44k.ts")));
         }
         rabbitmqctl("stop_app");
         for (int i = 0; i < 2; i++) {
-            jobs.add(upload(token, LocalServers.mediaDir().resolve("misnamed-webm-vp9-opus-stereo-48k.mp4")));
+            jobs.add(upload(email, LocalServers.mediaDir().resolve("misnamed-webm-vp9-opus-stereo-48k.mp4")));
         }
         Thread.sleep(3000);
         rabbitmqctl("start_app");
         for (int i = 0; i < 2; i++) {
-            jobs.add(upload(token, LocalServers.mediaDir().resolve("mp4-audio-only-two-vorbis-tracks.mp4")));
+            jobs.add(upload(email, LocalServers.mediaDir().resolve("mp4-audio-only-two-vorbis-tracks.mp4")));
         }
         for (String jobId : jobs) {
             platform.awaitFinished(token, jobId, Duration.ofSeconds(240));
@@ -203,8 +203,8 @@ class FaultsIT {
         String email = platform.newUser("smtp-down");
         String token = token(email);
         smtpProxy.stop();
-        List<String> jobs = List.of(upload(token, LocalServers.mediaDir().resolve("wav-pcm-s16le-stereo-22050.wav")),
-                upload(token, LocalServers.mediaDir().resolve("mp4-h264-no-audio.mp4")));
+        List<String> jobs = List.of(upload(email, LocalServers.mediaDir().resolve("wav-pcm-s16le-stereo-22050.wav")),
+                upload(email, LocalServers.mediaDir().resolve("mp4-h264-no-audio.mp4")));
         for (String jobId : jobs) {
             platform.awaitFinished(token, jobId, Duration.ofSeconds(60));
         }
@@ -230,7 +230,7 @@ class FaultsIT {
             for (int i = 0; i < 50; i++) {
                 String email = emails.get(i % 5);
                 Path sample = LocalServers.mediaDir().resolve(samples.get(i % samples.size()));
-                uploads.add(pool.submit(() -> upload(token(email), sample)));
+                uploads.add(pool.submit(() -> upload(email, sample)));
             }
             for (Future<String> upload : uploads) {
                 String jobId = upload.get();
@@ -293,15 +293,18 @@ class FaultsIT {
     }
 
     private static String token(String email) throws Exception {
-        String token = TOKENS.get(email);
-        if (token == null) {
-            token = platform.login(email);
-            TOKENS.put(email, token);
+        synchronized (TOKENS) {
+            String token = TOKENS.get(email);
+            if (token == null) {
+                token = platform.login(email);
+                TOKENS.put(email, token);
+            }
+            return token;
         }
-        return token;
     }
 
-    private static String upload(String token, Path file) throws Exception {
+    private static String upload(String email, Path file) throws Exception {
+        String token = token(email);
         String boundary = "b" + LocalServers.unique();
         byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + file.getFileName()
                 + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8);
@@ -324,8 +327,7 @@ class FaultsIT {
             throw new AssertionError("upload answered " + response.statusCode() + ": " + response.body());
         }
         String jobId = Json.MAPPER.readTree(response.body()).get("jobId").asText();
-        TOKENS.entrySet().stream().filter(e -> e.getValue().equals(token)).findFirst()
-                .ifPresent(e -> OWNERS.put(jobId, e.getKey()));
+        OWNERS.put(jobId, email);
         return jobId;
     }
 

@@ -27,8 +27,13 @@ import com.mp3converter.common.stream.ConfirmedProducer;
 import com.mp3converter.common.stream.EventMessage;
 import com.mp3converter.common.stream.Events;
 import com.mp3converter.common.stream.SingleActiveConsumer;
+import com.mp3converter.common.tracing.Tracing;
 import com.mp3converter.transcoder.convert.ConversionException;
 import com.mp3converter.transcoder.convert.Mp3Converter;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.SpanKind;
 
 import org.bson.Document;
 import org.bson.types.ObjectId;
@@ -42,6 +47,10 @@ import org.bson.types.ObjectId;
  */
 public final class JobProcessor implements SingleActiveConsumer.Handler {
     private static final Logger LOG = Logger.getLogger(JobProcessor.class.getName());
+    private static final Attributes GRIDFS_VIDEOS = Attributes.of(AttributeKey.stringKey("db.system"), "mongodb",
+            AttributeKey.stringKey("db.collection.name"), MongoConnection.VIDEOS_BUCKET);
+    private static final Attributes GRIDFS_MP3S = Attributes.of(AttributeKey.stringKey("db.system"), "mongodb",
+            AttributeKey.stringKey("db.collection.name"), MongoConnection.MP3_BUCKET);
 
     private final JobStore jobs;
     private final MongoConnection mongo;
@@ -111,6 +120,8 @@ public final class JobProcessor implements SingleActiveConsumer.Handler {
                 wait = settings.backoff();
             } catch (MongoException | ConfirmedProducer.PublishException | IOException e) {
                 LOG.warning(() -> "job " + uploaded.jobId() + ": " + e.getMessage() + "; trying again");
+            } catch (RuntimeException e) {
+                LOG.log(Level.SEVERE, "job " + uploaded.jobId() + ": unexpected error; trying again", e);
             } finally {
                 busy.decrementAndGet();
             }
@@ -162,12 +173,18 @@ public final class JobProcessor implements SingleActiveConsumer.Handler {
         try {
             Path source = work.resolve("source");
             Path target = work.resolve("audio.mp3");
-            download(job, source);
-            Mp3Converter.Result result = converter.convert(source, target,
-                    new Mp3Converter.Options(job.options().bitrateKbps(), job.options().vbrQuality()),
-                    baseName(job.sourceName()), progress::set);
+            Tracing.inSpan("transcoder", "gridfs read videos", SpanKind.CLIENT, GRIDFS_VIDEOS, () -> {
+                download(job, source);
+                return null;
+            });
+            Mp3Converter.Result result = Tracing.inSpan("transcoder", "convert to mp3", SpanKind.INTERNAL,
+                    Attributes.of(AttributeKey.stringKey("mp3converter.job.id"), job.id()),
+                    () -> converter.convert(source, target,
+                            new Mp3Converter.Options(job.options().bitrateKbps(), job.options().vbrQuality()),
+                            baseName(job.sourceName()), progress::set));
             heartbeat.cancel(false);
-            ObjectId mp3Id = upload(job, target, result);
+            ObjectId mp3Id = Tracing.inSpan("transcoder", "gridfs write mp3s", SpanKind.CLIENT, GRIDFS_MP3S,
+                    () -> upload(job, target, result));
             boolean deleteSource = settings.deleteSourceAfterSuccess();
             if (!jobs.done(job.id(), settings.leaseOwner(), mp3Id.toHexString(), result.bytes(), result.durationSeconds(),
                     deleteSource)) {
@@ -221,7 +238,7 @@ public final class JobProcessor implements SingleActiveConsumer.Handler {
         return null;
     }
 
-    private void download(Job job, Path source) throws ConversionException, IOException {
+    private void download(Job job, Path source) throws ConversionException {
         if (job.videoFileId() == null || !ObjectId.isValid(job.videoFileId())) {
             throw ConversionException.permanent(ConversionException.NOT_MEDIA, "the uploaded video is missing", null);
         }
@@ -231,6 +248,8 @@ public final class JobProcessor implements SingleActiveConsumer.Handler {
         } catch (com.mongodb.MongoGridFSException e) {
             throw ConversionException.permanent(ConversionException.NOT_MEDIA,
                     "the uploaded video is no longer stored", e);
+        } catch (IOException e) {
+            throw new ConversionException(ConversionException.IO, "reading the video failed: " + e.getMessage(), false, e);
         }
     }
 

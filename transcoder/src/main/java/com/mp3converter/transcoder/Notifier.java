@@ -10,6 +10,8 @@ import com.mp3converter.common.stream.ConfirmedProducer;
 import com.mp3converter.common.stream.EventMessage;
 import com.mp3converter.common.stream.Events;
 
+import io.opentelemetry.context.Context;
+
 /**
  * Publishes a finished job's outcome ({@code mp3.ready} or {@code job.failed}) to mp3.notifications
  * and records on the job that it is confirmed; a redelivered finished job without that record is
@@ -27,18 +29,18 @@ public final class Notifier {
     }
 
     public void publishOutcome(Job job) throws ConfirmedProducer.PublishException {
-        EventMessage message = switch (job.state()) {
-            case DONE -> EventMessage.of(Events.MP3_READY, job.id(), job.attempts(),
+        EventMessage.Builder message = switch (job.state()) {
+            case DONE -> headers -> EventMessage.of(Events.MP3_READY, job.id(), job.attempts(),
                     new Events.Mp3Ready(job.id(), job.mp3FileId(), job.owner(), job.sourceName(),
                             job.durationSeconds() == null ? 0 : job.durationSeconds(),
-                            job.mp3Bytes() == null ? 0 : job.mp3Bytes(), job.finishedAt()), job.traceHeaders());
-            case FAILED -> EventMessage.of(Events.JOB_FAILED, job.id(), job.attempts(),
+                            job.mp3Bytes() == null ? 0 : job.mp3Bytes(), job.finishedAt()), headers);
+            case FAILED -> headers -> EventMessage.of(Events.JOB_FAILED, job.id(), job.attempts(),
                     new Events.JobFailed(job.id(), job.owner(), job.sourceName(), job.error(), job.attempts(),
-                            job.finishedAt()), job.traceHeaders());
+                            job.finishedAt()), headers);
             default -> throw new IllegalStateException("job " + job.id() + " has no outcome yet: " + job.state());
         };
         Instant sent = clock.instant();
-        producer.await(producer.send(message));
+        producer.publish(Context.current(), null, message);
         TranscoderMetrics.publishConfirmed(Duration.between(sent, clock.instant()));
         jobs.notificationPublished(job.id());
     }

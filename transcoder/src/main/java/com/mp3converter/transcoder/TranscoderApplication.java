@@ -48,7 +48,7 @@ public final class TranscoderApplication implements AutoCloseable {
     }
 
     public static void main(String[] args) {
-        Config config = ServiceServer.loadConfig();
+        Config config = ServiceServer.loadConfig("transcoder");
         TranscoderApplication app = new TranscoderApplication(config);
         WebServer server = ServiceServer.named("transcoder")
                 .readiness("consuming", app::consuming)

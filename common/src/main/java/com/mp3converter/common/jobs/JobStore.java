@@ -122,6 +122,11 @@ public final class JobStore {
         return jobs.countDocuments(Filters.eq("owner.userId", userId));
     }
 
+    /** All jobs in a state, for the jobs-by-state metric. */
+    public long countInState(String state) {
+        return jobs.countDocuments(Filters.eq("state", state));
+    }
+
     public long countInFlight(String userId) {
         return jobs.countDocuments(Filters.and(Filters.eq("owner.userId", userId),
                 Filters.in("state", JobState.QUEUED.name(), JobState.PROCESSING.name())));

@@ -6,18 +6,14 @@ import java.time.Instant;
 import java.util.logging.Formatter;
 import java.util.logging.LogRecord;
 
-/** One JSON object per log line, with the trace and request ids of the current request when there are any. */
-public class JsonLogFormatter extends Formatter {
-    private static final ThreadLocal<String[]> CONTEXT = new ThreadLocal<>();
+import com.mp3converter.common.tracing.Tracing;
 
-    /** Sets the trace id and request id that this thread's log lines carry; null clears them. */
-    public static void context(String traceId, String requestId) {
-        if (traceId == null && requestId == null) {
-            CONTEXT.remove();
-        } else {
-            CONTEXT.set(new String[] {traceId, requestId});
-        }
-    }
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.context.Context;
+
+/** One JSON object per log line, with the trace, span and request ids of the work it was logged for. */
+public class JsonLogFormatter extends Formatter {
 
     @Override
     public String format(LogRecord record) {
@@ -26,14 +22,14 @@ public class JsonLogFormatter extends Formatter {
         field(line, "level", record.getLevel().getName());
         field(line, "logger", record.getLoggerName());
         field(line, "thread", Thread.currentThread().getName());
-        String[] context = CONTEXT.get();
-        if (context != null) {
-            if (context[0] != null) {
-                field(line, "traceId", context[0]);
-            }
-            if (context[1] != null) {
-                field(line, "requestId", context[1]);
-            }
+        SpanContext span = Span.current().getSpanContext();
+        if (span.isValid()) {
+            field(line, "traceId", span.getTraceId());
+            field(line, "spanId", span.getSpanId());
+        }
+        String requestId = Context.current().get(Tracing.REQUEST_ID);
+        if (requestId != null) {
+            field(line, "requestId", requestId);
         }
         field(line, "message", formatMessage(record));
         if (record.getThrown() != null) {

@@ -7,6 +7,8 @@ import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 import com.mp3converter.common.http.Problems;
+import com.mp3converter.common.tracing.ServerSpans;
+import com.mp3converter.common.tracing.Tracing;
 
 import io.helidon.config.Config;
 import io.helidon.health.HealthCheck;
@@ -44,6 +46,13 @@ public final class ServiceServer {
         LogConfig.configureRuntime();
         Config config = Config.create();
         Config.global(config);
+        return config;
+    }
+
+    /** Config plus the tracing SDK for this service: what every {@code main} starts with. */
+    public static Config loadConfig(String service) {
+        Config config = loadConfig();
+        Tracing.configure(config, service);
         return config;
     }
 
@@ -89,6 +98,7 @@ public final class ServiceServer {
                         .addObserver(MetricsObserver.create())
                         .build())
                 .routing(rules -> {
+                    rules.addFilter(new ServerSpans());
                     routing.accept(rules);
                     Problems.register(rules);
                 });

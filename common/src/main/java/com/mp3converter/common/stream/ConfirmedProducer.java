@@ -6,8 +6,15 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import com.mp3converter.common.tracing.Tracing;
 import com.rabbitmq.stream.Environment;
 import com.rabbitmq.stream.Producer;
+
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 
 /**
  * A named producer on one stream that sends in publishing-id order and waits for the broker's confirm.
@@ -17,6 +24,7 @@ import com.rabbitmq.stream.Producer;
 public final class ConfirmedProducer implements AutoCloseable {
     private final Producer producer;
     private final String name;
+    private final String stream;
     private final Duration confirmTimeout;
     private long lastPublishingId = -1;
 
@@ -28,11 +36,33 @@ public final class ConfirmedProducer implements AutoCloseable {
                 .retryOnRecovery(true)
                 .build();
         this.name = name;
+        this.stream = stream;
         this.confirmTimeout = confirmTimeout;
     }
 
     public String name() {
         return name;
+    }
+
+    /**
+     * Publishes and waits for the confirm, in a producer span (child of {@code parent}) whose context the
+     * message carries on; {@code publishingId} null takes the next id.
+     */
+    public void publish(Context parent, Long publishingId, EventMessage.Builder message) throws PublishException {
+        Span span = Tracing.tracer("streams")
+                .spanBuilder(stream + " publish").setSpanKind(SpanKind.PRODUCER)
+                .setAttribute("messaging.system", "rabbitmq").setAttribute("messaging.operation.type", "publish")
+                .setAttribute("messaging.destination.name", stream).setParent(parent).startSpan();
+        try (Scope ignored = parent.with(span).makeCurrent()) {
+            EventMessage event = message.build(Tracing.inject());
+            span.setAttribute("messaging.message.id", event.messageId());
+            await(publishingId == null ? send(event) : sendWithId(event, publishingId));
+        } catch (PublishException | RuntimeException e) {
+            span.setStatus(StatusCode.ERROR, String.valueOf(e.getMessage()));
+            throw e;
+        } finally {
+            span.end();
+        }
     }
 
     /** Sends with the next publishing id; the returned future completes when the broker confirms. */

@@ -22,6 +22,12 @@ public record EventMessage(String type, String jobId, String messageId, byte[] b
         return new EventMessage(type, jobId, jobId + ":" + type + ":" + attempt, Json.bytes(event), Map.copyOf(headers));
     }
 
+    /** An event waiting for the trace headers of the span that publishes it. */
+    @FunctionalInterface
+    public interface Builder {
+        EventMessage build(Map<String, String> traceHeaders);
+    }
+
     public Message toMessage(MessageBuilder builder, long publishingId) {
         var app = builder.publishingId(publishingId)
                 .properties()

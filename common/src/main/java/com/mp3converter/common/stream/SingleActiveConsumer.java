@@ -8,6 +8,12 @@ import com.rabbitmq.stream.Consumer;
 import com.rabbitmq.stream.Environment;
 import com.rabbitmq.stream.NoOffsetException;
 import com.rabbitmq.stream.OffsetSpecification;
+import com.mp3converter.common.tracing.Tracing;
+
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 
 /**
  * A named single active consumer with offsets tracked manually on the server: the handler returns
@@ -57,7 +63,25 @@ public final class SingleActiveConsumer {
                     }
                 })
                 .messageHandler((context, message) -> {
-                    handler.handle(EventMessage.from(message), context.stream(), context.offset());
+                    EventMessage event = EventMessage.from(message);
+                    Span span = Tracing.tracer("streams").spanBuilder(context.stream() + " process")
+                            .setParent(Tracing.extract(event.headers()))
+                            .setSpanKind(SpanKind.CONSUMER)
+                            .setAttribute("messaging.system", "rabbitmq")
+                            .setAttribute("messaging.operation.type", "process")
+                            .setAttribute("messaging.destination.name", context.stream())
+                            .setAttribute("messaging.message.id", event.messageId())
+                            .setAttribute("messaging.consumer.group.name", name)
+                            .setAttribute("messaging.rabbitmq.message.offset", context.offset())
+                            .startSpan();
+                    Context withRequestId = event.headers().containsKey(Tracing.REQUEST_ID_HEADER)
+                            ? Context.current().with(Tracing.REQUEST_ID, event.headers().get(Tracing.REQUEST_ID_HEADER))
+                            : Context.current();
+                    try (Scope ignored = withRequestId.with(span).makeCurrent()) {
+                        handler.handle(event, context.stream(), context.offset());
+                    } finally {
+                        span.end();
+                    }
                     context.storeOffset();
                     ConsumerMetrics.handled(name, context.stream(), context.offset(), context.committedChunkId());
                 })

@@ -1,0 +1,176 @@
+package com.mp3converter.systemtests;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import com.mp3converter.auth.AuthApplication;
+import com.mp3converter.common.testing.LocalServers;
+import com.mp3converter.common.tracing.Tracing;
+import com.mp3converter.gateway.GatewayApplication;
+import com.mp3converter.mailer.MailerApplication;
+import com.mp3converter.transcoder.TranscoderApplication;
+
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import io.helidon.webserver.WebServer;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+
+import org.junit.jupiter.api.Test;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.is;
+
+/**
+ * One job through gateway, transcoder and mailer (all four services in this JVM, real servers behind them)
+ * with an in-memory span exporter: every span of the upload, from the caller's traceparent (as Envoy sends
+ * it) through both streams to the SMTP send, shares one trace id with the right parent links.
+ */
+class TracePropagationTest {
+    private static final String TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
+    private static final String EDGE_SPAN = "00f067aa0ba902b7";
+
+    @Test
+    void oneTraceFromUploadToEmail() throws Exception {
+        InMemorySpanExporter exporter = InMemorySpanExporter.create();
+        SdkTracerProvider provider = SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(exporter)).build();
+        Tracing.use(OpenTelemetrySdk.builder().setTracerProvider(provider).build(), "in-process");
+        Platform platform = new Platform(Map.of());
+        Map<String, String> settings = new HashMap<>();
+        platform.env.forEach((k, v) -> settings.put(configKey(k), v));
+        settings.put("server.port", "0");
+        settings.put("smtp.security", "none");
+        Config config = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
+                .addSource(ConfigSources.create(settings)).build();
+        AuthApplication auth = AuthApplication.create(merged(config, "auth"));
+        WebServer authServer = auth.server().start();
+        settings.put("auth.url", "http://127.0.0.1:" + authServer.port());
+        Config withAuth = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
+                .addSource(ConfigSources.create(settings)).build();
+        GatewayApplication gateway = GatewayApplication.create(merged(withAuth, "gateway"));
+        WebServer gatewayServer = gateway.server().start();
+        TranscoderApplication transcoder = new TranscoderApplication(merged(withAuth, "transcoder"));
+        transcoder.startConsuming();
+        MailerApplication mailer = new MailerApplication(merged(withAuth, "mailer"));
+        mailer.startConsuming();
+        try {
+            URI base = URI.create("http://127.0.0.1:" + gatewayServer.port());
+            String email = "traced-" + LocalServers.unique() + "@example.com";
+            send(HttpRequest.newBuilder(base.resolve("/signup")).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"email\":\"" + email + "\",\"password\":\"" + Platform.PASSWORD + "\"}")));
+            String token = send(HttpRequest.newBuilder(base.resolve("/login")).header("Authorization", "Basic "
+                    + Base64.getEncoder().encodeToString((email + ":" + Platform.PASSWORD).getBytes(StandardCharsets.UTF_8)))
+                    .POST(HttpRequest.BodyPublishers.noBody())).body();
+            exporter.reset();
+            String boundary = "trace" + LocalServers.unique();
+            Path sample = LocalServers.mediaDir().resolve("wav-pcm-s16le-stereo-22050.wav");
+            HttpResponse<String> accepted = send(HttpRequest.newBuilder(base.resolve("/upload"))
+                    .header("Authorization", "Bearer " + token)
+                    .header("traceparent", "00-" + TRACE_ID + "-" + EDGE_SPAN + "-01")
+                    .header("x-request-id", "req-" + boundary)
+                    .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(multipart(boundary, Files.readAllBytes(sample)))));
+            assertThat(accepted.body(), accepted.statusCode(), is(202));
+            assertThat(accepted.headers().firstValue("x-request-id").orElse(""), is("req-" + boundary));
+            Platform.awaitMail(email, 1, Duration.ofSeconds(90));
+            Thread.sleep(500);
+
+            List<SpanData> trace = exporter.getFinishedSpanItems().stream()
+                    .filter(s -> s.getTraceId().equals(TRACE_ID)).toList();
+            SpanData upload = one(trace, "POST /upload", SpanKind.SERVER);
+            assertThat(upload.getParentSpanId(), is(EDGE_SPAN));
+            assertThat(one(trace, "gridfs write videos", SpanKind.CLIENT).getParentSpanId(), is(upload.getSpanId()));
+            SpanData publishVideo = oneStartingWith(trace, "e2e.videos.", "publish", SpanKind.PRODUCER);
+            assertThat(publishVideo.getParentSpanId(), is(upload.getSpanId()));
+            SpanData consumeVideo = oneStartingWith(trace, "e2e.videos.", "process", SpanKind.CONSUMER);
+            assertThat(consumeVideo.getParentSpanId(), is(publishVideo.getSpanId()));
+            assertThat(one(trace, "gridfs read videos", SpanKind.CLIENT).getParentSpanId(), is(consumeVideo.getSpanId()));
+            assertThat(one(trace, "convert to mp3", SpanKind.INTERNAL).getParentSpanId(), is(consumeVideo.getSpanId()));
+            assertThat(one(trace, "gridfs write mp3s", SpanKind.CLIENT).getParentSpanId(), is(consumeVideo.getSpanId()));
+            SpanData publishReady = oneStartingWith(trace, "e2e.notifications.", "publish", SpanKind.PRODUCER);
+            assertThat(publishReady.getParentSpanId(), is(consumeVideo.getSpanId()));
+            SpanData consumeReady = oneStartingWith(trace, "e2e.notifications.", "process", SpanKind.CONSUMER);
+            assertThat(consumeReady.getParentSpanId(), is(publishReady.getSpanId()));
+            assertThat(one(trace, "smtp send", SpanKind.CLIENT).getParentSpanId(), is(consumeReady.getSpanId()));
+
+            exporter.reset();
+            send(HttpRequest.newBuilder(base.resolve("/login")).header("traceparent", "00-" + TRACE_ID + "-" + EDGE_SPAN + "-01")
+                    .header("Authorization", "Basic " + Base64.getEncoder().encodeToString((email + ":" + Platform.PASSWORD)
+                            .getBytes(StandardCharsets.UTF_8))).POST(HttpRequest.BodyPublishers.noBody()));
+            List<SpanData> login = exporter.getFinishedSpanItems().stream().filter(s -> s.getTraceId().equals(TRACE_ID)).toList();
+            List<SpanData> servers = login.stream().filter(s -> s.getName().equals("POST /login") && s.getKind() == SpanKind.SERVER).toList();
+            SpanData client = one(login, "POST auth /login", SpanKind.CLIENT);
+            SpanData edge = servers.stream().filter(s -> s.getParentSpanId().equals(EDGE_SPAN)).findFirst().orElseThrow();
+            assertThat(client.getParentSpanId(), is(edge.getSpanId()));
+            assertThat("auth continues the gateway's client span",
+                    servers.stream().anyMatch(s -> s.getParentSpanId().equals(client.getSpanId())), is(true));
+        } finally {
+            mailer.close();
+            transcoder.close();
+            gatewayServer.stop();
+            gateway.close();
+            authServer.stop();
+            auth.database().close();
+            platform.close();
+            Tracing.use(io.opentelemetry.api.OpenTelemetry.noop(), "none");
+        }
+    }
+
+    /** Environment variable names as config keys, the way Helidon maps them (_DASH_ is a dash). */
+    private static String configKey(String env) {
+        return env.toLowerCase(java.util.Locale.ROOT).replace("_dash_", "-").replace('_', '.');
+    }
+
+    /** The service's own application.yaml under the given overrides. */
+    private static Config merged(Config overrides, String service) throws Exception {
+        Path yaml = LocalServers.repoRoot().resolve(service + "/src/main/resources/application.yaml");
+        Map<String, String> flat = new HashMap<>();
+        overrides.traverse().filter(Config::isLeaf).forEach(c -> flat.put(c.key().toString(), c.asString().get()));
+        return Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
+                .addSource(ConfigSources.create(flat)).addSource(ConfigSources.file(yaml)).build();
+    }
+
+    private static SpanData one(List<SpanData> spans, String name, SpanKind kind) {
+        List<SpanData> found = spans.stream().filter(s -> s.getName().equals(name) && s.getKind() == kind).toList();
+        assertThat(name + " in " + names(spans), found.size(), is(1));
+        return found.getFirst();
+    }
+
+    private static SpanData oneStartingWith(List<SpanData> spans, String prefix, String suffix, SpanKind kind) {
+        Optional<SpanData> found = spans.stream().filter(s -> s.getName().startsWith(prefix) && s.getName().endsWith(suffix)
+                && s.getKind() == kind).findFirst();
+        assertThat(prefix + "* " + suffix + " in " + names(spans), found.isPresent(), is(true));
+        return found.get();
+    }
+
+    private static List<String> names(List<SpanData> spans) {
+        return spans.stream().map(s -> s.getName() + "(" + s.getKind() + ")").toList();
+    }
+
+    private static HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+        return Platform.HTTP.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static byte[] multipart(String boundary, byte[] file) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"traced.wav\"\r\n\r\n")
+                .getBytes(StandardCharsets.UTF_8));
+        out.writeBytes(file);
+        out.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        return out.toByteArray();
+    }
+}
