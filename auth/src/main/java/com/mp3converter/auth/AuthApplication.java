@@ -10,6 +10,7 @@ import java.util.logging.Logger;
 import com.mp3converter.common.http.Problem;
 import com.mp3converter.common.http.Problems;
 import com.mp3converter.common.server.ServiceServer;
+import com.mp3converter.common.server.Startup;
 import com.mp3converter.common.token.TokenVerifier;
 
 import io.helidon.config.Config;
@@ -55,20 +56,10 @@ public final class AuthApplication {
             bootstrapAdmin();
         } catch (RuntimeException e) {
             LOG.warning("database not ready at start-up (" + e.getMessage() + "); readiness stays down until it is");
-            Thread.ofVirtual().name("db-prepare").start(() -> {
-                while (true) {
-                    try {
-                        Thread.sleep(2000);
-                        database.migrate();
-                        bootstrapAdmin();
-                        LOG.info("database ready");
-                        return;
-                    } catch (InterruptedException interrupted) {
-                        return;
-                    } catch (RuntimeException again) {
-                        LOG.fine(() -> "database still not ready: " + again.getMessage());
-                    }
-                }
+            Startup.retryInBackground("db-prepare", () -> {
+                database.migrate();
+                bootstrapAdmin();
+                LOG.info("database ready");
             });
         }
     }

@@ -14,6 +14,7 @@ import com.mp3converter.common.http.Problems;
 import com.mp3converter.common.jobs.JobStore;
 import com.mp3converter.common.jobs.MongoConnection;
 import com.mp3converter.common.server.ServiceServer;
+import com.mp3converter.common.server.Startup;
 import com.mp3converter.common.stream.StreamSettings;
 import com.mp3converter.common.stream.Topology;
 import com.mp3converter.common.token.TokenVerifier;
@@ -43,7 +44,7 @@ public final class GatewayApplication implements AutoCloseable {
         this.streams = StreamSettings.from(config);
         this.environment = streams.environment("gateway");
         String producer = config.get("gateway.producer-name").asString().filter(s -> !s.isBlank())
-                .orElse("gateway-" + hostName());
+                .orElse("gateway-" + Startup.hostName());
         this.relay = new OutboxRelay(jobs, environment, streams, producer, clock);
         GatewayMetrics.jobsByState(jobs::countInState);
     }
@@ -62,26 +63,12 @@ public final class GatewayApplication implements AutoCloseable {
         return app;
     }
 
+    /** Indexes, stream topology, then the relay; while MongoDB or RabbitMQ is down, uploads wait in the outbox. */
     private void prepare() {
-        Thread.ofVirtual().name("gateway-prepare").start(() -> {
-            for (int attempt = 0; ; attempt++) {
-                try {
-                    jobs.createIndexes();
-                    Topology.declare(environment, streams);
-                    relay.start();
-                    return;
-                } catch (RuntimeException e) {
-                    if (attempt % 10 == 0) {
-                        LOG.warning("MongoDB or RabbitMQ not ready (" + e.getMessage() + "); uploads are kept and "
-                                + "published when both are up");
-                    }
-                    try {
-                        Thread.sleep(2000);
-                    } catch (InterruptedException interrupted) {
-                        return;
-                    }
-                }
-            }
+        Startup.retryInBackground("gateway-prepare", () -> {
+            jobs.createIndexes();
+            Topology.declare(environment, streams);
+            relay.start();
         });
     }
 
@@ -144,17 +131,6 @@ public final class GatewayApplication implements AutoCloseable {
         return mongo;
     }
 
-    private static String hostName() {
-        String host = System.getenv("HOSTNAME");
-        if (host == null || host.isBlank()) {
-            try {
-                host = java.net.InetAddress.getLocalHost().getHostName();
-            } catch (java.net.UnknownHostException e) {
-                host = "local";
-            }
-        }
-        return host;
-    }
 
     @Override
     public void close() {

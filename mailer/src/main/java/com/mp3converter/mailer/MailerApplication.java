@@ -10,6 +10,7 @@ import java.util.logging.Logger;
 import com.mp3converter.common.jobs.JobStore;
 import com.mp3converter.common.jobs.MongoConnection;
 import com.mp3converter.common.server.ServiceServer;
+import com.mp3converter.common.server.Startup;
 import com.mp3converter.common.stream.SingleActiveConsumer;
 import com.mp3converter.common.stream.StreamSettings;
 import com.mp3converter.common.stream.Topology;
@@ -69,26 +70,12 @@ public final class MailerApplication implements AutoCloseable {
     }
 
     public void startConsuming() {
-        Thread.ofVirtual().name("mailer-start").start(() -> {
-            for (int attempt = 0; ; attempt++) {
-                try {
-                    Topology.declare(environment, streams);
-                    consumer = SingleActiveConsumer.onStream(environment, streams.notifications(),
-                            config.get("mailer.consumer-name").asString().orElse("mailer"), handler);
-                    deferred.scheduleWithFixedDelay(this::retryDeferred, 5, 5, TimeUnit.SECONDS);
-                    LOG.info(() -> "consuming " + streams.notifications());
-                    return;
-                } catch (RuntimeException e) {
-                    if (attempt % 10 == 0) {
-                        LOG.warning("cannot start consuming yet (" + e.getMessage() + "); retrying");
-                    }
-                    try {
-                        Thread.sleep(2000);
-                    } catch (InterruptedException interrupted) {
-                        return;
-                    }
-                }
-            }
+        Startup.retryInBackground("mailer-start", () -> {
+            Topology.declare(environment, streams);
+            consumer = SingleActiveConsumer.onStream(environment, streams.notifications(),
+                    config.get("mailer.consumer-name").asString().orElse("mailer"), handler);
+            deferred.scheduleWithFixedDelay(this::retryDeferred, 5, 5, TimeUnit.SECONDS);
+            LOG.info(() -> "consuming " + streams.notifications());
         });
     }
 

@@ -74,6 +74,7 @@ public final class NotificationHandler implements SingleActiveConsumer.Handler {
         Duration wait = retry.backoff();
         while (true) {
             parkIfStopping();
+            SingleActiveConsumer.abortIfInterrupted();
             try {
                 Optional<DeliveryStore.Delivery> claimed = deliveries.claim(jobId, event.type(), event.body(), claimLease());
                 if (claimed.isPresent()) {
@@ -118,8 +119,11 @@ public final class NotificationHandler implements SingleActiveConsumer.Handler {
                             sender.send(message);
                             return null;
                         });
-                deliveries.sent(delivery);
-                jobs.notified(delivery.jobId(), clock.instant());
+                SingleActiveConsumer.evenIfInterrupted(() -> {
+                    deliveries.sent(delivery);
+                    jobs.notified(delivery.jobId(), clock.instant());
+                    return null;
+                });
                 MailerMetrics.result(delivery.kind(), "sent");
                 LOG.info(() -> "mailed " + delivery.kind() + " for job " + delivery.jobId());
                 return;

@@ -112,6 +112,7 @@ public final class JobProcessor implements SingleActiveConsumer.Handler {
         Duration wait = settings.backoff();
         while (true) {
             parkIfStopping();
+            SingleActiveConsumer.abortIfInterrupted();
             busy.incrementAndGet();
             try {
                 if (process(uploaded.jobId())) {
@@ -186,9 +187,8 @@ public final class JobProcessor implements SingleActiveConsumer.Handler {
             ObjectId mp3Id = Tracing.inSpan("transcoder", "gridfs write mp3s", SpanKind.CLIENT, GRIDFS_MP3S,
                     () -> upload(job, target, result));
             boolean deleteSource = settings.deleteSourceAfterSuccess();
-            if (!jobs.done(job.id(), settings.leaseOwner(), mp3Id.toHexString(), result.bytes(), result.durationSeconds(),
-                    deleteSource)) {
-                mongo.mp3s().delete(mp3Id);
+            boolean recorded = SingleActiveConsumer.evenIfInterrupted(() -> storeOutcome(job, mp3Id, result, deleteSource));
+            if (!recorded) {
                 LOG.warning(() -> "job " + job.id() + " was taken over or deleted while converting; MP3 discarded");
                 return jobs.find(job.id()).filter(j -> j.state().terminal()).orElse(null);
             }
@@ -215,6 +215,21 @@ public final class JobProcessor implements SingleActiveConsumer.Handler {
             heartbeat.cancel(false);
             deleteRecursively(work);
         }
+    }
+
+    /** The job DONE with its MP3, or the MP3 removed again when the job was taken over or deleted meanwhile. */
+    private boolean storeOutcome(Job job, ObjectId mp3Id, Mp3Converter.Result result, boolean deleteSource) {
+        try {
+            if (jobs.done(job.id(), settings.leaseOwner(), mp3Id.toHexString(), result.bytes(), result.durationSeconds(),
+                    deleteSource)) {
+                return true;
+            }
+        } catch (MongoException e) {
+            mongo.mp3s().delete(mp3Id);
+            throw e;
+        }
+        mongo.mp3s().delete(mp3Id);
+        return false;
     }
 
     private Job failedOrRetried(Job job, ConversionException e) {

@@ -11,6 +11,7 @@ import java.util.logging.Logger;
 import com.mp3converter.common.jobs.JobStore;
 import com.mp3converter.common.jobs.MongoConnection;
 import com.mp3converter.common.server.ServiceServer;
+import com.mp3converter.common.server.Startup;
 import com.mp3converter.common.stream.ConfirmedProducer;
 import com.mp3converter.common.stream.SingleActiveConsumer;
 import com.mp3converter.common.stream.StreamSettings;
@@ -60,23 +61,7 @@ public final class TranscoderApplication implements AutoCloseable {
 
     /** Declares the topology and starts consuming, retrying in the background while a backend is down. */
     public void startConsuming() {
-        Thread.ofVirtual().name("transcoder-start").start(() -> {
-            for (int attempt = 0; ; attempt++) {
-                try {
-                    start();
-                    return;
-                } catch (RuntimeException | java.io.IOException e) {
-                    if (attempt % 10 == 0) {
-                        LOG.warning("cannot start consuming yet (" + e.getMessage() + "); retrying");
-                    }
-                    try {
-                        Thread.sleep(2000);
-                    } catch (InterruptedException interrupted) {
-                        return;
-                    }
-                }
-            }
-        });
+        Startup.retryInBackground("transcoder-start", this::start);
     }
 
     private synchronized void start() throws java.io.IOException {
@@ -85,7 +70,7 @@ public final class TranscoderApplication implements AutoCloseable {
         JobStore jobs = new JobStore(mongo, clock);
         jobs.createIndexes();
         Topology.declare(environment, streams);
-        String name = transcoder.get("instance-name").asString().filter(s -> !s.isBlank()).orElse("transcoder-" + hostName());
+        String name = transcoder.get("instance-name").asString().filter(s -> !s.isBlank()).orElse("transcoder-" + Startup.hostName());
         if (producer == null) {
             producer = new ConfirmedProducer(environment, streams.notifications(), name, Duration.ofSeconds(10));
         }
@@ -129,15 +114,4 @@ public final class TranscoderApplication implements AutoCloseable {
         heartbeats.shutdownNow();
     }
 
-    private static String hostName() {
-        String host = System.getenv("HOSTNAME");
-        if (host == null || host.isBlank()) {
-            try {
-                host = java.net.InetAddress.getLocalHost().getHostName();
-            } catch (java.net.UnknownHostException e) {
-                host = "local";
-            }
-        }
-        return host;
-    }
 }

@@ -32,6 +32,38 @@ public final class SingleActiveConsumer {
     private SingleActiveConsumer() {
     }
 
+    /**
+     * Thrown out of a handler whose thread was interrupted: the client interrupts the dispatching thread when
+     * it loses the subscription, the offset is then not stored, and the message comes again on the new one.
+     */
+    public static final class SubscriptionLost extends RuntimeException {
+        public SubscriptionLost() {
+            super("the subscription was closed while handling a message; it will be redelivered", null, false, false);
+        }
+    }
+
+    /** Gives up on the current message when the subscription is gone (see {@link SubscriptionLost}). */
+    public static void abortIfInterrupted() {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new SubscriptionLost();
+        }
+    }
+
+    /**
+     * Records the outcome of work already done (a mail sent, a file written) even on an interrupted thread,
+     * so a redelivery finds it recorded; the interrupt is restored afterwards.
+     */
+    public static <T> T evenIfInterrupted(java.util.function.Supplier<T> step) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            return step.get();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     public static Consumer onSuperStream(Environment environment, String superStream, String name, Handler handler) {
         return build(environment.consumerBuilder().superStream(superStream), name, handler);
     }
@@ -79,6 +111,9 @@ public final class SingleActiveConsumer {
                             : Context.current();
                     try (Scope ignored = withRequestId.with(span).makeCurrent()) {
                         handler.handle(event, context.stream(), context.offset());
+                    } catch (SubscriptionLost e) {
+                        LOG.info(() -> name + " gave up " + event.messageId() + " on " + context.stream() + ": " + e.getMessage());
+                        throw e;
                     } finally {
                         span.end();
                     }

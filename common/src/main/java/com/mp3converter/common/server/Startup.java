@@ -1,0 +1,54 @@
+package com.mp3converter.common.server;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.logging.Logger;
+
+/** Start-up work that must not stop a service from starting when a backend is down: retried in the background. */
+public final class Startup {
+    private static final Logger LOG = Logger.getLogger(Startup.class.getName());
+
+    /** A step that may fail while a backend is down. */
+    @FunctionalInterface
+    public interface Step {
+        void run() throws Exception;
+    }
+
+    private Startup() {
+    }
+
+    /** Runs {@code step} on a virtual thread until it succeeds, every 2 s, warning every tenth failure. */
+    public static void retryInBackground(String name, Step step) {
+        Thread.ofVirtual().name(name).start(() -> {
+            for (int attempt = 0; ; attempt++) {
+                try {
+                    step.run();
+                    return;
+                } catch (Exception e) {
+                    if (attempt % 10 == 0) {
+                        LOG.warning(name + ": a backend is not ready (" + e.getMessage() + "); retrying");
+                    }
+                    try {
+                        Thread.sleep(Duration.ofSeconds(2));
+                    } catch (InterruptedException interrupted) {
+                        return;
+                    }
+                }
+            }
+        });
+    }
+
+    /** This pod's or machine's name: the default for stream producer and lease owner names. */
+    public static String hostName() {
+        String host = System.getenv("HOSTNAME");
+        if (host == null || host.isBlank()) {
+            try {
+                host = InetAddress.getLocalHost().getHostName();
+            } catch (UnknownHostException e) {
+                host = "local";
+            }
+        }
+        return host;
+    }
+}
