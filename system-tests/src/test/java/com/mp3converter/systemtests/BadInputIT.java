@@ -64,6 +64,10 @@ class BadInputIT {
         String tampered = parts[0] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(
                 "{\"sub\":\"someone-else\",\"roles\":[\"admin\"]}".getBytes(StandardCharsets.UTF_8)) + "." + parts[2];
         String none = Base64.getUrlEncoder().withoutPadding().encodeToString("{\"alg\":\"none\"}".getBytes()) + "." + parts[1] + ".";
+        com.mp3converter.auth.SigningKeys keys = com.mp3converter.auth.SigningKeys.load(platform.dir.resolve("keys"));
+        String expired = new com.mp3converter.auth.TokenIssuer(keys, "mp3converter-auth", "mp3converter", Duration.ofHours(1),
+                java.time.Clock.offset(java.time.Clock.systemUTC(), Duration.ofHours(-3)))
+                .issue(new com.mp3converter.auth.User("someone", "x@example.com", "", List.of("user"), false, null, null));
         List<Case> cases = new ArrayList<>(List.of(
                 new Case("login without credentials", 401, () -> send("POST", "/login", Map.of(), null)),
                 new Case("login with garbage Basic", 401, () -> send("POST", "/login", Map.of("Authorization", "Basic %%%"), null)),
@@ -82,6 +86,7 @@ class BadInputIT {
                 new Case("jobs with a garbage token", 401, () -> send("GET", "/jobs", bearer("abc.def.ghi"), null)),
                 new Case("jobs with an alg none token", 401, () -> send("GET", "/jobs", bearer(none), null)),
                 new Case("jobs with a tampered token", 401, () -> send("GET", "/jobs", bearer(tampered), null)),
+                new Case("jobs with an expired token signed by auth's key", 401, () -> send("GET", "/jobs", bearer(expired), null)),
                 new Case("jobs with a 9000-character token", 401, () -> send("GET", "/jobs", bearer("a".repeat(9000)), null)),
                 new Case("jobs with Basic credentials", 401, () -> send("GET", "/jobs", Map.of("Authorization", "Basic " + b64("a:b")), null)),
                 new Case("upload without a token", 401, () -> send("POST", "/upload", Map.of("Content-Type", multipart), body(boundary, filePart("v.avi", video)))),
@@ -146,6 +151,7 @@ class BadInputIT {
             var db = mongo.getDatabase(platform.env.get("MONGO_DATABASE"));
             assertThat("no video file may stay behind a refused upload", db.getCollection("videos.files").countDocuments(), is(0L));
             assertThat("no chunk may stay behind a refused upload", db.getCollection("videos.chunks").countDocuments(), is(0L));
+            assertThat("no job may come of a refused upload", db.getCollection("jobs").countDocuments(), is(0L));
         }
     }
 
