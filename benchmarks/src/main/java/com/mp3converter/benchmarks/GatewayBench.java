@@ -33,7 +33,7 @@ import org.bson.types.ObjectId;
 /**
  * Streams a large file through the gateway (started here at -Xmx256m against the running stack) and beside it
  * does the same with the plain GridFS driver, in the same run: upload throughput, download throughput, and the
- * gateway's peak RSS (VmHWM). Usage: GatewayBench [MiB=1024]
+ * gateway's peak RSS (VmHWM). Usage: [MONGO_URI=...] GatewayBench [MiB=1024]
  */
 public final class GatewayBench {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -153,6 +153,9 @@ public final class GatewayBench {
             if (eq > 0) {
                 env.put(line.substring(0, eq), line.substring(eq + 1));
             }
+        }
+        if (System.getenv("MONGO_URI") != null) {
+            env.put("MONGO_URI", System.getenv("MONGO_URI")); // e.g. a real MongoDB, or a stand-in kept in memory
         }
         return env;
     }

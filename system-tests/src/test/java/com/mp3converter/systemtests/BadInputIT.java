@@ -147,6 +147,7 @@ class BadInputIT {
         }
         assertThat(cases.size(), greaterThanOrEqualTo(40));
         assertThat(String.join("\n", failures), failures, is(empty()));
+        cutMidUpload(boundary, video);
         try (MongoClient mongo = MongoClients.create(LocalServers.get("MONGO_URI"))) {
             var db = mongo.getDatabase(platform.env.get("MONGO_DATABASE"));
             assertThat("no video file may stay behind a refused upload", db.getCollection("videos.files").countDocuments(), is(0L));
@@ -156,6 +157,21 @@ class BadInputIT {
     }
 
     private static String lastBody = "";
+
+    /** The client goes away halfway through a 600 KB upload: the gateway must drop what it stored so far. */
+    private static void cutMidUpload(String boundary, byte[] video) throws Exception {
+        byte[] body = body(boundary, filePart("cut.avi", big(video, 600_000)));
+        try (Socket socket = new Socket("127.0.0.1", platform.gateway.port)) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token
+                    + "\r\nContent-Type: multipart/form-data; boundary=" + boundary
+                    + "\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.write(body, 0, body.length / 2);
+            out.flush();
+            Thread.sleep(1000);
+        }
+        Thread.sleep(2000);
+    }
 
     private static int send(String method, String path, Map<String, String> headers, byte[] body) {
         try {
