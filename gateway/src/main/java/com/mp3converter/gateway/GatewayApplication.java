@@ -35,6 +35,7 @@ public final class GatewayApplication implements AutoCloseable {
     private final StreamSettings streams;
     private final Environment environment;
     private final OutboxRelay relay;
+    private final Mp3Retention retention;
     private final Clock clock = Clock.systemUTC();
 
     private GatewayApplication(Config config) {
@@ -47,6 +48,8 @@ public final class GatewayApplication implements AutoCloseable {
                 .orElse("gateway-" + Startup.hostName());
         this.relay = new OutboxRelay(jobs, environment, streams, producer, clock);
         GatewayMetrics.jobsByState(jobs::countInState);
+        this.retention = new Mp3Retention(jobs, mongo, config.get("media.mp3-retention").as(Duration.class)
+                .orElse(Duration.ofDays(7)), clock);
     }
 
     public static void main(String[] args) {
@@ -69,6 +72,7 @@ public final class GatewayApplication implements AutoCloseable {
             jobs.createIndexes();
             Topology.declare(environment, streams);
             relay.start();
+            retention.start(Duration.ofMinutes(10));
         });
     }
 
@@ -134,6 +138,7 @@ public final class GatewayApplication implements AutoCloseable {
 
     @Override
     public void close() {
+        retention.close();
         relay.close();
         environment.close();
         mongo.close();

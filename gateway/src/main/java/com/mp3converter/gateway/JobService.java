@@ -100,6 +100,10 @@ public final class JobService implements HttpService {
 
     private void mp3(ServerRequest req, ServerResponse res) {
         Job job = owned(req);
+        if (job.mp3ExpiredAt() != null) {
+            throw new com.mp3converter.common.http.ProblemException(410, "mp3-expired", "MP3 expired",
+                    "the MP3 of job " + job.id() + " was deleted at " + job.mp3ExpiredAt() + "; upload the video again");
+        }
         if (job.mp3FileId() == null) {
             throw new com.mp3converter.common.http.ProblemException(409, "not-ready", "MP3 not ready",
                     "job " + job.id() + " is " + job.state() + "; follow /jobs/" + job.id() + "/events");

@@ -41,6 +41,7 @@ public final class JobViews {
         putIfSet(view, "error", job.error());
         putIfSet(view, "notifiedAt", job.notifiedAt());
         putIfSet(view, "notificationError", job.notificationError());
+        putIfSet(view, "mp3ExpiredAt", job.mp3ExpiredAt());
         view.put("links", links(job));
         return view;
     }

@@ -44,7 +44,7 @@ public final class MailerApplication implements AutoCloseable {
         SmtpSender sender = new SmtpSender(smtp);
         MailComposer composer = new MailComposer(sender.session(), smtp.from(),
                 mailer.get("public-url").asString().orElse("https://mp3converter.com"),
-                mailer.get("mp3-retention").as(Duration.class).orElse(Duration.ofDays(7)));
+                config.get("media.mp3-retention").as(Duration.class).orElse(Duration.ofDays(7)));
         this.handler = new NotificationHandler(new DeliveryStore(mongo, clock), new JobStore(mongo, clock), composer, sender,
                 new NotificationHandler.Retry(
                         mailer.get("retry.in-place").as(Duration.class).orElse(Duration.ofSeconds(30)),

@@ -13,7 +13,7 @@ public record Job(String id, Events.Owner owner, String sourceName, long sourceB
                   String videoFileId, Events.Options options, JobState state, double progress, int attempts,
                   String mp3FileId, Long mp3Bytes, Double durationSeconds, Events.Reason error,
                   Instant createdAt, Instant updatedAt, Instant finishedAt, Instant notifiedAt,
-                  String notificationError, Map<String, String> traceHeaders) {
+                  String notificationError, Instant mp3ExpiredAt, Map<String, String> traceHeaders) {
 
     static Job from(Document d) {
         Document owner = d.get("owner", Document.class);
@@ -41,6 +41,7 @@ public record Job(String id, Events.Owner owner, String sourceName, long sourceB
                 error == null ? null : new Events.Reason(error.getString("code"), error.getString("message")),
                 instant(d, "createdAt"), instant(d, "updatedAt"), instant(d, "finishedAt"), instant(d, "notifiedAt"),
                 d.getString("notificationError"),
+                instant(d, "mp3ExpiredAt"),
                 headers);
     }
 

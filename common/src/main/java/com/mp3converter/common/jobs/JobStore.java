@@ -267,6 +267,23 @@ public final class JobStore {
                 Filters.eq("lease.owner", leaseOwner));
     }
 
+    // --- retention (gateway) ----------------------------------------------------------------------------
+
+    /** DONE jobs whose MP3 was finished before {@code cutoff} and is still stored. */
+    public List<Job> mp3sFinishedBefore(Instant cutoff, int limit) {
+        List<Job> expired = new ArrayList<>();
+        jobs.find(Filters.and(Filters.eq("state", JobState.DONE.name()), Filters.exists("mp3FileId", true),
+                        Filters.lt("finishedAt", Date.from(cutoff))))
+                .limit(limit).forEach(d -> expired.add(Job.from(d)));
+        return expired;
+    }
+
+    public void mp3Expired(String jobId) {
+        Instant now = clock.instant();
+        jobs.updateOne(Filters.eq("_id", jobId), Updates.combine(Updates.unset("mp3FileId"),
+                Updates.set("mp3ExpiredAt", Date.from(now)), Updates.set("updatedAt", Date.from(now))));
+    }
+
     // --- notification (mailer) ---------------------------------------------------------------------
 
     public void notified(String jobId, Instant at) {

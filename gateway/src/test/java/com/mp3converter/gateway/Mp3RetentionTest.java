@@ -1,0 +1,58 @@
+package com.mp3converter.gateway;
+
+import java.io.ByteArrayInputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Date;
+import java.util.Map;
+
+import com.mp3converter.common.jobs.JobStore;
+import com.mp3converter.common.jobs.MongoConnection;
+import com.mp3converter.common.stream.Events;
+import com.mp3converter.common.testing.LocalServers;
+
+import org.bson.Document;
+import org.bson.types.ObjectId;
+import org.junit.jupiter.api.Test;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+
+/** MP3s older than the retention are deleted and their jobs say so; younger ones stay (local stack's MongoDB endpoint). */
+class Mp3RetentionTest {
+    @Test
+    void deletesOnlyExpiredMp3s() {
+        Instant now = Instant.parse("2026-11-29T12:00:00Z");
+        Clock clock = Clock.fixed(now, ZoneOffset.UTC);
+        try (MongoConnection mongo = new MongoConnection(LocalServers.get("MONGO_URI"), "retention_" + LocalServers.unique())) {
+            JobStore jobs = new JobStore(mongo, clock);
+            String old = doneJob(mongo, now.minus(Duration.ofDays(8)));
+            String recent = doneJob(mongo, now.minus(Duration.ofDays(1)));
+            ObjectId oldFile = new ObjectId(jobs.find(old).orElseThrow().mp3FileId());
+
+            int deleted = new Mp3Retention(jobs, mongo, Duration.ofDays(7), clock).run();
+
+            assertThat(deleted, is(1));
+            assertThat(mongo.mp3s().find(new Document("_id", oldFile)).first(), nullValue());
+            assertThat(jobs.find(old).orElseThrow().mp3FileId(), nullValue());
+            assertThat(jobs.find(old).orElseThrow().mp3ExpiredAt(), is(now));
+            assertThat(jobs.find(recent).orElseThrow().mp3FileId(), notNullValue());
+            assertThat(new Mp3Retention(jobs, mongo, Duration.ofDays(7), clock).run(), is(0));
+            mongo.database().drop();
+        }
+    }
+
+    private static String doneJob(MongoConnection mongo, Instant finished) {
+        ObjectId file = mongo.mp3s().uploadFromStream("x.mp3", new ByteArrayInputStream(new byte[1000]));
+        String id = java.util.UUID.randomUUID().toString();
+        Document job = JobStore.newJob(id, new Events.Owner("u", "u@example.com"), "x.mp4", 10, "sha", null,
+                Events.Options.DEFAULT, Map.of(), finished)
+                .append("state", "DONE").append("mp3FileId", file.toHexString()).append("finishedAt", Date.from(finished));
+        mongo.database().getCollection("jobs").insertOne(job);
+        return id;
+    }
+}
