@@ -122,6 +122,30 @@ class AuthServiceTest {
     }
 
     @Test
+    void injectionShapedUnicodeAndEmptyInputsAreRefusedCleanly() {
+        String injected = "x' OR '1'='1@example.com";
+        assertThat(signup(injected, "a long enough passphrase").status(), is(Status.BAD_REQUEST_400));
+        assertThat(signup("a@example.com'; DROP TABLE users; --", "a long enough passphrase").status(), is(Status.BAD_REQUEST_400));
+        var injectedLogin = login("' OR 1=1 -- @example.com", "' OR '1'='1");
+        assertThat(injectedLogin.status(), is(Status.UNAUTHORIZED_401));
+        assertThat(injectedLogin.entity(), containsString("invalid-credentials"));
+        var unicode = signup("jöhn.dœ@exämple.com", "a long enough passphrase");
+        assertThat(unicode.entity(), unicode.status(), is(Status.BAD_REQUEST_400));
+        assertThat(unicode.entity(), containsString("not a valid e-mail address"));
+        String email = "unicode.password." + LocalServers.unique() + "@example.com";
+        assertThat(signup(email, "пароль-достаточно-длинный").status(), is(Status.CREATED_201));
+        assertThat(login(email, "пароль-достаточно-длинный").status(), is(Status.OK_200));
+        assertThat(signup("empty." + LocalServers.unique() + "@example.com", "").status(), is(Status.BAD_REQUEST_400));
+        assertThat(login(email, "").status(), is(Status.UNAUTHORIZED_401));
+        var bigHeader = client.post("/login").header(HeaderNames.AUTHORIZATION, "Basic " + "A".repeat(16 * 1024))
+                .request(String.class);
+        assertThat("a 16 KiB header is a client error, got " + bigHeader.status(), bigHeader.status().code() / 100, is(4));
+        var bigOther = client.get("/users/me").header(HeaderNames.create("X-Filler"), "x".repeat(16 * 1024)).request(String.class);
+        assertThat("a 16 KiB header is a client error, got " + bigOther.status(), bigOther.status().code() / 100, is(4));
+        assertThat(login("admin@example.com", "whatever").status(), is(Status.UNAUTHORIZED_401));
+    }
+
+    @Test
     void wrongPasswordAndUnknownUserLookTheSameAndTakeTheSameTime() {
         String email = "same." + LocalServers.unique() + "@example.com";
         signup(email, "a long enough passphrase");

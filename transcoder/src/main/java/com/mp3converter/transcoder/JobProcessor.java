@@ -160,7 +160,7 @@ public final class JobProcessor implements SingleActiveConsumer.Handler {
     }
 
     /** Converts a claimed job; the finished job, or null when it must be tried again. */
-    private Job convert(Job job) throws IOException {
+    private Job convert(Job job) {
         AtomicReference<Double> progress = new AtomicReference<>(0.0);
         ScheduledFuture<?> heartbeat = heartbeats.scheduleAtFixedRate(() -> {
             try {
@@ -169,9 +169,10 @@ public final class JobProcessor implements SingleActiveConsumer.Handler {
                 LOG.fine(() -> "heartbeat of " + job.id() + " failed: " + e.getMessage());
             }
         }, 250, Math.max(250, settings.lease().toMillis() / 4), TimeUnit.MILLISECONDS);
-        Path work = Files.createTempDirectory(settings.tempDir(), "job-");
+        Path work = null;
         Instant started = clock.instant();
         try {
+            work = createWorkDir();
             Path source = work.resolve("source");
             Path target = work.resolve("audio.mp3");
             Tracing.inSpan("transcoder", "gridfs read videos", SpanKind.CLIENT, GRIDFS_VIDEOS, () -> {
@@ -213,7 +214,17 @@ public final class JobProcessor implements SingleActiveConsumer.Handler {
                     "storage was unavailable: " + e.getMessage(), false, e));
         } finally {
             heartbeat.cancel(false);
-            deleteRecursively(work);
+            if (work != null) {
+                deleteRecursively(work);
+            }
+        }
+    }
+
+    private Path createWorkDir() throws ConversionException {
+        try {
+            return Files.createTempDirectory(settings.tempDir(), "job-");
+        } catch (IOException e) {
+            throw new ConversionException(ConversionException.IO, "no room for temporary files: " + e.getMessage(), false, e);
         }
     }
 
