@@ -26,6 +26,8 @@ import com.mongodb.client.gridfs.GridFSBuckets;
 import com.mongodb.client.gridfs.GridFSUploadStream;
 import com.mp3converter.common.http.Json;
 import com.mp3converter.common.jobs.MongoConnection;
+import com.mp3converter.testmedia.Sample;
+import com.mp3converter.testmedia.TestMedia;
 
 import org.bson.Document;
 import org.bson.types.ObjectId;
@@ -166,7 +168,7 @@ public final class GatewayBench {
         if (Files.isRegularFile(file) && Files.size(file) == bytes) {
             return file;
         }
-        byte[] head = Files.readAllBytes(Path.of("../shared/media/mp4-h264-aac-stereo-48k-faststart-2s.mp4"));
+        byte[] head = Files.readAllBytes(TestMedia.path(Sample.MP4_H264_AAC));
         byte[] block = new byte[1 << 20];
         new Random(7).nextBytes(block);
         try (OutputStream out = Files.newOutputStream(file)) {

@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import com.mp3converter.testmedia.BundledFfmpeg;
+import com.mp3converter.testmedia.TestMedia;
 import com.mp3converter.transcoder.convert.Mp3Converter;
 
 /**
@@ -21,17 +23,8 @@ public final class TranscodeBench {
         int minutes = args.length > 0 ? Integer.parseInt(args[0]) : 10;
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         Path dir = Files.createDirectories(Path.of(args.length > 2 ? args[2] : ".local/bench"));
-        FfmpegCli ffmpeg = new FfmpegCli();
-        Path video = dir.resolve("h264-aac-720p-" + minutes + "min.mp4");
-        if (!Files.isRegularFile(video)) {
-            System.out.printf("generating %s (%d min, 1280x720 H.264 + AAC stereo 48 kHz)...%n", video, minutes);
-            Path partial = dir.resolve(video.getFileName() + ".part.mp4");
-            ffmpeg.run("-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25", "-f", "lavfi",
-                    "-i", "sine=frequency=440:sample_rate=48000", "-filter_complex", "[1:a]aformat=channel_layouts=stereo[a]",
-                    "-map", "0:v", "-map", "[a]", "-t", Integer.toString(minutes * 60),
-                    "-c:v", "libopenh264", "-b:v", "2M", "-c:a", "aac", "-b:a", "128k", partial.toString());
-            Files.move(partial, video);
-        }
+        BundledFfmpeg ffmpeg = new BundledFfmpeg(dir);
+        Path video = TestMedia.longVideo(java.time.Duration.ofMinutes(minutes));
         Mp3Converter converter = new Mp3Converter();
         List<Double> ratios = new ArrayList<>();
         System.out.printf("%-4s %10s %10s %7s%n", "run", "core s", "cli s", "ratio");
@@ -42,11 +35,11 @@ public final class TranscodeBench {
             double cli;
             if (run % 2 == 0) {
                 core = time(() -> converter.convert(video, coreOut, new Mp3Converter.Options(192, null), "bench", p -> { }));
-                cli = time(() -> ffmpeg.run("-i", video.toString(), "-vn", "-c:a", "libmp3lame", "-b:a", "192k", "-ar", "48000",
-                        "-ac", "2", cliOut.toString()));
+                cli = time(() -> ffmpeg.run(List.of("-i", video.toString(), "-vn", "-c:a", "libmp3lame", "-b:a", "192k", "-ar", "48000",
+                        "-ac", "2", cliOut.toString())));
             } else {
-                cli = time(() -> ffmpeg.run("-i", video.toString(), "-vn", "-c:a", "libmp3lame", "-b:a", "192k", "-ar", "48000",
-                        "-ac", "2", cliOut.toString()));
+                cli = time(() -> ffmpeg.run(List.of("-i", video.toString(), "-vn", "-c:a", "libmp3lame", "-b:a", "192k", "-ar", "48000",
+                        "-ac", "2", cliOut.toString())));
                 core = time(() -> converter.convert(video, coreOut, new Mp3Converter.Options(192, null), "bench", p -> { }));
             }
             if (run == 0) {

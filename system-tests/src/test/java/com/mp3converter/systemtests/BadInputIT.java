@@ -21,6 +21,8 @@ import java.util.function.Supplier;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mp3converter.common.testing.LocalServers;
+import com.mp3converter.testmedia.Sample;
+import com.mp3converter.testmedia.TestMedia;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,7 +60,7 @@ class BadInputIT {
     void everyMalformedRequestGetsAClearClientError() throws Exception {
         String boundary = "XyZ" + UUID.randomUUID();
         String multipart = "multipart/form-data; boundary=" + boundary;
-        byte[] video = Files.readAllBytes(LocalServers.mediaDir().resolve("avi-mpeg4-mp3-stereo-48k-3s.avi"));
+        byte[] video = Files.readAllBytes(TestMedia.path(Sample.AVI_MPEG4_MP3));
         String unknownJob = UUID.randomUUID().toString();
         String[] parts = token.split("\\.");
         String tampered = parts[0] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(

@@ -1,14 +1,9 @@
 package com.mp3converter.systemtests;
 
-import java.io.IOException;
-import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,6 +23,8 @@ import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
 import com.mp3converter.common.http.Json;
 import com.mp3converter.common.testing.LocalServers;
+import com.mp3converter.testmedia.Sample;
+import com.mp3converter.testmedia.TestMedia;
 import com.mp3converter.common.testing.TcpProxy;
 
 import org.bson.Document;
@@ -93,7 +90,7 @@ class FaultsIT {
     void killMinus9OfTheConvertingTranscoderHandsTheJobToTheOther() throws Exception {
         String email = platform.newUser("kill-transcoder");
         String token = token(email);
-        Path longWav = longWav(Duration.ofMinutes(6));
+        Path longWav = TestMedia.longWav(Duration.ofMinutes(6));
         String jobId = upload(email, longWav);
         JsonNode job = awaitProgress(token, jobId);
         String owner = db.getCollection("jobs").find(Filters.eq("_id", jobId)).first()
@@ -118,7 +115,7 @@ class FaultsIT {
         String token = token(email);
         List<String> jobs = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
-            jobs.add(upload(email, LocalServers.mediaDir().resolve("wav-pcm-s16le-stereo-22050.wav")));
+            jobs.add(upload(email, TestMedia.path(Sample.WAV_22K)));
         }
         Platform.awaitMail(email, 2, Duration.ofSeconds(60));
         platform.running("mailer").getFirst().kill();
@@ -138,7 +135,7 @@ class FaultsIT {
         String token = token(email);
         List<String> jobs = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            jobs.add(upload(email, LocalServers.mediaDir().resolve("ogg-opus-5.1-48k.ogg")));
+            jobs.add(upload(email, TestMedia.path(Sample.OGG_OPUS_51)));
         }
         mongoProxy.stop();
         Instant back = Instant.now().plusSeconds(10);
@@ -148,7 +145,7 @@ class FaultsIT {
         assertThat(during.body(), during.statusCode(), is(503));
         Thread.sleep(Math.max(0, Duration.between(Instant.now(), back).toMillis()));
         mongoProxy.start();
-        jobs.add(upload(email, LocalServers.mediaDir().resolve("ogg-opus-5.1-48k.ogg")));
+        jobs.add(upload(email, TestMedia.path(Sample.OGG_OPUS_51)));
         for (String jobId : jobs) {
             platform.awaitFinished(token, jobId, Duration.ofSeconds(180));
         }
@@ -167,7 +164,7 @@ class FaultsIT {
                 .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(30)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(login.body(), login.statusCode(), is(503));
-        String jobId = upload(email, LocalServers.mediaDir().resolve("avi-mpeg4-mp3-stereo-48k-3s.avi"));
+        String jobId = upload(email, TestMedia.path(Sample.AVI_MPEG4_MP3));
         Thread.sleep(10_000);
         dbProxy.start();
         platform.awaitFinished(token, jobId, Duration.ofSeconds(120));
@@ -182,16 +179,16 @@ class FaultsIT {
         String token = token(email);
         List<String> jobs = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            jobs.add(upload(email, LocalServers.mediaDir().resolve("ts-mpeg2video-mp2-stereo-44k.ts")));
+            jobs.add(upload(email, TestMedia.path(Sample.TS_MPEG2_MP2)));
         }
         rabbitmqctl("stop_app");
         for (int i = 0; i < 2; i++) {
-            jobs.add(upload(email, LocalServers.mediaDir().resolve("misnamed-webm-vp9-opus-stereo-48k.mp4")));
+            jobs.add(upload(email, TestMedia.path(Sample.WEBM_NAMED_MP4)));
         }
         Thread.sleep(3000);
         rabbitmqctl("start_app");
         for (int i = 0; i < 2; i++) {
-            jobs.add(upload(email, LocalServers.mediaDir().resolve("mp4-audio-only-two-vorbis-tracks.mp4")));
+            jobs.add(upload(email, TestMedia.path(Sample.MP4_TWO_VORBIS_AUDIO_ONLY)));
         }
         for (String jobId : jobs) {
             platform.awaitFinished(token, jobId, Duration.ofSeconds(240));
@@ -205,8 +202,8 @@ class FaultsIT {
         String email = platform.newUser("smtp-down");
         String token = token(email);
         smtpProxy.stop();
-        List<String> jobs = List.of(upload(email, LocalServers.mediaDir().resolve("wav-pcm-s16le-stereo-22050.wav")),
-                upload(email, LocalServers.mediaDir().resolve("mp4-h264-no-audio.mp4")));
+        List<String> jobs = List.of(upload(email, TestMedia.path(Sample.WAV_22K)),
+                upload(email, TestMedia.path(Sample.MP4_NO_AUDIO)));
         for (String jobId : jobs) {
             platform.awaitFinished(token, jobId, Duration.ofSeconds(60));
         }
@@ -224,14 +221,14 @@ class FaultsIT {
         for (int u = 0; u < 5; u++) {
             emails.add(platform.newUser("crowd" + u));
         }
-        List<String> samples = List.of("wav-pcm-s16le-stereo-22050.wav", "avi-mpeg4-mp3-stereo-48k-3s.avi",
-                "misnamed-webm-vp9-opus-stereo-48k.mp4", "mp4-audio-only-two-vorbis-tracks.mp4", "ogg-opus-5.1-48k.ogg");
+        List<Sample> samples = List.of(Sample.WAV_22K, Sample.AVI_MPEG4_MP3, Sample.WEBM_NAMED_MP4,
+                Sample.MP4_TWO_VORBIS_AUDIO_ONLY, Sample.OGG_OPUS_51);
         ExecutorService pool = Executors.newFixedThreadPool(50);
         try {
             List<Future<String>> uploads = new ArrayList<>();
             for (int i = 0; i < 50; i++) {
                 String email = emails.get(i % 5);
-                Path sample = LocalServers.mediaDir().resolve(samples.get(i % samples.size()));
+                Path sample = TestMedia.path(samples.get(i % samples.size()));
                 uploads.add(pool.submit(() -> upload(email, sample)));
             }
             for (Future<String> upload : uploads) {
@@ -356,31 +353,6 @@ class FaultsIT {
             Thread.sleep(100);
         }
         throw new AssertionError("job " + jobId + " never made progress");
-    }
-
-    /** A WAV of a sine tone, long enough that its conversion can be interrupted. */
-    private static Path longWav(Duration length) throws IOException {
-        Path wav = platform.dir.resolve("long.wav");
-        int rate = 44_100;
-        int frames = (int) (length.toSeconds() * rate);
-        int dataBytes = frames * 4;
-        try (OutputStream out = Files.newOutputStream(wav)) {
-            ByteBuffer header = ByteBuffer.allocate(44).order(ByteOrder.LITTLE_ENDIAN);
-            header.put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt(36 + dataBytes).put("WAVE".getBytes(StandardCharsets.US_ASCII))
-                    .put("fmt ".getBytes(StandardCharsets.US_ASCII)).putInt(16).putShort((short) 1).putShort((short) 2)
-                    .putInt(rate).putInt(rate * 4).putShort((short) 4).putShort((short) 16)
-                    .put("data".getBytes(StandardCharsets.US_ASCII)).putInt(dataBytes);
-            out.write(header.array());
-            ByteBuffer block = ByteBuffer.allocate(rate * 4).order(ByteOrder.LITTLE_ENDIAN);
-            for (int i = 0; i < rate; i++) {
-                short sample = (short) (Math.sin(2 * Math.PI * 440 * i / rate) * 8000);
-                block.putShort(sample).putShort(sample);
-            }
-            for (long s = 0; s < length.toSeconds(); s++) {
-                out.write(block.array());
-            }
-        }
-        return wav;
     }
 
     private static void rabbitmqctl(String command) throws Exception {

@@ -12,6 +12,8 @@ import java.util.stream.Stream;
 
 import com.mp3converter.common.http.Json;
 import com.mp3converter.common.testing.LocalServers;
+import com.mp3converter.testmedia.Sample;
+import com.mp3converter.testmedia.TestMedia;
 
 import org.junit.jupiter.api.Test;
 
@@ -34,7 +36,7 @@ class MetricsAndLogsIT {
             String token = platform.login(email);
             Platform.HTTP.send(HttpRequest.newBuilder(platform.gateway("/jobs")).header("Authorization", "Bearer not.a.token")
                     .build(), HttpResponse.BodyHandlers.discarding());
-            Path sample = LocalServers.mediaDir().resolve("ogg-opus-5.1-48k.ogg");
+            Path sample = TestMedia.path(Sample.OGG_OPUS_51);
             long size = Files.size(sample);
             String boundary = "m" + LocalServers.unique();
             HttpResponse<String> accepted = Platform.HTTP.send(HttpRequest.newBuilder(platform.gateway("/upload"))

@@ -15,6 +15,8 @@ import java.util.Optional;
 
 import com.mp3converter.auth.AuthApplication;
 import com.mp3converter.common.testing.LocalServers;
+import com.mp3converter.testmedia.Sample;
+import com.mp3converter.testmedia.TestMedia;
 import com.mp3converter.common.tracing.Tracing;
 import com.mp3converter.gateway.GatewayApplication;
 import com.mp3converter.mailer.MailerApplication;
@@ -77,7 +79,7 @@ class TracePropagationTest {
                     .POST(HttpRequest.BodyPublishers.noBody())).body();
             exporter.reset();
             String boundary = "trace" + LocalServers.unique();
-            Path sample = LocalServers.mediaDir().resolve("wav-pcm-s16le-stereo-22050.wav");
+            Path sample = TestMedia.path(Sample.WAV_22K);
             HttpResponse<String> accepted = send(HttpRequest.newBuilder(base.resolve("/upload"))
                     .header("Authorization", "Bearer " + token)
                     .header("traceparent", "00-" + TRACE_ID + "-" + EDGE_SPAN + "-01")

@@ -24,6 +24,8 @@ import com.mp3converter.common.stream.Events;
 import com.mp3converter.common.stream.StreamSettings;
 import com.mp3converter.common.stream.Topology;
 import com.mp3converter.common.testing.LocalServers;
+import com.mp3converter.testmedia.Sample;
+import com.mp3converter.testmedia.TestMedia;
 import com.mp3converter.transcoder.convert.Mp3Converter;
 import com.rabbitmq.stream.Consumer;
 import com.rabbitmq.stream.Environment;
@@ -84,7 +86,7 @@ class JobProcessorTest {
 
     @Test
     void aRedeliveredDoneJobIsNeitherConvertedNorAnnouncedTwice() throws Exception {
-        EventMessage event = uploaded("wav-pcm-s16le-stereo-22050.wav");
+        EventMessage event = uploaded(Sample.WAV_22K);
         JobProcessor processor = processor(temp);
         processor.handle(event, "test", 0);
         Job done = jobs.find(event.jobId()).orElseThrow();
@@ -105,7 +107,7 @@ class JobProcessorTest {
     void aPoisonMessageFailsAfterTheMaxAttemptsAndLaterJobsStillComplete() throws Exception {
         Path notYet = temp.resolve("not-yet");
         JobProcessor processor = processor(notYet);
-        EventMessage poison = uploaded("avi-mpeg4-mp3-stereo-48k-3s.avi");
+        EventMessage poison = uploaded(Sample.AVI_MPEG4_MP3);
         processor.handle(poison, "test", 0);
         Job failed = jobs.find(poison.jobId()).orElseThrow();
         assertThat(failed.state(), is(JobState.FAILED));
@@ -113,7 +115,7 @@ class JobProcessorTest {
         assertThat(failed.error().code(), is("retries-exhausted"));
 
         Files.createDirectories(notYet);
-        EventMessage later = uploaded("avi-mpeg4-mp3-stereo-48k-3s.avi");
+        EventMessage later = uploaded(Sample.AVI_MPEG4_MP3);
         processor.handle(new EventMessage(Events.VIDEO_UPLOADED, "", "", "{not json".getBytes(StandardCharsets.UTF_8), Map.of()), "test", 1);
         processor.handle(later, "test", 2);
         assertThat(jobs.find(later.jobId()).orElseThrow().state(), is(JobState.DONE));
@@ -122,7 +124,7 @@ class JobProcessorTest {
 
     @Test
     void aVideoWithoutAudioFailsAtOnceWithItsReason() throws Exception {
-        EventMessage event = uploaded("mp4-h264-no-audio.mp4");
+        EventMessage event = uploaded(Sample.MP4_NO_AUDIO);
         processor(temp).handle(event, "test", 0);
         Job failed = jobs.find(event.jobId()).orElseThrow();
         assertThat(failed.state(), is(JobState.FAILED));
@@ -131,14 +133,16 @@ class JobProcessorTest {
         assertThat(mongo.database().getCollection("mp3s.files").countDocuments(), is(0L));
     }
 
-    private EventMessage uploaded(String sample) throws Exception {
+    private EventMessage uploaded(Sample media) throws Exception {
         String jobId = java.util.UUID.randomUUID().toString();
+        String sample = media.fileName();
+        Path path = TestMedia.path(media);
         org.bson.types.ObjectId file;
-        try (InputStream in = Files.newInputStream(LocalServers.mediaDir().resolve(sample))) {
+        try (InputStream in = Files.newInputStream(path)) {
             file = mongo.videos().uploadFromStream(sample, in);
         }
         Events.Owner owner = new Events.Owner("u1", "u1@example.com");
-        jobs.insert(JobStore.newJob(jobId, owner, sample, Files.size(LocalServers.mediaDir().resolve(sample)), "sha",
+        jobs.insert(JobStore.newJob(jobId, owner, sample, Files.size(path), "sha",
                 file.toHexString(), Events.Options.DEFAULT, Map.of(), Instant.now()));
         return EventMessage.of(Events.VIDEO_UPLOADED, jobId, 1, new Events.VideoUploaded(jobId, file.toHexString(), owner,
                 sample, 1, Events.Options.DEFAULT, 1, Instant.now()), Map.of());

@@ -46,10 +46,6 @@ public final class LocalServers {
         return Path.of(System.getProperty("repo.root", ".")).toAbsolutePath().normalize();
     }
 
-    public static Path mediaDir() {
-        return Path.of(System.getProperty("media.dir", repoRoot().resolve("../shared/media").toString()));
-    }
-
     /** A setting the local stack provides; fails the test with what to do when it is missing. */
     public static String get(String name) {
         String value = SETTINGS.get(name);

@@ -1,4 +1,4 @@
-package com.mp3converter.benchmarks;
+package com.mp3converter.testmedia;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,28 +11,33 @@ import org.bytedeco.javacpp.Loader;
 /**
  * The {@code ffmpeg} executable shipped in the bytedeco jar, runnable: it links {@code libva.so.2} and
  * {@code libva-drm.so.2}, which the jar ships under their unversioned names only, so a directory of
- * symlinks with the versioned names goes on its library path.
+ * symlinks with the versioned names goes on its library path. It makes test media; it is never the
+ * reference a benchmark compares against (that is the system's own {@code ffmpeg}).
  */
-final class FfmpegCli {
+public final class BundledFfmpeg {
     private final Path executable;
     private final String libraryPath;
 
-    FfmpegCli() throws IOException {
+    /** {@code workDir}: where the versioned symlinks go. */
+    public BundledFfmpeg(Path workDir) throws IOException {
         executable = Path.of(Loader.load(org.bytedeco.ffmpeg.ffmpeg.class));
         Path libs = executable.getParent();
-        Path versioned = Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir"), "mp3converter-ffmpeg-libs"));
+        Path versioned = Files.createDirectories(workDir.resolve("ffmpeg-libs"));
         for (String lib : List.of("libva", "libva-drm")) {
             Path link = versioned.resolve(lib + ".so.2");
-            Files.deleteIfExists(link);
-            Files.createSymbolicLink(link, libs.resolve(lib + ".so"));
+            Path temp = versioned.resolve(lib + ".so.2." + ProcessHandle.current().pid());
+            Files.deleteIfExists(temp);
+            Files.createSymbolicLink(temp, libs.resolve(lib + ".so"));
+            Files.move(temp, link, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         }
         libraryPath = libs + ":" + versioned;
     }
 
     /** Runs ffmpeg with these arguments; fails with its output when it fails. */
-    void run(String... args) throws IOException, InterruptedException {
+    public void run(List<String> args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(executable.toString(), "-hide_banner", "-nostdin", "-y", "-v", "error"));
-        command.addAll(List.of(args));
+        command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().put("LD_LIBRARY_PATH", libraryPath);
         Process process = builder.start();
