@@ -1,14 +1,18 @@
-# One image per service: docker build --build-arg SERVICE=gateway -t mp3converter/gateway:0.1.0 .
-# (k8s/build-images builds all four). Build stage with the project's own Maven wrapper, runtime as non-root.
+# One image per service: docker build --build-arg SERVICE=gateway -t mp3converter/gateway:0.1.0-SNAPSHOT .
+# (k8s/build-images builds all four). Build stage with the project's Maven wrapper on the project's JDK floor
+# (25, as pom.xml's java.floor says), runtime as non-root on the same JDK's JRE.
 ARG SERVICE=gateway
 
-FROM eclipse-temurin:21.0.8_9-jdk-noble AS build
+FROM eclipse-temurin:25.0.3_9-jdk-noble AS build
 ARG SERVICE
+# the Maven wrapper downloads its pinned Maven with curl and unpacks the checked zip with unzip
+RUN apt-get update && apt-get install -y --no-install-recommends curl unzip ca-certificates \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-RUN ./mvnw -B -q -DskipTests -pl "${SERVICE}" -am package
+RUN MAVEN_OPTS=--sun-misc-unsafe-memory-access=allow ./mvnw -B -q -DskipTests -pl "${SERVICE}" -am package
 
-FROM eclipse-temurin:21.0.8_9-jre-noble
+FROM eclipse-temurin:25.0.3_9-jre-noble
 ARG SERVICE
 # libpulse0: the bytedeco FFmpeg build links libavdevice against PulseAudio (the transcoder loads it)
 RUN apt-get update && apt-get install -y --no-install-recommends libpulse0 && rm -rf /var/lib/apt/lists/* \
@@ -17,4 +21,4 @@ COPY --from=build /src/${SERVICE}/target/${SERVICE}.jar /app/app.jar
 COPY --from=build /src/${SERVICE}/target/libs /app/libs
 USER 10001:10001
 EXPOSE 8080
-ENTRYPOINT ["java", "--enable-native-access=ALL-UNNAMED", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/app.jar"]
+ENTRYPOINT ["java", "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/app.jar"]
