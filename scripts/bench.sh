@@ -14,4 +14,4 @@ case "$which" in
   *) echo "usage: ./mp3converter bench transcoder|auth|gateway [args]" >&2; exit 2 ;;
 esac
 exec "$(find_jdk)/bin/java" -Xmx1g --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
-  -cp "benchmarks/target/classes:benchmarks/target/libs/*" "com.mp3converter.benchmarks.$main" "$@"
+  -Drepo.root="$ROOT" -cp "benchmarks/target/classes:benchmarks/target/libs/*" "com.mp3converter.benchmarks.$main" "$@"

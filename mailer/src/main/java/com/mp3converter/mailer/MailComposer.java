@@ -37,7 +37,8 @@ public final class MailComposer {
 
     public MimeMessage ready(Events.Mp3Ready event) throws MessagingException {
         String mp3Name = mp3Name(event.sourceName());
-        String curl = "curl --output '" + mp3Name.replace("'", "'\\''") + "' -X GET -H 'Authorization: Bearer TOKEN' '"
+        String login = "TOKEN=$(curl -fsS -X POST -u EMAIL:PASSWORD " + publicUrl + "/login)";
+        String curl = "curl --output '" + mp3Name.replace("'", "'\\''") + "' -H \"Authorization: Bearer $TOKEN\" '"
                 + publicUrl + "/download?fid=" + event.mp3FileId() + "'";
         Instant finished = event.finishedAt() == null ? Instant.now() : event.finishedAt();
         String expires = WHEN.format(finished.plus(mp3Retention));
@@ -46,15 +47,16 @@ public final class MailComposer {
                 + " s, " + event.mp3Bytes() + " bytes).\n\n"
                 + "Job id:      " + event.jobId() + "\n"
                 + "MP3 file id: " + event.mp3FileId() + "\n\n"
-                + "Download it (log in first: TOKEN=$(curl -X POST -u EMAIL:PASSWORD " + publicUrl + "/login)):\n\n"
-                + "  " + curl.replace("Bearer TOKEN", "Bearer $TOKEN") + "\n\n"
+                + "Download it: log in first, then fetch it with the token:\n\n"
+                + "  " + login + "\n"
+                + "  " + curl + "\n\n"
                 + "It is kept until " + expires + ", then deleted.\n\n— mp3converter\n";
         String html = "<p>Hello,</p><p>your MP3 of <b>" + escape(event.sourceName()) + "</b> is ready ("
                 + String.format("%.1f", event.durationSeconds()) + " s, " + event.mp3Bytes() + " bytes).</p>"
                 + "<table><tr><td>Job id</td><td><code>" + event.jobId() + "</code></td></tr>"
                 + "<tr><td>MP3 file id</td><td><code>" + event.mp3FileId() + "</code></td></tr></table>"
-                + "<p>Download it (log in first with <code>TOKEN=$(curl -X POST -u EMAIL:PASSWORD " + escape(publicUrl)
-                + "/login)</code>):</p><pre>" + escape(curl.replace("Bearer TOKEN", "Bearer $TOKEN")) + "</pre>"
+                + "<p>Download it: log in first, then fetch it with the token:</p><pre>" + escape(login) + "\n"
+                + escape(curl) + "</pre>"
                 + "<p>It is kept until " + expires + ", then deleted.</p><p>— mp3converter</p>";
         return message(event.owner(), "Your MP3 is ready: " + mp3Name, text, html, event.jobId(), Events.MP3_READY);
     }

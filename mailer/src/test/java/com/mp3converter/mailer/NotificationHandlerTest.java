@@ -95,8 +95,10 @@ class NotificationHandlerTest {
         assertThat(parts.getCount(), is(2));
         String text = (String) parts.getBodyPart(0).getContent();
         String html = (String) parts.getBodyPart(1).getContent();
-        assertThat(text, containsString("curl --output 'Ünïcødé clip.mp3' -X GET -H 'Authorization: Bearer $TOKEN' "
-                + "'https://mp3converter.com/download?fid=0123456789abcdef01234567'"));
+        assertThat(text, containsString("TOKEN=$(curl -fsS -X POST -u EMAIL:PASSWORD https://mp3converter.com/login)"));
+        assertThat("the variable is in double quotes, so a pasted command sends the token", text,
+                containsString("curl --output 'Ünïcødé clip.mp3' -H \"Authorization: Bearer $TOKEN\" "
+                        + "'https://mp3converter.com/download?fid=0123456789abcdef01234567'"));
         assertThat(text, containsString("Job id:      job-1"));
         assertThat(text, containsString("kept until 2026-12-06 10:00 UTC"));
         assertThat(html, containsString("<b>Ünïcødé clip.mkv</b>"));

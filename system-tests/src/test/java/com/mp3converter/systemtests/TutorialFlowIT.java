@@ -12,7 +12,8 @@ import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mp3converter.common.http.Json;
-import com.mp3converter.common.testing.LocalServers;
+import com.mp3converter.testmedia.Sample;
+import com.mp3converter.testmedia.TestMedia;
 import com.mp3converter.transcoder.convert.Mp3Converter;
 
 import org.junit.jupiter.api.AfterAll;
@@ -47,7 +48,7 @@ class TutorialFlowIT {
         String token = curl("-X", "POST", host + "/login", "-u", email + ":" + Platform.PASSWORD);
         assertThat(token.split("\\.").length, is(3));
 
-        Path video = copyAs("mp4-h264-aac-stereo-48k-faststart-2s.mp4", "video.mkv");
+        Path video = copyAs(Sample.MP4_H264_AAC, "video.mkv");
         String accepted = curl("-X", "POST", "-F", "file=@./video.mkv", "-H", "Authorization: Bearer " + token,
                 host + "/upload");
         String jobId = Json.MAPPER.readTree(accepted).get("jobId").asText();
@@ -64,7 +65,8 @@ class TutorialFlowIT {
         Path out = video.resolveSibling("out.mp3");
         curl("--output", out.toString(), "-X", "GET", "-H", "Authorization: Bearer " + token,
                 host + "/download?fid=" + mail.mp3FileId());
-        assertThat(Mp3Converter.durationOf(out), closeTo(2.261, 0.15));
+        assertThat(Mp3Converter.durationOf(out), closeTo(Sample.MP4_H264_AAC.durationSeconds(), 0.15));
+        assertTheMailsCommandsWorkWhenPasted(mail, email, video.resolveSibling("video.mp3"));
 
         JsonNode job = platform.job(token, jobId);
         assertThat(job.get("state").asText(), is("DONE"));
@@ -79,9 +81,9 @@ class TutorialFlowIT {
         String owner = platform.newUser("owner");
         String token = platform.login(owner);
         String other = platform.login(platform.newUser("other"));
-        String jobId = upload(token, "avi-mpeg4-mp3-stereo-48k-3s.avi", "Idempotency-Key", "key-1");
+        String jobId = upload(token, Sample.AVI_MPEG4_MP3, "Idempotency-Key", "key-1");
         assertThat("the same Idempotency-Key gives the same job",
-                upload(token, "avi-mpeg4-mp3-stereo-48k-3s.avi", "Idempotency-Key", "key-1"), is(jobId));
+                upload(token, Sample.AVI_MPEG4_MP3, "Idempotency-Key", "key-1"), is(jobId));
 
         List<String> events = new ArrayList<>();
         HttpResponse<java.util.stream.Stream<String>> sse = Platform.HTTP.send(HttpRequest.newBuilder(
@@ -130,17 +132,30 @@ class TutorialFlowIT {
     void aVideoWithoutAudioFailsWithAClearMail() throws Exception {
         String email = platform.newUser("silent");
         String token = platform.login(email);
-        String jobId = upload(token, "mp4-h264-no-audio.mp4");
+        String jobId = upload(token, Sample.MP4_NO_AUDIO);
         JsonNode job = platform.awaitFinished(token, jobId, Duration.ofSeconds(90));
         assertThat(job.get("state").asText(), is("FAILED"));
         assertThat(job.get("error").get("code").asText(), is("no-audio"));
         List<JsonNode> inbox = Platform.awaitMail(email, 1, Duration.ofSeconds(60));
         Mail mail = Mail.parse(inbox.getFirst());
-        assertThat(mail.subject(), is("We could not convert mp4-h264-no-audio.mp4"));
+        assertThat(mail.subject(), is("We could not convert " + Sample.MP4_NO_AUDIO.fileName()));
         assertThat(mail.text(), containsString("no audio stream"));
         assertThat(mail.text(), containsString("upload a video that has sound"));
         Thread.sleep(1000);
         assertThat(Platform.inbox(email), hasSize(1));
+    }
+
+    /** The mail's two lines (log in, download), pasted into a shell with the credentials filled in, fetch the MP3. */
+    private static void assertTheMailsCommandsWorkWhenPasted(Mail mail, String email, Path expected) throws Exception {
+        List<String> pasted = mail.text().lines().map(String::strip)
+                .filter(line -> line.startsWith("TOKEN=") || line.startsWith("curl ")).toList();
+        assertThat(mail.text(), pasted, hasSize(2));
+        String script = String.join("\n", pasted).replace("EMAIL:PASSWORD", "'" + email + ":" + Platform.PASSWORD + "'");
+        Process shell = new ProcessBuilder("bash", "-euc", script).directory(platform.dir.toFile())
+                .redirectErrorStream(true).start();
+        String output = new String(shell.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(script + "\n" + output, shell.waitFor(), is(0));
+        assertThat(Mp3Converter.durationOf(expected), closeTo(Sample.MP4_H264_AAC.durationSeconds(), 0.15));
     }
 
     private HttpResponse<byte[]> get(String path, String token, String range) throws Exception {
@@ -151,9 +166,9 @@ class TutorialFlowIT {
         return Platform.HTTP.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
-    private String upload(String token, String sample, String... headers) throws Exception {
+    private String upload(String token, Sample sample, String... headers) throws Exception {
         List<String> args = new ArrayList<>(List.of("-X", "POST", "-F",
-                "file=@" + LocalServers.mediaDir().resolve(sample), "-H", "Authorization: Bearer " + token));
+                "file=@" + TestMedia.path(sample), "-H", "Authorization: Bearer " + token));
         for (int i = 0; i + 1 < headers.length; i += 2) {
             args.add("-H");
             args.add(headers[i] + ": " + headers[i + 1]);
@@ -162,9 +177,9 @@ class TutorialFlowIT {
         return Json.MAPPER.readTree(curl(args.toArray(String[]::new))).get("jobId").asText();
     }
 
-    private Path copyAs(String sample, String name) throws IOException {
+    private Path copyAs(Sample sample, String name) throws IOException {
         Path target = platform.dir.resolve(name);
-        Files.copy(LocalServers.mediaDir().resolve(sample), target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(TestMedia.path(sample), target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         return target;
     }
 
