@@ -82,6 +82,7 @@ final class Platform implements AutoCloseable {
             platform.auth.awaitReady(Duration.ofSeconds(90));
             platform.env.put("AUTH_URL", "http://127.0.0.1:" + platform.auth.port);
             platform.gateway = platform.launch("gateway", Map.of());
+            platform.env.put("MAILER_PUBLIC_DASH_URL", "http://127.0.0.1:" + platform.gateway.port);
             List<ServiceProcess> started = new ArrayList<>(List.of(platform.gateway));
             for (int i = 0; i < transcoders; i++) {
                 started.add(platform.launch("transcoder",

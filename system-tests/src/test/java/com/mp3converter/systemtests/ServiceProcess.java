@@ -1,7 +1,6 @@
 package com.mp3converter.systemtests;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,8 +35,10 @@ final class ServiceProcess implements AutoCloseable {
         this.process = process;
     }
 
+    private static final java.util.regex.Pattern LISTENING = java.util.regex.Pattern.compile("listening on port (\\d+)");
+
+    /** Starts the jar on port 0 (the kernel picks a free one) and returns once its log names the port. */
     static ServiceProcess start(String name, Map<String, String> env, Path logDir) throws IOException {
-        int port = freePort();
         Path jar = LocalServers.repoRoot().resolve(name).resolve("target").resolve(name + ".jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: build with ./mvnw package first");
@@ -47,10 +48,33 @@ final class ServiceProcess implements AutoCloseable {
                 "-Djava.io.tmpdir=" + logDir, "-jar", jar.toString()));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().putAll(env);
-        builder.environment().put("SERVER_PORT", Integer.toString(port));
-        Path log = logDir.resolve(name + "-" + port + ".log");
+        builder.environment().put("SERVER_PORT", "0");
+        Path log = Files.createTempFile(logDir, name + "-", ".log");
         builder.redirectErrorStream(true).redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        return new ServiceProcess(name, port, log, builder.start(), env.getOrDefault("TRANSCODER_INSTANCE_DASH_NAME", ""));
+        Process process = builder.start();
+        return new ServiceProcess(name, boundPort(name, process, log), log, process,
+                env.getOrDefault("TRANSCODER_INSTANCE_DASH_NAME", ""));
+    }
+
+    private static int boundPort(String name, Process process, Path log) throws IOException {
+        Instant deadline = Instant.now().plusSeconds(90);
+        while (Instant.now().isBefore(deadline)) {
+            java.util.regex.Matcher port = LISTENING.matcher(Files.readString(log));
+            if (port.find()) {
+                return Integer.parseInt(port.group(1));
+            }
+            if (!process.isAlive()) {
+                return -1; // awaitReady and the caller read the log to say why
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while " + name + " started", e);
+            }
+        }
+        process.destroyForcibly();
+        throw new IOException(name + " named no port in its log within 90 s: " + Files.readString(log));
     }
 
     URI uri(String path) {
@@ -107,12 +131,6 @@ final class ServiceProcess implements AutoCloseable {
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
         } catch (IOException e) {
             return "(no log)";
-        }
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 
