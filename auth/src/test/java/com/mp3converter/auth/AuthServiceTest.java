@@ -149,9 +149,9 @@ class AuthServiceTest {
     }
 
     /**
-     * A missing dummy verification would make an unknown user answer about a hundred times faster (one indexed
-     * lookup against an Argon2id check); medians of interleaved samples against a factor of 4 stay far from both a
-     * loaded machine's noise and that regression.
+     * Without the dummy verification an unknown user answers far faster (an indexed lookup against an Argon2id
+     * check: a median ratio of about 10 through HTTP, measured with it removed). Medians of interleaved pairs against
+     * a factor of 3 stay clear of both a loaded machine's noise (the ratio is about 1) and that regression.
      */
     @Test
     void wrongPasswordAndUnknownUserLookTheSameAndTakeTheSameTime() {
@@ -179,7 +179,7 @@ class AuthServiceTest {
         }
         double ratio = (double) median(wrongNanos) / median(unknownNanos);
         assertThat("unknown user and wrong password must cost the same (median ratio " + ratio + ")",
-                Math.max(ratio, 1 / ratio), lessThan(4.0));
+                Math.max(ratio, 1 / ratio), lessThan(3.0));
     }
 
     private static long median(List<Long> values) {
