@@ -1,0 +1,97 @@
+package com.mp3converter.common.server;
+
+import java.util.Map;
+import java.util.function.Function;
+import java.util.logging.Logger;
+
+import com.mp3converter.common.http.Problems;
+import com.mp3converter.common.tracing.ServerSpans;
+import com.mp3converter.common.tracing.Tracing;
+
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import io.helidon.config.spi.ConfigSource;
+import io.helidon.health.HealthCheckResponse;
+import io.helidon.health.HealthCheckType;
+import io.helidon.logging.common.LogConfig;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.observe.ObserveFeature;
+import io.helidon.webserver.observe.health.HealthObserver;
+import io.helidon.webserver.observe.metrics.MetricsObserver;
+
+/**
+ * What every service's {@code main} does, in the style of Helidon's SE examples: config (application.yaml under
+ * environment variables and system properties), tracing, then a {@link WebServer} with the service's routes and
+ * /health/live, /health/ready, /metrics and problem+json errors around them.
+ * <pre>{@code
+ * public static void main(String[] args) {
+ *     ServiceServer.run("gateway", GatewayApplication::new);
+ * }
+ * }</pre>
+ */
+public final class ServiceServer {
+    private static final Logger LOG = Logger.getLogger(ServiceServer.class.getName());
+    private static final String DEFAULTS = "mp3converter-defaults.yaml";
+
+    private ServiceServer() {
+    }
+
+    /** Builds the application from its config, starts the server and then the background work; SIGTERM closes both. */
+    public static WebServer run(String service, Function<Config, ? extends Application> create) {
+        Config config = config(service);
+        Application app = create.apply(config);
+        WebServerConfig.Builder builder = WebServer.builder().config(config.get("server"));
+        configure(builder, app);
+        WebServer server = builder.build().start();
+        Runtime.getRuntime().addShutdownHook(new Thread(app::close, service + "-shutdown"));
+        app.start();
+        LOG.info(() -> service + " listening on port " + server.port());
+        return server;
+    }
+
+    /**
+     * Config for a service and its tracing: environment variables over system properties over the service's
+     * application.yaml over the shared libraries' {@value #DEFAULTS} (the settings every service shares, once).
+     */
+    public static Config config(String service) {
+        LogConfig.configureRuntime();
+        Config.Builder builder = Config.builder().addSource(ConfigSources.classpath("application.yaml"));
+        ConfigSources.classpathAll(DEFAULTS).forEach(builder::addSource);
+        Config config = builder.build();
+        Config.global(config);
+        Tracing.configure(config, service);
+        return config;
+    }
+
+    /** For tests: these settings over a service's application.yaml over the libraries' defaults, no environment. */
+    public static Config config(Map<String, String> settings, ConfigSource application) {
+        Config.Builder builder = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
+                .addSource(ConfigSources.create(settings)).addSource(application);
+        ConfigSources.classpathAll(DEFAULTS).forEach(builder::addSource);
+        return builder.build();
+    }
+
+    /** For tests: these settings over the libraries' defaults, no environment. */
+    public static Config config(Map<String, String> settings) {
+        return config(settings, ConfigSources.create(Map.of()).build());
+    }
+
+    /** The application's routing with the observe endpoints and error handling: tests with {@code @ServerTest} use it. */
+    public static void configure(WebServerConfig.Builder builder, Application app) {
+        var health = HealthObserver.builder().useSystemServices(false).details(true);
+        app.readiness().forEach((name, up) -> health.addCheck(
+                () -> HealthCheckResponse.builder().status(up.getAsBoolean()).build(), HealthCheckType.READINESS, name));
+        builder.directHandlers(ProtocolErrors.handlers())
+                .addFeature(ObserveFeature.builder()
+                        .endpoint("/")
+                        .addObserver(health.build())
+                        .addObserver(MetricsObserver.create())
+                        .build())
+                .routing(rules -> {
+                    rules.addFilter(new ServerSpans());
+                    app.routing(rules);
+                    Problems.register(rules);
+                });
+    }
+}

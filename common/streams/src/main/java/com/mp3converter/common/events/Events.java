@@ -1,0 +1,81 @@
+package com.mp3converter.common.events;
+
+import java.time.Instant;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/**
+ * The contract between the services: every event on every stream, as records (docs/ARCHITECTURE.md §3.3 says
+ * who publishes and who consumes each). A message carries its {@code type} and the contract {@link #VERSION} as
+ * application properties and the record as its JSON body. Adding a field keeps the version (readers ignore
+ * fields they do not know); renaming or removing one, or changing its meaning, takes a new version, and a
+ * consumer skips a version it does not know, saying so.
+ */
+public final class Events {
+    public static final int VERSION = 1;
+
+    /** {@code mp3.videos}, gateway → transcoder: a stored upload to convert. */
+    public static final String VIDEO_UPLOADED = "video.uploaded";
+    /** {@code mp3.job-events}, transcoder → gateway: what happened to a job's conversion. */
+    public static final String CONVERSION_STARTED = "conversion.started";
+    public static final String CONVERSION_PROGRESS = "conversion.progress";
+    public static final String CONVERSION_DONE = "conversion.done";
+    public static final String CONVERSION_FAILED = "conversion.failed";
+    /** {@code mp3.job-events}, mailer → gateway: the owner was told, or could not be. */
+    public static final String NOTIFICATION_SENT = "notification.sent";
+    public static final String NOTIFICATION_FAILED = "notification.failed";
+    /** {@code mp3.notifications}, gateway → mailer: a job's outcome, to tell its owner about. */
+    public static final String JOB_DONE = "job.done";
+    public static final String JOB_FAILED = "job.failed";
+
+    private Events() {
+    }
+
+    /** Either a CBR bitrate in kb/s or a LAME VBR quality (0 best .. 9); neither: 192 kb/s CBR. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Options(Integer bitrateKbps, Integer vbrQuality) {
+        public static final Options DEFAULT = new Options(null, null);
+    }
+
+    /** Why a job failed: a stable code and a sentence its owner can act on (no paths, no library words). */
+    public record Reason(String code, String message) {
+    }
+
+    public record VideoUploaded(String jobId, String videoFileId, String ownerId, String sourceName, long sourceBytes,
+                                Options options, Instant uploadedAt) {
+    }
+
+    /** Attempt {@code attempt} (counted before it began) of this job's conversion began on {@code worker}. */
+    public record ConversionStarted(String jobId, int attempt, String worker, Instant at) {
+    }
+
+    public record ConversionProgress(String jobId, int attempt, double progress, Instant at) {
+    }
+
+    /** The MP3 is stored as {@code mp3FileId} (the same id for every attempt of the job). */
+    public record ConversionDone(String jobId, int attempt, String mp3FileId, long mp3Bytes, double durationSeconds,
+                                 int sampleRate, int channels, boolean copied, double conversionSeconds, Instant at) {
+    }
+
+    public record ConversionFailed(String jobId, int attempt, Reason reason, Instant at) {
+    }
+
+    /** {@code channel}: {@code mail}. */
+    public record NotificationSent(String jobId, String channel, Instant at) {
+    }
+
+    public record NotificationFailed(String jobId, String channel, String error, Instant at) {
+    }
+
+    public record Owner(String userId, String email) {
+    }
+
+    public record Mp3(String fileId, long bytes, double durationSeconds) {
+    }
+
+    /** {@code job.done} (with {@code mp3}) or {@code job.failed} (with {@code error}): the job as its owner sees it. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record JobOutcome(String jobId, Owner owner, String sourceName, String state, Mp3 mp3, Reason error,
+                             int attempts, Instant createdAt, Instant finishedAt, Instant mp3ExpiresAt) {
+    }
+}
