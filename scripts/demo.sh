@@ -62,7 +62,7 @@ import json, re, sys, quopri
 messages = json.load(open(sys.argv[1]))
 for m in messages:
     raw = m.get("mimeMessage", "")
-    if sys.argv[2] in raw and "mp3.ready" in raw:
+    if sys.argv[2] in raw and "job.done" in raw:
         text = quopri.decodestring(raw.encode()).decode("utf-8", "replace")
         print(re.search(r"MP3 file id:\s*([0-9a-f]{24})", text).group(1))
         break

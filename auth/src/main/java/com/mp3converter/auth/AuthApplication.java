@@ -5,22 +5,22 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.logging.Logger;
 
-import com.mp3converter.common.http.Problem;
 import com.mp3converter.common.http.Problems;
+import com.mp3converter.common.server.Application;
 import com.mp3converter.common.server.ServiceServer;
 import com.mp3converter.common.server.Startup;
 import com.mp3converter.common.token.TokenVerifier;
 
 import io.helidon.config.Config;
 import io.helidon.dbclient.DbClientException;
-import io.helidon.webserver.WebServer;
-import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
 
 /** The auth service: users in MariaDB/MySQL, Argon2id passwords, ES256 tokens and the JWKS. */
-public final class AuthApplication {
+public final class AuthApplication implements Application {
     private static final Logger LOG = Logger.getLogger(AuthApplication.class.getName());
 
     private final Database database;
@@ -29,7 +29,7 @@ public final class AuthApplication {
     private final PasswordHasher hasher = new PasswordHasher();
     private final Config config;
 
-    private AuthApplication(Config config) {
+    public AuthApplication(Config config) {
         this.config = config;
         this.database = Database.open(config.get("db"));
         this.keys = SigningKeys.load(Path.of(config.get("auth.keys-dir").asString().get()));
@@ -37,31 +37,36 @@ public final class AuthApplication {
     }
 
     public static void main(String[] args) {
-        Config config = ServiceServer.loadConfig("auth");
-        AuthApplication app = create(config);
-        WebServer server = app.server().start();
-        LOG.info(() -> "auth listening on port " + server.port());
+        ServiceServer.run("auth", AuthApplication::new);
     }
 
-    /** Builds the application: migrates the schema when the database is up, ensures the bootstrap admin. */
-    public static AuthApplication create(Config config) {
-        AuthApplication app = new AuthApplication(config);
-        app.prepareDatabase();
-        return app;
+    @Override
+    public String name() {
+        return "auth";
     }
 
-    private void prepareDatabase() {
+    @Override
+    public Map<String, BooleanSupplier> readiness() {
+        return Map.of("database", database::reachable);
+    }
+
+    /** Migrates the schema and ensures the bootstrap admin, in the background while the database is down. */
+    @Override
+    public void start() {
         try {
-            database.migrate();
-            bootstrapAdmin();
+            prepareDatabase();
         } catch (RuntimeException e) {
             LOG.warning("database not ready at start-up (" + e.getMessage() + "); readiness stays down until it is");
             Startup.retryInBackground("db-prepare", () -> {
-                database.migrate();
-                bootstrapAdmin();
+                prepareDatabase();
                 LOG.info("database ready");
             });
         }
+    }
+
+    private void prepareDatabase() {
+        database.migrate();
+        bootstrapAdmin();
     }
 
     private void bootstrapAdmin() {
@@ -88,50 +93,39 @@ public final class AuthApplication {
         }
     }
 
-    public WebServer server() {
-        WebServerConfig.Builder builder = WebServer.builder().config(config.get("server"));
-        configure(builder);
-        return builder.build();
-    }
-
-    /** Observe endpoints, readiness and the routing on a server builder (also used by tests). */
-    public void configure(WebServerConfig.Builder builder) {
+    @Override
+    public void routing(HttpRouting.Builder rules) {
         Clock clock = Clock.systemUTC();
         Config auth = config.get("auth");
-        TokenIssuer issuer = new TokenIssuer(keys, auth.get("issuer").asString().get(), auth.get("audience").asString().get(),
-                auth.get("token.ttl").as(Duration.class).orElse(Duration.ofHours(1)), clock);
-        TokenVerifier verifier = new TokenVerifier(keys, auth.get("issuer").asString().get(),
-                auth.get("audience").asString().get(), clock);
-        Authenticator authenticator = new Authenticator(verifier, users);
+        String issuer = auth.get("issuer").asString().get();
+        String audience = auth.get("audience").asString().get();
+        TokenIssuer tokens = new TokenIssuer(keys, issuer, audience, auth.get("token.ttl").as(Duration.class).get(), clock);
+        Authenticator authenticator = new Authenticator(new TokenVerifier(keys, issuer, audience, clock), users);
         LoginThrottle throttle = new LoginThrottle(clock,
-                auth.get("throttle.window").as(Duration.class).orElse(Duration.ofMinutes(15)),
-                auth.get("throttle.max-failures-per-account").asInt().orElse(5),
-                auth.get("throttle.max-failures-per-address").asInt().orElse(20));
-        boolean trustForwardedFor = auth.get("trust-forwarded-for").asBoolean().orElse(true);
-        LoginService login = new LoginService(users, hasher, issuer, throttle, authenticator, trustForwardedFor);
-        UserService userService = new UserService(users, hasher, authenticator, auth.get("signup-enabled").asBoolean().orElse(true));
-        ServiceServer.named("auth")
-                .readiness("database", database::reachable)
-                .configure(builder, rules -> routing(rules, login, userService));
-    }
-
-    private void routing(HttpRouting.Builder rules, LoginService login, UserService userService) {
+                auth.get("throttle.window").as(Duration.class).get(),
+                auth.get("throttle.max-failures-per-account").asInt().get(),
+                auth.get("throttle.max-failures-per-address").asInt().get());
+        LoginService login = new LoginService(users, hasher, tokens, throttle, authenticator,
+                auth.get("trust-forwarded-for").asBoolean().get());
+        UserService userService = new UserService(users, hasher, authenticator, auth.get("signup-enabled").asBoolean().get());
         rules.register("/", login)
                 .register("/users", userService)
                 .register("/.well-known", new JwksService(keys))
                 .error(DbClientException.class, (req, res, e) -> {
                     if (Database.unavailable(e)) {
-                        Problems.send(req, res, Problem.of(503, "unavailable", "Service unavailable",
-                                "the user database cannot be reached; try again shortly"), null);
+                        Problems.unavailable(req, res, "the user database");
                     } else {
-                        LOG.log(java.util.logging.Level.SEVERE, "database error", e);
-                        Problems.send(req, res, Problem.of(500, "internal", "Internal error",
-                                "something went wrong on our side; it has been logged"), null);
+                        Problems.internal(req, res, e);
                     }
                 });
     }
 
     public Database database() {
         return database;
+    }
+
+    @Override
+    public void close() {
+        database.close();
     }
 }

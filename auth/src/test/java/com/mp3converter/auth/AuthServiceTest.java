@@ -15,6 +15,7 @@ import javax.crypto.spec.SecretKeySpec;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mp3converter.common.http.Json;
+import com.mp3converter.common.server.ServiceServer;
 import com.mp3converter.common.testing.LocalServers;
 
 import io.helidon.config.Config;
@@ -25,6 +26,7 @@ import io.helidon.security.jwt.Jwt;
 import io.helidon.security.jwt.SignedJwt;
 import io.helidon.webclient.api.ClientResponseTyped;
 import io.helidon.webclient.http1.Http1Client;
+import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpServer;
@@ -59,8 +61,9 @@ class AuthServiceTest {
     static void server(WebServerConfig.Builder server) throws Exception {
         database = new TestDatabase();
         keysDir = Files.createTempDirectory("auth-keys");
-        app = AuthApplication.create(config(database.url(), keysDir));
-        app.configure(server);
+        app = new AuthApplication(config(database.url(), keysDir));
+        app.start();
+        ServiceServer.configure(server, app);
     }
 
     static Config config(String dbUrl, Path keys) {
@@ -74,10 +77,7 @@ class AuthServiceTest {
         overrides.put("server.port", "0");
         // the timing test fails many logins from this one address; the per-account limit is what is tested
         overrides.put("auth.throttle.max-failures-per-address", "1000");
-        return Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
-                .addSource(ConfigSources.create(overrides))
-                .addSource(ConfigSources.classpath("application.yaml"))
-                .build();
+        return ServiceServer.config(overrides, ConfigSources.classpath("application.yaml").build());
     }
 
     @AfterAll
@@ -296,9 +296,11 @@ class AuthServiceTest {
         assertThat(missing.headers().contentType().get().text(), containsString("problem+json"));
 
         Path keys = Files.createTempDirectory("auth-keys-down");
-        AuthApplication down = AuthApplication.create(config("jdbc:mariadb://127.0.0.1:1/auth", keys));
-        var server = down.server();
-        server.start();
+        AuthApplication down = new AuthApplication(config("jdbc:mariadb://127.0.0.1:1/auth", keys));
+        down.start();
+        WebServerConfig.Builder builder = WebServer.builder().config(config("jdbc:mariadb://127.0.0.1:1/auth", keys).get("server"));
+        ServiceServer.configure(builder, down);
+        var server = builder.build().start();
         try {
             Http1Client other = Http1Client.builder().baseUri("http://localhost:" + server.port()).build();
             var login = other.post("/login").header(HeaderNames.AUTHORIZATION, basic("a@example.com", "whatever it is"))
@@ -307,7 +309,7 @@ class AuthServiceTest {
             assertThat(other.get("/health/ready").request(String.class).status(), is(Status.SERVICE_UNAVAILABLE_503));
         } finally {
             server.stop();
-            down.database().close();
+            down.close();
         }
     }
 

@@ -25,7 +25,7 @@ import com.mongodb.client.gridfs.GridFSBucket;
 import com.mongodb.client.gridfs.GridFSBuckets;
 import com.mongodb.client.gridfs.GridFSUploadStream;
 import com.mp3converter.common.http.Json;
-import com.mp3converter.common.jobs.MongoConnection;
+import com.mp3converter.common.mongo.MongoConnection;
 import com.mp3converter.testmedia.Sample;
 import com.mp3converter.testmedia.TestMedia;
 

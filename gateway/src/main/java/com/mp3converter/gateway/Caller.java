@@ -1,7 +1,7 @@
 package com.mp3converter.gateway;
 
 import com.mp3converter.common.http.Problems;
-import com.mp3converter.common.stream.Events;
+import com.mp3converter.common.events.Events;
 import com.mp3converter.common.token.BearerToken;
 import com.mp3converter.common.token.InvalidTokenException;
 import com.mp3converter.common.token.TokenClaims;

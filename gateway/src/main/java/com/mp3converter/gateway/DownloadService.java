@@ -1,8 +1,8 @@
 package com.mp3converter.gateway;
 
 import com.mp3converter.common.http.Problems;
-import com.mp3converter.common.jobs.Job;
-import com.mp3converter.common.jobs.JobStore;
+import com.mp3converter.gateway.jobs.Job;
+import com.mp3converter.gateway.jobs.JobStore;
 import com.mp3converter.common.token.TokenClaims;
 
 import org.bson.types.ObjectId;

@@ -3,86 +3,108 @@ package com.mp3converter.gateway;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 import java.util.logging.Logger;
 
 import com.mongodb.MongoException;
-import com.mongodb.MongoSocketException;
-import com.mongodb.MongoTimeoutException;
-import com.mp3converter.common.http.Problem;
-import com.mp3converter.common.http.ProblemException;
+import com.mp3converter.common.events.Events;
 import com.mp3converter.common.http.Problems;
-import com.mp3converter.common.jobs.JobStore;
-import com.mp3converter.common.jobs.MongoConnection;
+import com.mp3converter.common.mongo.IdempotentGridFs;
+import com.mp3converter.common.mongo.MongoConnection;
+import com.mp3converter.common.server.Application;
 import com.mp3converter.common.server.ServiceServer;
 import com.mp3converter.common.server.Startup;
+import com.mp3converter.common.stream.ConfirmedProducer;
+import com.mp3converter.common.stream.EventMessage;
+import com.mp3converter.common.stream.SingleActiveConsumer;
 import com.mp3converter.common.stream.StreamSettings;
 import com.mp3converter.common.stream.Topology;
 import com.mp3converter.common.token.TokenVerifier;
+import com.mp3converter.gateway.jobs.Job;
+import com.mp3converter.gateway.jobs.JobEventsFolder;
+import com.mp3converter.gateway.jobs.JobFeed;
+import com.mp3converter.gateway.jobs.JobState;
+import com.mp3converter.gateway.jobs.JobStore;
+import com.mp3converter.gateway.jobs.OutboxRelay;
+import com.rabbitmq.stream.Consumer;
 import com.rabbitmq.stream.Environment;
 
 import io.helidon.config.Config;
-import io.helidon.webserver.WebServer;
-import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
 
-/** The public API: login proxy, streaming uploads, jobs and owner-only downloads. */
-public final class GatewayApplication implements AutoCloseable {
+/**
+ * The public API (login proxy, streaming uploads, jobs, owner-only downloads) and the owner of the jobs: it
+ * publishes {@code video.uploaded} and the outcome notices from its outboxes, and folds {@code mp3.job-events}.
+ */
+public final class GatewayApplication implements Application {
     private static final Logger LOG = Logger.getLogger(GatewayApplication.class.getName());
+    private static final Duration CONFIRM = Duration.ofSeconds(10);
 
     private final Config config;
+    private final Clock clock = Clock.systemUTC();
     private final MongoConnection mongo;
     private final JobStore jobs;
     private final StreamSettings streams;
     private final Environment environment;
-    private final OutboxRelay relay;
+    private final String replica;
+    private final Map<String, ConfirmedProducer> producers = new ConcurrentHashMap<>();
     private final Mp3Retention retention;
-    private final Clock clock = Clock.systemUTC();
+    private final OutboxRelay videos;
+    private final OutboxRelay notices;
+    private final JobFeed feed = new JobFeed();
+    private volatile Consumer folder;
 
-    private GatewayApplication(Config config) {
+    public GatewayApplication(Config config) {
         this.config = config;
         this.mongo = MongoConnection.from(config);
         this.jobs = new JobStore(mongo, clock);
         this.streams = StreamSettings.from(config);
         this.environment = streams.environment("gateway");
-        String producer = config.get("gateway.producer-name").asString().filter(s -> !s.isBlank())
+        this.replica = config.get("gateway.replica-name").asString().filter(s -> !s.isBlank())
                 .orElse("gateway-" + Startup.hostName());
-        this.relay = new OutboxRelay(jobs, environment, streams, producer, clock);
+        this.retention = new Mp3Retention(jobs, mongo, config.get("media.mp3-retention").as(Duration.class).get(), clock);
+        this.videos = new OutboxRelay(jobs, JobStore.Outbox.VIDEO, replica,
+                job -> producer(streams.videoPartitionOf(job.id()), streams.videos()), this::videoUploaded, clock);
+        this.notices = new OutboxRelay(jobs, JobStore.Outbox.NOTICE, replica,
+                job -> producer(streams.notifications(), streams.notifications()), this::notice, clock);
         GatewayMetrics.jobsByState(jobs::countInState);
-        this.retention = new Mp3Retention(jobs, mongo, config.get("media.mp3-retention").as(Duration.class)
-                .orElse(Duration.ofDays(7)), clock);
     }
 
     public static void main(String[] args) {
-        Config config = ServiceServer.loadConfig("gateway");
-        GatewayApplication app = create(config);
-        WebServer server = app.server().start();
-        Runtime.getRuntime().addShutdownHook(new Thread(app::close));
-        LOG.info(() -> "gateway listening on port " + server.port());
+        ServiceServer.run("gateway", GatewayApplication::new);
     }
 
-    public static GatewayApplication create(Config config) {
-        GatewayApplication app = new GatewayApplication(config);
-        app.prepare();
-        return app;
+    @Override
+    public String name() {
+        return "gateway";
     }
 
-    /** Indexes, stream topology, then the relay; while MongoDB or RabbitMQ is down, uploads wait in the outbox. */
-    private void prepare() {
-        Startup.retryInBackground("gateway-prepare", () -> {
+    @Override
+    public Map<String, BooleanSupplier> readiness() {
+        return Map.of("mongodb", mongo::reachable);
+    }
+
+    /** Indexes, topology, relays, the fold and the live feed; while MongoDB or RabbitMQ is down, uploads wait in the outbox. */
+    @Override
+    public void start() {
+        Startup.retryInBackground("gateway-start", () -> {
             jobs.createIndexes();
+            new IdempotentGridFs(mongo.database(), MongoConnection.MP3_BUCKET).createIndexes();
             Topology.declare(environment, streams);
-            relay.start();
+            videos.start();
+            notices.start();
+            feed.start(environment, streams.jobEvents());
+            folder = SingleActiveConsumer.onStream(environment, streams.jobEvents(), "gateway",
+                    new JobEventsFolder(jobs, mongo, notices::wake));
             retention.start(Duration.ofMinutes(10));
+            LOG.info(() -> "gateway folding " + streams.jobEvents() + " and relaying as " + replica);
         });
     }
 
-    public WebServer server() {
-        WebServerConfig.Builder builder = WebServer.builder().config(config.get("server"));
-        configure(builder);
-        return builder.build();
-    }
-
-    public void configure(WebServerConfig.Builder builder) {
+    @Override
+    public void routing(HttpRouting.Builder rules) {
         Config auth = config.get("auth");
         URI authUrl = URI.create(auth.get("url").asString().get());
         JwksKeys keys = new JwksKeys(authUrl.resolve("/.well-known/jwks.json"), clock, Duration.ofSeconds(10),
@@ -91,55 +113,56 @@ public final class GatewayApplication implements AutoCloseable {
                 auth.get("audience").asString().get(), clock));
         Config gateway = config.get("gateway");
         UploadService.UploadLimits limits = new UploadService.UploadLimits(
-                gateway.get("upload.max-bytes").asLong().orElse(2L << 30),
-                gateway.get("quota.max-bytes-stored").asLong().orElse(10L << 30),
-                gateway.get("quota.max-jobs-in-flight").asInt().orElse(20));
+                gateway.get("upload.max-bytes").asLong().get(),
+                gateway.get("quota.max-bytes-stored").asLong().get(),
+                gateway.get("quota.max-jobs-in-flight").asInt().get());
         Mp3Sender mp3 = new Mp3Sender(mongo);
-        AuthProxy authProxy = new AuthProxy(authUrl, auth.get("timeout").as(Duration.class).orElse(Duration.ofSeconds(5)),
-                gateway.get("trust-forwarded-for").asBoolean().orElse(true));
-        UploadService upload = new UploadService(caller, jobs, mongo, relay, limits, clock);
-        JobService jobService = new JobService(caller, jobs, mongo, mp3,
-                gateway.get("events.poll").as(Duration.class).orElse(Duration.ofMillis(500)),
-                gateway.get("events.timeout").as(Duration.class).orElse(Duration.ofMinutes(30)));
-        ServiceServer.named("gateway")
-                .readiness("mongodb", mongo::reachable)
-                .configure(builder, rules -> routing(rules, authProxy, upload, jobService,
-                        new DownloadService(caller, jobs, mp3)));
-    }
-
-    private static void routing(HttpRouting.Builder rules, AuthProxy authProxy, UploadService upload,
-                                JobService jobService, DownloadService download) {
+        AuthProxy authProxy = new AuthProxy(authUrl, auth.get("timeout").as(Duration.class).get(),
+                gateway.get("trust-forwarded-for").asBoolean().get());
+        JobService.Events events = new JobService.Events(gateway.get("events.keep-alive").as(Duration.class).get(),
+                gateway.get("events.retry").as(Duration.class).get(), gateway.get("events.timeout").as(Duration.class).get(),
+                gateway.get("events.max-per-user").asInt().get());
         rules.register("/", authProxy)
-                .register("/", upload)
-                .register("/jobs", jobService)
-                .register("/", download)
+                .register("/", new UploadService(caller, jobs, mongo, videos, limits, clock))
+                .register("/jobs", new JobService(caller, jobs, mongo, mp3, feed, events))
+                .register("/", new DownloadService(caller, jobs, mp3))
                 .register("/", new OpenApiService())
                 .error(MongoException.class, (req, res, e) -> {
-                    if (e instanceof MongoTimeoutException || e instanceof MongoSocketException) {
-                        ProblemException unavailable = Problems.unavailable(
-                                "file storage is unavailable right now; try again shortly", 10);
-                        Problems.send(req, res, unavailable.problem(), unavailable);
+                    if (MongoConnection.unreachable(e)) {
+                        Problems.unavailable(req, res, "file storage");
                     } else {
-                        LOG.log(java.util.logging.Level.SEVERE, "MongoDB error", e);
-                        Problems.send(req, res, Problem.of(500, "internal", "Internal error",
-                                "something went wrong on our side; it has been logged"), null);
+                        Problems.internal(req, res, e);
                     }
                 });
     }
 
-    public JobStore jobs() {
-        return jobs;
+    private ConfirmedProducer producer(String stream, String destination) {
+        return producers.computeIfAbsent(stream, s -> ConfirmedProducer.named(environment, s, destination,
+                replica + "-" + s, CONFIRM));
     }
 
-    public MongoConnection mongo() {
-        return mongo;
+    private EventMessage.Builder videoUploaded(Job job) {
+        Events.VideoUploaded event = new Events.VideoUploaded(job.id(), job.videoFileId(), job.owner().userId(),
+                job.sourceName(), job.sourceBytes(), job.options(), job.createdAt());
+        return headers -> EventMessage.of(Events.VIDEO_UPLOADED, job.id(), 1, event, headers);
     }
 
+    private EventMessage.Builder notice(Job job) {
+        String type = job.state() == JobState.DONE ? Events.JOB_DONE : Events.JOB_FAILED;
+        Events.JobOutcome outcome = job.outcome(job.finishedAt() == null ? null : retention.expiresAt(job.finishedAt()));
+        return headers -> EventMessage.of(type, job.id(), job.attempts(), outcome, headers);
+    }
 
     @Override
     public void close() {
         retention.close();
-        relay.close();
+        videos.close();
+        notices.close();
+        if (folder != null) {
+            folder.close();
+        }
+        feed.close();
+        producers.values().forEach(ConfirmedProducer::close);
         environment.close();
         mongo.close();
     }

@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.Supplier;
 
+import com.mp3converter.gateway.jobs.JobState;
+
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.DistributionSummary;
 import io.helidon.metrics.api.Gauge;
@@ -36,25 +38,26 @@ public final class GatewayMetrics {
                 .description("Tokens refused by reason").tags(List.of(SERVICE, Tag.create("reason", reason)))).increment();
     }
 
-    public static void publishConfirmed(Duration latency) {
+    public static void publishConfirmed(String outbox, Duration latency) {
         Metrics.globalRegistry().getOrCreate(Timer.builder("mp3_publish_confirm_seconds")
-                .description("Time from send to broker confirm of video.uploaded")
-                .tags(List.of(SERVICE, Tag.create("stream", "videos")))).record(latency);
+                .description("Time from send to broker confirm of an outbox message")
+                .tags(List.of(SERVICE, Tag.create("stream", outbox.equals("video") ? "videos" : "notifications")))).record(latency);
     }
 
     public static void publishFailed() {
         counter("mp3_publish_failures_total", "video.uploaded sends the broker did not confirm").increment();
     }
 
-    public static void outboxPending(Supplier<Long> pending) {
+    public static void outboxPending(String outbox, Supplier<Long> pending) {
         Metrics.globalRegistry().getOrCreate(Gauge.builder("mp3_outbox_pending", () -> pending.get())
-                .description("Accepted uploads whose video.uploaded is not yet confirmed").tags(List.of(SERVICE)));
+                .description("Messages recorded with their job and not yet confirmed by the broker, per outbox")
+                .tags(List.of(SERVICE, Tag.create("outbox", outbox))));
     }
 
     /** Jobs per state across all users, counted at most every 15 s (a scrape must stay cheap). */
-    public static void jobsByState(java.util.function.Function<String, Long> count) {
-        for (com.mp3converter.common.jobs.JobState state : com.mp3converter.common.jobs.JobState.values()) {
-            CachedCount cached = new CachedCount(() -> count.apply(state.name()));
+    public static void jobsByState(java.util.function.Function<JobState, Long> count) {
+        for (JobState state : JobState.values()) {
+            CachedCount cached = new CachedCount(() -> count.apply(state));
             Metrics.globalRegistry().getOrCreate(Gauge.builder("mp3_jobs_in_state", cached, CachedCount::value)
                     .description("Jobs by state").tags(List.of(SERVICE, Tag.create("state", state.name()))));
         }

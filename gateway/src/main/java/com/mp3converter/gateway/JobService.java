@@ -1,7 +1,7 @@
 package com.mp3converter.gateway;
 
 import java.io.IOException;
-import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -9,17 +9,24 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
-import com.mongodb.client.gridfs.GridFSBucket;
 import com.mp3converter.common.http.Json;
+import com.mp3converter.common.http.ProblemException;
 import com.mp3converter.common.http.Problems;
-import com.mp3converter.common.jobs.Job;
-import com.mp3converter.common.jobs.JobStore;
-import com.mp3converter.common.jobs.MongoConnection;
+import com.mp3converter.common.mongo.MongoConnection;
+import com.mp3converter.common.stream.EventMessage;
 import com.mp3converter.common.token.TokenClaims;
-
-import org.bson.types.ObjectId;
+import com.mp3converter.gateway.jobs.Job;
+import com.mp3converter.gateway.jobs.JobEventsFolder;
+import com.mp3converter.gateway.jobs.JobFeed;
+import com.mp3converter.gateway.jobs.JobFold;
+import com.mp3converter.gateway.jobs.JobStore;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -30,8 +37,8 @@ import io.helidon.webserver.http.ServerResponse;
 
 /**
  * The caller's jobs: {@code GET /jobs} (newest first, paginated), {@code GET /jobs/{id}},
- * {@code DELETE /jobs/{id}}, {@code GET /jobs/{id}/events} (server-sent events until a terminal state)
- * and {@code GET /jobs/{id}/mp3}. Someone else's job is a 404, exactly like an unknown one.
+ * {@code DELETE /jobs/{id}}, {@code GET /jobs/{id}/events} (server-sent events until the job ends) and
+ * {@code GET /jobs/{id}/mp3}. Someone else's job is a 404, exactly like an unknown one.
  */
 public final class JobService implements HttpService {
     private static final Pattern JOB_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
@@ -40,17 +47,21 @@ public final class JobService implements HttpService {
     private final JobStore jobs;
     private final MongoConnection mongo;
     private final Mp3Sender mp3;
-    private final Duration eventsPoll;
-    private final Duration eventsTimeout;
+    private final JobFeed feed;
+    private final Events events;
+    private final Map<String, AtomicInteger> streamsPerUser = new ConcurrentHashMap<>();
 
-    public JobService(Caller caller, JobStore jobs, MongoConnection mongo, Mp3Sender mp3, Duration eventsPoll,
-                      Duration eventsTimeout) {
+    /** The event streams' settings: keep-alive, reconnect delay, longest life, most open per user. */
+    public record Events(Duration keepAlive, Duration retry, Duration timeout, int maxPerUser) {
+    }
+
+    public JobService(Caller caller, JobStore jobs, MongoConnection mongo, Mp3Sender mp3, JobFeed feed, Events events) {
         this.caller = caller;
         this.jobs = jobs;
         this.mongo = mongo;
         this.mp3 = mp3;
-        this.eventsPoll = eventsPoll;
-        this.eventsTimeout = eventsTimeout;
+        this.feed = feed;
+        this.events = events;
     }
 
     @Override
@@ -91,59 +102,96 @@ public final class JobService implements HttpService {
 
     private void delete(ServerRequest req, ServerResponse res) {
         Job job = owned(req);
-        deleteFile(mongo.videos(), job.videoFileId());
-        deleteFile(mongo.mp3s(), job.mp3FileId());
+        JobEventsFolder.deleteQuietly(mongo, MongoConnection.VIDEOS_BUCKET, job.videoFileId());
+        if (job.mp3() != null) {
+            JobEventsFolder.deleteQuietly(mongo, MongoConnection.MP3_BUCKET, job.mp3().fileId());
+        }
         jobs.delete(job.id());
         res.status(Status.NO_CONTENT_204);
         res.send();
     }
 
     private void mp3(ServerRequest req, ServerResponse res) {
-        Job job = owned(req);
-        if (job.mp3ExpiredAt() != null) {
-            throw new com.mp3converter.common.http.ProblemException(410, "mp3-expired", "MP3 expired",
-                    "the MP3 of job " + job.id() + " was deleted at " + job.mp3ExpiredAt() + "; upload the video again");
-        }
-        if (job.mp3FileId() == null) {
-            throw new com.mp3converter.common.http.ProblemException(409, "not-ready", "MP3 not ready",
-                    "job " + job.id() + " is " + job.state() + "; follow /jobs/" + job.id() + "/events");
-        }
-        mp3.send(req, res, job);
+        mp3.send(req, res, owned(req));
     }
 
+    /**
+     * The job now, then each change as the job's events reach this replica (the same fold as the stored job),
+     * a comment every {@code keepAlive} (which also re-reads the job, in case an event arrived before this stream
+     * followed it), until the job ends. Event ids are the job's position in the event stream: a client that
+     * reconnects with {@code Last-Event-ID} gets nothing it has already seen, and 204 (stop reconnecting) once
+     * it has seen the end.
+     */
     private void events(ServerRequest req, ServerResponse res) {
         Job job = owned(req);
-        res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
-        res.header(HeaderNames.CACHE_CONTROL, "no-cache");
-        res.header(HeaderNames.create("X-Accel-Buffering"), "no");
-        Instant deadline = Instant.now().plus(eventsTimeout);
-        String last = null;
-        try (OutputStream out = res.outputStream()) {
-            while (true) {
-                Map<String, Object> view = JobViews.full(job);
-                String data = new String(Json.bytes(view), StandardCharsets.UTF_8);
-                if (!data.equals(last)) {
-                    String kind = job.state().terminal() ? "end" : "state";
-                    out.write(("event: " + kind + "\nid: " + job.updatedAt().toEpochMilli() + "\ndata: " + data + "\n\n")
-                            .getBytes(StandardCharsets.UTF_8));
-                    out.flush();
-                    last = data;
-                }
-                if (job.state().terminal() || Instant.now().isAfter(deadline)) {
-                    return;
-                }
-                Thread.sleep(eventsPoll);
-                Optional<Job> next = jobs.findOwned(job.id(), job.owner().userId());
-                if (next.isEmpty()) {
-                    out.write("event: end\ndata: {\"deleted\":true}\n\n".getBytes(StandardCharsets.UTF_8));
-                    return;
-                }
-                job = next.get();
+        long seen = lastEventId(req);
+        if (job.state().terminal() && eventId(job) <= seen) {
+            res.status(Status.NO_CONTENT_204);
+            res.send();
+            return;
+        }
+        AtomicInteger open = streamsPerUser.computeIfAbsent(job.owner().userId(), user -> new AtomicInteger());
+        if (open.incrementAndGet() > events.maxPerUser()) {
+            open.decrementAndGet();
+            throw new ProblemException(429, "too-many-event-streams", "Too many event streams",
+                    "you follow " + events.maxPerUser() + " jobs already; close one first").header("Retry-After", "10");
+        }
+        BlockingQueue<Live> arrived = new LinkedBlockingQueue<>(1024);
+        Instant deadline = Instant.now().plus(events.timeout());
+        try (AutoCloseable following = feed.follow(job.id(), (event, offset) -> arrived.offer(new Live(event, offset)));
+             SseWriter out = new SseWriter(res, events.retry())) {
+            if (eventId(job) > seen) {
+                send(out, job);
             }
-        } catch (IOException | java.io.UncheckedIOException e) {
+            while (!job.state().terminal() && Instant.now().isBefore(deadline)) {
+                Live live = arrived.poll(events.keepAlive().toMillis(), TimeUnit.MILLISECONDS);
+                Optional<Job> next;
+                if (live == null) {
+                    out.comment("keep-alive");
+                    Optional<Job> stored = jobs.find(job.id());
+                    if (stored.isEmpty()) {
+                        out.event(Long.toString(eventId(job) + 1), "end", "{\"jobId\":\"" + job.id() + "\",\"deleted\":true}");
+                        return;
+                    }
+                    long shown = job.foldedOffset();
+                    next = stored.filter(s -> s.foldedOffset() > shown);
+                } else {
+                    next = JobFold.apply(job, live.event(), live.offset());
+                }
+                if (next.isPresent()) {
+                    job = next.get();
+                    send(out, job);
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
             // the client went away
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        } finally {
+            open.decrementAndGet();
+        }
+    }
+
+    private record Live(EventMessage event, long offset) {
+    }
+
+    private static void send(SseWriter out, Job job) throws IOException {
+        out.event(Long.toString(eventId(job)), job.state().terminal() ? "end" : "state",
+                new String(Json.bytes(JobViews.full(job)), StandardCharsets.UTF_8));
+    }
+
+    /** The job's position: 0 for a new job, then one past the last job event folded into it. */
+    private static long eventId(Job job) {
+        return job.foldedOffset() + 1;
+    }
+
+    private static long lastEventId(ServerRequest req) {
+        try {
+            return req.headers().first(HeaderNames.create("Last-Event-ID")).map(String::trim).map(Long::parseLong).orElse(-1L);
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 
@@ -154,15 +202,5 @@ public final class JobService implements HttpService {
             throw Problems.badRequest("'" + (id.length() > 40 ? id.substring(0, 40) + "…" : id) + "' is not a job id");
         }
         return jobs.findOwned(id, claims.userId()).orElseThrow(() -> Problems.notFound("no job " + id));
-    }
-
-    static void deleteFile(GridFSBucket bucket, String hexId) {
-        if (hexId != null && ObjectId.isValid(hexId)) {
-            try {
-                bucket.delete(new ObjectId(hexId));
-            } catch (com.mongodb.MongoGridFSException alreadyGone) {
-                // deleted before
-            }
-        }
     }
 }

@@ -3,8 +3,8 @@ package com.mp3converter.gateway;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import com.mp3converter.common.jobs.Job;
-import com.mp3converter.common.jobs.JobState;
+import com.mp3converter.gateway.jobs.Job;
+import com.mp3converter.gateway.jobs.JobState;
 
 /** The JSON a client sees of a job. */
 public final class JobViews {
@@ -31,13 +31,7 @@ public final class JobViews {
         view.put("createdAt", job.createdAt());
         view.put("updatedAt", job.updatedAt());
         putIfSet(view, "finishedAt", job.finishedAt());
-        if (job.state() == JobState.DONE) {
-            Map<String, Object> mp3 = new LinkedHashMap<>();
-            mp3.put("fileId", job.mp3FileId());
-            mp3.put("bytes", job.mp3Bytes());
-            mp3.put("durationSeconds", job.durationSeconds());
-            view.put("mp3", mp3);
-        }
+        putIfSet(view, "mp3", job.mp3());
         putIfSet(view, "error", job.error());
         putIfSet(view, "notifiedAt", job.notifiedAt());
         putIfSet(view, "notificationError", job.notificationError());
@@ -56,9 +50,9 @@ public final class JobViews {
         Map<String, String> links = new LinkedHashMap<>();
         links.put("self", "/jobs/" + job.id());
         links.put("events", "/jobs/" + job.id() + "/events");
-        if (job.state() == JobState.DONE && job.mp3FileId() != null) {
+        if (job.state() == JobState.DONE && job.mp3() != null && job.mp3ExpiredAt() == null) {
             links.put("mp3", "/jobs/" + job.id() + "/mp3");
-            links.put("download", "/download?fid=" + job.mp3FileId());
+            links.put("download", "/download?fid=" + job.mp3().fileId());
         }
         return links;
     }

@@ -7,9 +7,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
-import com.mp3converter.common.jobs.Job;
-import com.mp3converter.common.jobs.JobStore;
-import com.mp3converter.common.jobs.MongoConnection;
+import com.mp3converter.common.mongo.MongoConnection;
+import com.mp3converter.gateway.jobs.Job;
+import com.mp3converter.gateway.jobs.JobEventsFolder;
+import com.mp3converter.gateway.jobs.JobStore;
 
 /**
  * Deletes MP3s older than the retention the mail announces ({@code media.mp3-retention}, 7 days by default)
@@ -32,6 +33,11 @@ public final class Mp3Retention implements AutoCloseable {
         this.clock = clock;
     }
 
+    /** When the MP3 of a job finished at {@code finishedAt} is deleted (what the ready mail announces). */
+    public java.time.Instant expiresAt(java.time.Instant finishedAt) {
+        return finishedAt.plus(retention);
+    }
+
     public Mp3Retention start(Duration every) {
         timer.scheduleWithFixedDelay(this::runQuietly, every.toSeconds(), every.toSeconds(), TimeUnit.SECONDS);
         return this;
@@ -41,7 +47,7 @@ public final class Mp3Retention implements AutoCloseable {
     public int run() {
         int deleted = 0;
         for (Job job : jobs.mp3sFinishedBefore(clock.instant().minus(retention), 500)) {
-            JobService.deleteFile(mongo.mp3s(), job.mp3FileId());
+            JobEventsFolder.deleteQuietly(mongo, MongoConnection.MP3_BUCKET, job.mp3().fileId());
             jobs.mp3Expired(job.id());
             deleted++;
         }

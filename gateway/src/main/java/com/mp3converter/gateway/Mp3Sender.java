@@ -13,8 +13,8 @@ import com.mongodb.client.gridfs.GridFSDownloadStream;
 import com.mongodb.client.gridfs.model.GridFSFile;
 import com.mp3converter.common.http.ProblemException;
 import com.mp3converter.common.http.Problems;
-import com.mp3converter.common.jobs.Job;
-import com.mp3converter.common.jobs.MongoConnection;
+import com.mp3converter.common.mongo.MongoConnection;
+import com.mp3converter.gateway.jobs.Job;
 
 import org.bson.types.ObjectId;
 
@@ -36,14 +36,23 @@ public final class Mp3Sender {
         this.mongo = mongo;
     }
 
+    /** The job's MP3; 409 while it is not made yet, 410 once the retention deleted it. */
     public void send(ServerRequest req, ServerResponse res, Job job) {
-        ObjectId fileId = new ObjectId(job.mp3FileId());
+        if (job.mp3ExpiredAt() != null) {
+            throw new ProblemException(410, "mp3-expired", "MP3 expired",
+                    "the MP3 of job " + job.id() + " was deleted at " + job.mp3ExpiredAt() + "; upload the video again");
+        }
+        if (job.mp3() == null) {
+            throw new ProblemException(409, "not-ready", "MP3 not ready",
+                    "job " + job.id() + " is " + job.state() + "; follow /jobs/" + job.id() + "/events");
+        }
+        ObjectId fileId = new ObjectId(job.mp3().fileId());
         GridFSFile file = mongo.mp3s().find(new org.bson.Document("_id", fileId)).first();
         if (file == null) {
             throw Problems.notFound("the MP3 of job " + job.id() + " has expired or was deleted");
         }
         long size = file.getLength();
-        String etag = "\"" + job.mp3FileId() + "\"";
+        String etag = "\"" + job.mp3().fileId() + "\"";
         res.header(HeaderNames.ETAG, etag);
         res.header(HeaderNames.ACCEPT_RANGES, "bytes");
         res.header(HeaderNames.CACHE_CONTROL, "private, max-age=3600");
@@ -82,7 +91,7 @@ public final class Mp3Sender {
             }
             copy(in, out, length);
         } catch (IOException | MongoGridFSException e) {
-            LOG.fine(() -> "download of " + job.mp3FileId() + " ended early: " + e.getMessage());
+            LOG.fine(() -> "download of " + job.mp3().fileId() + " ended early: " + e.getMessage());
         }
     }
 

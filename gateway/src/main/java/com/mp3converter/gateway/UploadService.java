@@ -21,13 +21,14 @@ import com.mongodb.client.model.Updates;
 import com.mp3converter.common.http.Json;
 import com.mp3converter.common.http.ProblemException;
 import com.mp3converter.common.http.Problems;
-import com.mp3converter.common.jobs.Job;
-import com.mp3converter.common.jobs.JobStore;
-import com.mp3converter.common.jobs.MongoConnection;
-import com.mp3converter.common.media.MediaSniffer;
-import com.mp3converter.common.stream.Events;
+import com.mp3converter.common.events.Events;
+import com.mp3converter.common.mongo.MongoConnection;
 import com.mp3converter.common.token.TokenClaims;
 import com.mp3converter.common.tracing.Tracing;
+import com.mp3converter.gateway.jobs.Job;
+import com.mp3converter.gateway.jobs.JobStore;
+import com.mp3converter.gateway.jobs.OutboxRelay;
+import com.mp3converter.gateway.upload.MediaSniffer;
 import com.mp3converter.gateway.upload.MultipartReader;
 
 import io.opentelemetry.api.common.AttributeKey;
@@ -187,16 +188,15 @@ public final class UploadService implements HttpService {
             }
             throw cutOff(e);
         }
-        Events.Options options = new Events.Options(bitrate, quality);
-        Document job = JobStore.newJob(jobId, Caller.owner(claims), stored.name(), stored.bytes(), stored.sha256(),
-                fileId.toHexString(), options, Tracing.inject(), clock.instant());
+        Job job = Job.uploaded(jobId, Caller.owner(claims), stored.name(), stored.bytes(), stored.sha256(),
+                fileId.toHexString(), new Events.Options(bitrate, quality), Tracing.inject(), clock.instant());
         try {
             jobs.insert(job);
         } catch (RuntimeException e) {
             deleteQuietly(videos, fileId);
             throw e;
         }
-        return jobs.find(jobId).orElseThrow();
+        return job;
     }
 
     private record Stored(String name, long bytes, String sha256) {

@@ -8,10 +8,11 @@ import java.time.ZoneOffset;
 import java.util.Date;
 import java.util.Map;
 
-import com.mp3converter.common.jobs.JobStore;
-import com.mp3converter.common.jobs.MongoConnection;
-import com.mp3converter.common.stream.Events;
+import com.mp3converter.common.events.Events;
+import com.mp3converter.common.mongo.MongoConnection;
 import com.mp3converter.common.testing.LocalServers;
+import com.mp3converter.gateway.jobs.Job;
+import com.mp3converter.gateway.jobs.JobStore;
 
 import org.bson.Document;
 import org.bson.types.ObjectId;
@@ -32,15 +33,16 @@ class Mp3RetentionTest {
             JobStore jobs = new JobStore(mongo, clock);
             String old = doneJob(mongo, now.minus(Duration.ofDays(8)));
             String recent = doneJob(mongo, now.minus(Duration.ofDays(1)));
-            ObjectId oldFile = new ObjectId(jobs.find(old).orElseThrow().mp3FileId());
+            ObjectId oldFile = new ObjectId(jobs.find(old).orElseThrow().mp3().fileId());
 
             int deleted = new Mp3Retention(jobs, mongo, Duration.ofDays(7), clock).run();
 
             assertThat(deleted, is(1));
             assertThat(mongo.mp3s().find(new Document("_id", oldFile)).first(), nullValue());
-            assertThat(jobs.find(old).orElseThrow().mp3FileId(), nullValue());
             assertThat(jobs.find(old).orElseThrow().mp3ExpiredAt(), is(now));
-            assertThat(jobs.find(recent).orElseThrow().mp3FileId(), notNullValue());
+            assertThat(jobs.find(recent).orElseThrow().mp3ExpiredAt(), nullValue());
+            ObjectId recentFile = new ObjectId(jobs.find(recent).orElseThrow().mp3().fileId());
+            assertThat(mongo.mp3s().find(new Document("_id", recentFile)).first(), notNullValue());
             assertThat(new Mp3Retention(jobs, mongo, Duration.ofDays(7), clock).run(), is(0));
             mongo.database().drop();
         }
@@ -49,10 +51,11 @@ class Mp3RetentionTest {
     private static String doneJob(MongoConnection mongo, Instant finished) {
         ObjectId file = mongo.mp3s().uploadFromStream("x.mp3", new ByteArrayInputStream(new byte[1000]));
         String id = java.util.UUID.randomUUID().toString();
-        Document job = JobStore.newJob(id, new Events.Owner("u", "u@example.com"), "x.mp4", 10, "sha", null,
-                Events.Options.DEFAULT, Map.of(), finished)
-                .append("state", "DONE").append("mp3FileId", file.toHexString()).append("finishedAt", Date.from(finished));
-        mongo.database().getCollection("jobs").insertOne(job);
+        new JobStore(mongo, Clock.systemUTC()).insert(Job.uploaded(id, new Events.Owner("u", "u@example.com"), "x.mp4", 10,
+                "sha", null, Events.Options.DEFAULT, Map.of(), finished));
+        mongo.database().getCollection("jobs").updateOne(new Document("_id", id), new Document("$set",
+                new Document("state", "DONE").append("finishedAt", Date.from(finished))
+                        .append("mp3", new Document("fileId", file.toHexString()).append("bytes", 1000).append("durationSeconds", 1.0))));
         return id;
     }
 }

@@ -13,22 +13,23 @@ import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
-import com.mp3converter.common.jobs.MongoConnection;
+import com.mp3converter.common.mongo.MongoConnection;
 
 import org.bson.Document;
 
 /**
- * One record per (jobId, kind) in {@code deliveries}: SENDING → SENT | DEFERRED | UNDELIVERABLE. Sending
- * needs a claim: a new record, a DEFERRED one, or a SENDING one whose claim expired (its sender died). So two
- * handlers of the same event (a replay after a broker restart racing the first) never both send, and a
- * record SENT or UNDELIVERABLE makes every redelivery send nothing.
+ * The mailer's own records, one per (jobId, kind) in {@code deliveries}: SENDING → SENT | DEFERRED |
+ * UNDELIVERABLE. Sending needs a claim: a new record, a DEFERRED one, or a SENDING one whose claim expired (its
+ * sender died). So two handlers of the same event (a replay after a broker restart racing the first) never both
+ * send, and a record SENT or UNDELIVERABLE makes every redelivery send nothing. A finished record stays
+ * {@code reported: false} until the gateway has been told (an outbox for {@code notification.sent/failed}).
  */
 public final class DeliveryStore {
     public enum State { SENDING, SENT, DEFERRED, UNDELIVERABLE }
 
     /** A delivery as stored. */
     public record Delivery(String id, String jobId, String kind, State state, int attempts, byte[] event,
-                           Instant firstAttemptAt, Instant nextAttemptAt) {
+                           Instant firstAttemptAt, Instant nextAttemptAt, String error) {
     }
 
     private final MongoCollection<Document> deliveries;
@@ -74,11 +75,23 @@ public final class DeliveryStore {
     }
 
     public void sent(Delivery d) {
-        set(d, State.SENT, Updates.set("sentAt", Date.from(clock.instant())));
+        set(d, State.SENT, Updates.combine(Updates.set("sentAt", Date.from(clock.instant())), Updates.set("reported", false)));
     }
 
     public void undeliverable(Delivery d, String error) {
-        set(d, State.UNDELIVERABLE, Updates.set("error", error));
+        set(d, State.UNDELIVERABLE, Updates.combine(Updates.set("error", error), Updates.set("reported", false)));
+    }
+
+    /** The gateway was told of this finished delivery. */
+    public void reported(Delivery d) {
+        deliveries.updateOne(Filters.eq("_id", d.id()), Updates.set("reported", true));
+    }
+
+    /** Finished deliveries the gateway has not been told of (the report was not confirmed). */
+    public List<Delivery> unreported(int limit) {
+        List<Delivery> unreported = new ArrayList<>();
+        deliveries.find(Filters.eq("reported", false)).limit(limit).forEach(d -> unreported.add(delivery(d)));
+        return unreported;
     }
 
     public void deferred(Delivery d, Instant nextAttempt, String error) {
@@ -107,6 +120,6 @@ public final class DeliveryStore {
         byte[] bytes = event instanceof org.bson.types.Binary b ? b.getData() : new byte[0];
         return new Delivery(d.getString("_id"), d.getString("jobId"), d.getString("kind"),
                 State.valueOf(d.getString("state")), d.get("attempts") instanceof Number n ? n.intValue() : 0, bytes,
-                first == null ? null : first.toInstant(), next == null ? null : next.toInstant());
+                first == null ? null : first.toInstant(), next == null ? null : next.toInstant(), d.getString("error"));
     }
 }

@@ -1,12 +1,10 @@
 package com.mp3converter.mailer;
 
 import java.io.UnsupportedEncodingException;
-import java.time.Duration;
-import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 
-import com.mp3converter.common.stream.Events;
+import com.mp3converter.common.events.Events;
 
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
@@ -16,7 +14,7 @@ import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
 
 /**
- * The two mails: {@code mp3.ready} (how to download it, with the exact curl command, and until when)
+ * The two mails: {@code job.done} (how to download it, with the exact curl commands, and until when)
  * and {@code job.failed} (what went wrong in plain words and what to do). Text and HTML alternatives,
  * UTF-8 throughout, a deterministic Message-ID per job outcome so a rare resend is recognisable.
  */
@@ -26,44 +24,46 @@ public final class MailComposer {
     private final Session session;
     private final String from;
     private final String publicUrl;
-    private final Duration mp3Retention;
 
-    public MailComposer(Session session, String from, String publicUrl, Duration mp3Retention) {
+    public MailComposer(Session session, String from, String publicUrl) {
         this.session = session;
         this.from = from;
         this.publicUrl = publicUrl.endsWith("/") ? publicUrl.substring(0, publicUrl.length() - 1) : publicUrl;
-        this.mp3Retention = mp3Retention;
     }
 
-    public MimeMessage ready(Events.Mp3Ready event) throws MessagingException {
+    /** The mail for an outcome of this kind ({@code job.done} or {@code job.failed}). */
+    public MimeMessage compose(String kind, Events.JobOutcome outcome) throws MessagingException {
+        return Events.JOB_DONE.equals(kind) ? ready(outcome) : failed(outcome);
+    }
+
+    MimeMessage ready(Events.JobOutcome event) throws MessagingException {
         String mp3Name = mp3Name(event.sourceName());
         String login = "TOKEN=$(curl -fsS -X POST -u EMAIL:PASSWORD " + publicUrl + "/login)";
         String curl = "curl --output '" + mp3Name.replace("'", "'\\''") + "' -H \"Authorization: Bearer $TOKEN\" '"
-                + publicUrl + "/download?fid=" + event.mp3FileId() + "'";
-        Instant finished = event.finishedAt() == null ? Instant.now() : event.finishedAt();
-        String expires = WHEN.format(finished.plus(mp3Retention));
+                + publicUrl + "/download?fid=" + event.mp3().fileId() + "'";
+        String kept = event.mp3ExpiresAt() == null ? "" : "It is kept until " + WHEN.format(event.mp3ExpiresAt()) + ", then deleted.";
         String text = "Hello,\n\n"
-                + "your MP3 of \"" + event.sourceName() + "\" is ready (" + String.format("%.1f", event.durationSeconds())
-                + " s, " + event.mp3Bytes() + " bytes).\n\n"
+                + "your MP3 of \"" + event.sourceName() + "\" is ready (" + String.format("%.1f", event.mp3().durationSeconds())
+                + " s, " + event.mp3().bytes() + " bytes).\n\n"
                 + "Job id:      " + event.jobId() + "\n"
-                + "MP3 file id: " + event.mp3FileId() + "\n\n"
+                + "MP3 file id: " + event.mp3().fileId() + "\n\n"
                 + "Download it: log in first, then fetch it with the token:\n\n"
                 + "  " + login + "\n"
                 + "  " + curl + "\n\n"
-                + "It is kept until " + expires + ", then deleted.\n\n— mp3converter\n";
+                + kept + "\n\n— mp3converter\n";
         String html = "<p>Hello,</p><p>your MP3 of <b>" + escape(event.sourceName()) + "</b> is ready ("
-                + String.format("%.1f", event.durationSeconds()) + " s, " + event.mp3Bytes() + " bytes).</p>"
+                + String.format("%.1f", event.mp3().durationSeconds()) + " s, " + event.mp3().bytes() + " bytes).</p>"
                 + "<table><tr><td>Job id</td><td><code>" + event.jobId() + "</code></td></tr>"
-                + "<tr><td>MP3 file id</td><td><code>" + event.mp3FileId() + "</code></td></tr></table>"
+                + "<tr><td>MP3 file id</td><td><code>" + event.mp3().fileId() + "</code></td></tr></table>"
                 + "<p>Download it: log in first, then fetch it with the token:</p><pre>" + escape(login) + "\n"
                 + escape(curl) + "</pre>"
-                + "<p>It is kept until " + expires + ", then deleted.</p><p>— mp3converter</p>";
-        return message(event.owner(), "Your MP3 is ready: " + mp3Name, text, html, event.jobId(), Events.MP3_READY);
+                + "<p>" + kept + "</p><p>— mp3converter</p>";
+        return message(event.owner(), "Your MP3 is ready: " + mp3Name, text, html, event.jobId(), Events.JOB_DONE);
     }
 
-    public MimeMessage failed(Events.JobFailed event) throws MessagingException {
-        String reason = event.reason() == null ? "an unknown error" : event.reason().message();
-        String advice = advice(event.reason() == null ? "" : event.reason().code());
+    MimeMessage failed(Events.JobOutcome event) throws MessagingException {
+        String reason = event.error() == null ? "an unknown error" : event.error().message();
+        String advice = advice(event.error() == null ? "" : event.error().code());
         String text = "Hello,\n\n"
                 + "we could not turn \"" + event.sourceName() + "\" into an MP3.\n\n"
                 + "What went wrong: " + reason + "\n\n"

@@ -2,15 +2,18 @@ package com.mp3converter.mailer;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.logging.Logger;
 
-import com.mp3converter.common.jobs.JobStore;
-import com.mp3converter.common.jobs.MongoConnection;
+import com.mp3converter.common.mongo.MongoConnection;
+import com.mp3converter.common.server.Application;
 import com.mp3converter.common.server.ServiceServer;
 import com.mp3converter.common.server.Startup;
+import com.mp3converter.common.stream.ConfirmedProducer;
 import com.mp3converter.common.stream.SingleActiveConsumer;
 import com.mp3converter.common.stream.StreamSettings;
 import com.mp3converter.common.stream.Topology;
@@ -18,90 +21,100 @@ import com.rabbitmq.stream.Consumer;
 import com.rabbitmq.stream.Environment;
 
 import io.helidon.config.Config;
-import io.helidon.webserver.WebServer;
 
-/** Consumes mp3.notifications (single active consumer {@code mailer}) and mails each job's outcome once. */
-public final class MailerApplication implements AutoCloseable {
+/**
+ * Consumes mp3.notifications (single active consumer {@code mailer}), mails each job's outcome once and reports
+ * it on mp3.job-events. HTTP only for health and metrics.
+ */
+public final class MailerApplication implements Application {
     private static final Logger LOG = Logger.getLogger(MailerApplication.class.getName());
 
     private final Config config;
     private final MongoConnection mongo;
     private final StreamSettings streams;
     private final Environment environment;
-    private final NotificationHandler handler;
-    private final ScheduledExecutorService deferred = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().name("deferred-mail").daemon(true).factory());
+    private final SmtpSender sender;
+    private final MailComposer composer;
+    private final ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("mail-background").daemon(true).factory());
+    private volatile NotificationHandler handler;
+    private volatile ConfirmedProducer reports;
     private volatile Consumer consumer;
 
+    /** Fails with the name of a missing or wrong SMTP setting. */
     public MailerApplication(Config config) {
         this.config = config;
         SmtpSettings smtp = SmtpSettings.from(config.get("smtp"));
+        this.sender = new SmtpSender(smtp);
+        this.composer = new MailComposer(sender.session(), smtp.from(), config.get("mailer.public-url").asString().get());
         this.mongo = MongoConnection.from(config);
         this.streams = StreamSettings.from(config);
         this.environment = streams.environment("mailer");
-        Clock clock = Clock.systemUTC();
-        Config mailer = config.get("mailer");
-        SmtpSender sender = new SmtpSender(smtp);
-        MailComposer composer = new MailComposer(sender.session(), smtp.from(),
-                mailer.get("public-url").asString().orElse("https://mp3converter.com"),
-                config.get("media.mp3-retention").as(Duration.class).orElse(Duration.ofDays(7)));
-        this.handler = new NotificationHandler(new DeliveryStore(mongo, clock), new JobStore(mongo, clock), composer, sender,
-                new NotificationHandler.Retry(
-                        mailer.get("retry.in-place").as(Duration.class).orElse(Duration.ofSeconds(30)),
-                        mailer.get("retry.backoff").as(Duration.class).orElse(Duration.ofSeconds(1)),
-                        mailer.get("retry.give-up-after").as(Duration.class).orElse(Duration.ofDays(2))),
-                clock);
     }
 
     public static void main(String[] args) {
-        Config config = ServiceServer.loadConfig("mailer");
-        MailerApplication app;
         try {
-            app = new MailerApplication(config);
+            ServiceServer.run("mailer", MailerApplication::new);
         } catch (IllegalStateException e) {
             LOG.severe("mailer cannot start: " + e.getMessage());
             System.exit(2);
-            return;
         }
-        WebServer server = ServiceServer.named("mailer").readiness("consuming", app::consuming).start(config, rules -> { });
-        Runtime.getRuntime().addShutdownHook(new Thread(app::close, "mailer-shutdown"));
-        app.startConsuming();
-        LOG.info(() -> "mailer ready, health on port " + server.port());
     }
 
-    public void startConsuming() {
+    @Override
+    public String name() {
+        return "mailer";
+    }
+
+    @Override
+    public Map<String, BooleanSupplier> readiness() {
+        return Map.of("consuming", () -> consumer != null && mongo.reachable());
+    }
+
+    @Override
+    public void start() {
         Startup.retryInBackground("mailer-start", () -> {
             Topology.declare(environment, streams);
+            Config mailer = config.get("mailer");
+            if (reports == null) {
+                reports = ConfirmedProducer.unnamed(environment, streams.jobEvents(), Duration.ofSeconds(10));
+            }
+            handler = new NotificationHandler(new DeliveryStore(mongo, Clock.systemUTC()), composer, sender, reports,
+                    new NotificationHandler.Retry(mailer.get("retry.in-place").as(Duration.class).get(),
+                            mailer.get("retry.backoff").as(Duration.class).get(),
+                            mailer.get("retry.give-up-after").as(Duration.class).get()),
+                    Clock.systemUTC());
             consumer = SingleActiveConsumer.onStream(environment, streams.notifications(),
-                    config.get("mailer.consumer-name").asString().orElse("mailer"), handler);
-            deferred.scheduleWithFixedDelay(this::retryDeferred, 5, 5, TimeUnit.SECONDS);
+                    mailer.get("consumer-name").asString().get(), handler);
+            background.scheduleWithFixedDelay(this::background, 5, 5, TimeUnit.SECONDS);
             LOG.info(() -> "consuming " + streams.notifications());
         });
     }
 
-    private void retryDeferred() {
+    private void background() {
         try {
-            handler.retryDeferred();
+            handler.retryInBackground();
         } catch (RuntimeException e) {
-            LOG.warning(() -> "deferred mail pass failed: " + e.getMessage());
+            LOG.warning(() -> "background mail pass failed: " + e.getMessage());
         }
-    }
-
-    public boolean consuming() {
-        return consumer != null && mongo.reachable();
     }
 
     @Override
     public void close() {
-        handler.stop();
-        deferred.shutdown();
+        if (handler != null) {
+            handler.stop();
+        }
+        background.shutdown();
         try {
-            deferred.awaitTermination(20, TimeUnit.SECONDS);
+            background.awaitTermination(20, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         if (consumer != null) {
             consumer.close();
+        }
+        if (reports != null) {
+            reports.close();
         }
         environment.close();
         mongo.close();

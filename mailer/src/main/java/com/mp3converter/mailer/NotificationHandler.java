@@ -8,33 +8,36 @@ import java.util.Optional;
 import java.util.logging.Logger;
 
 import com.mongodb.MongoException;
+import com.mp3converter.common.events.Events;
 import com.mp3converter.common.http.Json;
-import com.mp3converter.common.jobs.JobStore;
+import com.mp3converter.common.server.Backoff;
+import com.mp3converter.common.stream.ConfirmedProducer;
 import com.mp3converter.common.stream.EventMessage;
-import com.mp3converter.common.stream.Events;
 import com.mp3converter.common.stream.SingleActiveConsumer;
 import com.mp3converter.common.tracing.Tracing;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Context;
 
 import jakarta.mail.MessagingException;
 import jakarta.mail.internet.MimeMessage;
 
 /**
- * Turns {@code mp3.ready} and {@code job.failed} into exactly one e-mail per job outcome. A delivery
- * record per (jobId, kind) makes redeliveries send nothing twice. A temporary SMTP failure is retried
- * in place for a short while, then the delivery is deferred (kept in MongoDB and retried in the
- * background) so the partition moves on; a permanent refusal is recorded as undeliverable.
+ * Turns {@code job.done} and {@code job.failed} into exactly one e-mail per job outcome, and tells the gateway
+ * ({@code notification.sent} / {@code notification.failed} on {@code mp3.job-events}). A delivery record per
+ * (jobId, kind) makes redeliveries send nothing twice. A temporary SMTP failure is retried in place for a short
+ * while, then the delivery is deferred (kept in MongoDB and retried in the background) so the stream moves on;
+ * a permanent refusal is recorded as undeliverable.
  */
 public final class NotificationHandler implements SingleActiveConsumer.Handler {
     private static final Logger LOG = Logger.getLogger(NotificationHandler.class.getName());
 
     private final DeliveryStore deliveries;
-    private final JobStore jobs;
     private final MailComposer composer;
     private final SmtpSender sender;
+    private final ConfirmedProducer reports;
     private final Retry retry;
     private final Clock clock;
     private volatile boolean stopping;
@@ -43,12 +46,13 @@ public final class NotificationHandler implements SingleActiveConsumer.Handler {
     public record Retry(Duration inPlace, Duration backoff, Duration giveUpAfter) {
     }
 
-    public NotificationHandler(DeliveryStore deliveries, JobStore jobs, MailComposer composer, SmtpSender sender,
-                               Retry retry, Clock clock) {
+    /** {@code reports}: a producer on {@code mp3.job-events}. */
+    public NotificationHandler(DeliveryStore deliveries, MailComposer composer, SmtpSender sender,
+                               ConfirmedProducer reports, Retry retry, Clock clock) {
         this.deliveries = deliveries;
-        this.jobs = jobs;
         this.composer = composer;
         this.sender = sender;
+        this.reports = reports;
         this.retry = retry;
         this.clock = clock;
     }
@@ -59,57 +63,56 @@ public final class NotificationHandler implements SingleActiveConsumer.Handler {
 
     @Override
     public void handle(EventMessage event, String stream, long offset) {
-        if (!Events.MP3_READY.equals(event.type()) && !Events.JOB_FAILED.equals(event.type())) {
-            LOG.warning(() -> "skipping a message of type '" + event.type() + "' at " + stream + "@" + offset);
+        if (!event.is(Events.JOB_DONE, Events.JOB_FAILED)) {
+            LOG.warning(() -> "skipping " + event + " at " + stream + "@" + offset + ": not an outcome this mailer reads");
             return;
         }
-        String jobId;
+        Events.JobOutcome outcome;
         try {
-            jobId = jobIdOf(event);
+            outcome = readable(event.body());
         } catch (IOException e) {
             MailerMetrics.result(event.type(), "malformed");
             LOG.warning(() -> "skipping a malformed " + event.type() + " at " + stream + "@" + offset + ": " + e.getMessage());
             return;
         }
-        Duration wait = retry.backoff();
+        Backoff backoff = Backoff.exponential(retry.backoff(), Duration.ofSeconds(30));
         while (true) {
-            parkIfStopping();
+            parkWhileStopping();
             SingleActiveConsumer.abortIfInterrupted();
             try {
-                Optional<DeliveryStore.Delivery> claimed = deliveries.claim(jobId, event.type(), event.body(), claimLease());
+                Optional<DeliveryStore.Delivery> claimed = deliveries.claim(outcome.jobId(), event.type(), event.body(),
+                        claimLease());
                 if (claimed.isPresent()) {
                     deliver(claimed.get(), clock.instant().plus(retry.inPlace()));
                     return;
                 }
-                DeliveryStore.State state = deliveries.find(jobId, event.type()).map(DeliveryStore.Delivery::state)
-                        .orElse(DeliveryStore.State.SENDING);
+                DeliveryStore.State state = deliveries.find(outcome.jobId(), event.type())
+                        .map(DeliveryStore.Delivery::state).orElse(DeliveryStore.State.SENDING);
                 if (state == DeliveryStore.State.SENT || state == DeliveryStore.State.UNDELIVERABLE) {
                     MailerMetrics.result(event.type(), "duplicate");
-                    LOG.fine(() -> "mail for " + jobId + " " + event.type() + " already " + state);
+                    LOG.fine(() -> "mail for " + outcome.jobId() + " " + event.type() + " already " + state);
                     return;
                 }
                 // another sender holds the claim: wait for its outcome or for its claim to expire
-                sleep(Duration.ofSeconds(1));
-                continue;
+                Backoff.sleep(Duration.ofSeconds(1));
             } catch (MongoException e) {
-                LOG.warning(() -> "MongoDB unavailable while mailing " + jobId + ": " + e.getMessage() + "; retrying");
-                sleep(wait);
-                wait = wait.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : wait.multipliedBy(2);
+                LOG.warning(() -> "MongoDB unavailable while mailing " + outcome.jobId() + ": " + e.getMessage() + "; retrying");
+                if (!backoff.pause()) {
+                    throw new SingleActiveConsumer.SubscriptionLost();
+                }
             }
         }
     }
 
     /** Tries until sent, refused for good, or {@code deadline} passes (then deferred). */
     void deliver(DeliveryStore.Delivery delivery, Instant deadline) {
-        Duration wait = retry.backoff();
+        Backoff backoff = Backoff.exponential(retry.backoff(), Duration.ofSeconds(30));
         while (true) {
             MimeMessage message;
             try {
-                message = compose(delivery);
+                message = composer.compose(delivery.kind(), readable(delivery.event()));
             } catch (IOException | MessagingException e) {
-                deliveries.undeliverable(delivery, "cannot compose: " + e.getMessage());
-                jobs.notificationFailed(delivery.jobId(), "the e-mail could not be composed: " + e.getMessage());
-                MailerMetrics.result(delivery.kind(), "undeliverable");
+                finished(delivery, "the e-mail could not be composed");
                 LOG.warning(() -> "mail for " + delivery.jobId() + " cannot be composed: " + e.getMessage());
                 return;
             }
@@ -119,23 +122,16 @@ public final class NotificationHandler implements SingleActiveConsumer.Handler {
                             sender.send(message);
                             return null;
                         });
-                SingleActiveConsumer.evenIfInterrupted(() -> {
-                    deliveries.sent(delivery);
-                    jobs.notified(delivery.jobId(), clock.instant());
-                    return null;
-                });
-                MailerMetrics.result(delivery.kind(), "sent");
+                finished(delivery, null);
                 LOG.info(() -> "mailed " + delivery.kind() + " for job " + delivery.jobId());
                 return;
             } catch (SmtpSender.SendException e) {
                 if (e.permanent()) {
-                    deliveries.undeliverable(delivery, e.getMessage());
-                    jobs.notificationFailed(delivery.jobId(), e.getMessage());
-                    MailerMetrics.result(delivery.kind(), "undeliverable");
+                    finished(delivery, e.getMessage());
                     LOG.warning(() -> "mail for " + delivery.jobId() + " is undeliverable: " + e.getMessage());
                     return;
                 }
-                Instant next = clock.instant().plus(wait);
+                Instant next = clock.instant().plus(backoff.next());
                 if (next.isAfter(deadline) || stopping) {
                     deliveries.deferred(delivery, next, e.getMessage());
                     MailerMetrics.result(delivery.kind(), "deferred");
@@ -143,22 +139,53 @@ public final class NotificationHandler implements SingleActiveConsumer.Handler {
                     return;
                 }
                 MailerMetrics.result(delivery.kind(), "retried");
-                long waitMillis = wait.toMillis();
                 LOG.info(() -> "mail for " + delivery.jobId() + " not sent yet (" + e.getMessage() + "); retrying in "
-                        + waitMillis + " ms");
-                sleep(wait);
-                wait = wait.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : wait.multipliedBy(2);
+                        + backoff.next().toMillis() + " ms");
+                backoff.pause();
             }
         }
     }
 
-    /** One pass over the deferred deliveries that are due; run by the background retrier. */
-    public void retryDeferred() {
+    /**
+     * Records the delivery's end (sent when {@code error} is null) even on an interrupted thread — the mail went out,
+     * a redelivery must find it recorded — then tells the gateway.
+     */
+    private void finished(DeliveryStore.Delivery delivery, String error) {
+        SingleActiveConsumer.evenIfInterrupted(() -> {
+            if (error == null) {
+                deliveries.sent(delivery);
+            } else {
+                deliveries.undeliverable(delivery, error);
+            }
+            return null;
+        });
+        MailerMetrics.result(delivery.kind(), error == null ? "sent" : "undeliverable");
+        report(delivery, error);
+    }
+
+    /** Tells the gateway how a finished delivery ended; unconfirmed reports are sent again by {@link #retryInBackground()}. */
+    private void report(DeliveryStore.Delivery delivery, String error) {
+        Object event = error == null
+                ? new Events.NotificationSent(delivery.jobId(), "mail", clock.instant())
+                : new Events.NotificationFailed(delivery.jobId(), "mail", error, clock.instant());
+        String type = error == null ? Events.NOTIFICATION_SENT : Events.NOTIFICATION_FAILED;
+        try {
+            reports.publish(Context.current(), null, headers -> EventMessage.of(type, delivery.jobId(), delivery.kind(),
+                    event, headers));
+            deliveries.reported(delivery);
+        } catch (ConfirmedProducer.PublishException | RuntimeException e) {
+            LOG.fine(() -> "the report of " + delivery.id() + " waits for the next pass: " + e.getMessage());
+        }
+    }
+
+    /**
+     * One background pass: deferred deliveries that are due (given up after {@code giveUpAfter}), and finished ones
+     * whose report was not confirmed.
+     */
+    public void retryInBackground() {
         for (DeliveryStore.Delivery delivery : deliveries.due(20)) {
             if (delivery.firstAttemptAt() != null && delivery.firstAttemptAt().plus(retry.giveUpAfter()).isBefore(clock.instant())) {
-                deliveries.undeliverable(delivery, "gave up after " + retry.giveUpAfter());
-                jobs.notificationFailed(delivery.jobId(), "the mail server could not be reached for " + retry.giveUpAfter());
-                MailerMetrics.result(delivery.kind(), "undeliverable");
+                finished(delivery, "the mail server could not be reached for " + retry.giveUpAfter());
                 continue;
             }
             Optional<DeliveryStore.Delivery> counted = deliveries.claim(delivery.jobId(), delivery.kind(), delivery.event(),
@@ -168,6 +195,9 @@ public final class NotificationHandler implements SingleActiveConsumer.Handler {
                 deliver(counted.get(), clock.instant().plusSeconds(backoffSeconds - 1));
             }
         }
+        for (DeliveryStore.Delivery delivery : deliveries.unreported(50)) {
+            report(delivery, delivery.state() == DeliveryStore.State.SENT ? null : delivery.error());
+        }
     }
 
     /** Longer than one in-place retry window plus an SMTP exchange: a live sender never loses its claim. */
@@ -175,37 +205,18 @@ public final class NotificationHandler implements SingleActiveConsumer.Handler {
         return retry.inPlace().plusSeconds(60);
     }
 
-    private MimeMessage compose(DeliveryStore.Delivery delivery) throws IOException, MessagingException {
-        if (Events.MP3_READY.equals(delivery.kind())) {
-            return composer.ready(Json.read(delivery.event(), Events.Mp3Ready.class));
-        }
-        return composer.failed(Json.read(delivery.event(), Events.JobFailed.class));
-    }
-
-    private static String jobIdOf(EventMessage event) throws IOException {
-        var node = Json.MAPPER.readTree(event.body());
-        if (node == null || !node.hasNonNull("jobId") || !node.hasNonNull("owner") || !node.get("owner").hasNonNull("email")) {
+    /** The outcome, if it names a job and an owner to write to. */
+    private static Events.JobOutcome readable(byte[] body) throws IOException {
+        Events.JobOutcome outcome = Json.read(body, Events.JobOutcome.class);
+        if (outcome.jobId() == null || outcome.owner() == null || outcome.owner().email() == null) {
             throw new IOException("the event has no jobId or owner e-mail");
         }
-        if (Events.MP3_READY.equals(event.type())) {
-            event.read(Events.Mp3Ready.class);
-        } else {
-            event.read(Events.JobFailed.class);
-        }
-        return node.get("jobId").asText();
+        return outcome;
     }
 
-    private void parkIfStopping() {
+    private void parkWhileStopping() {
         while (stopping) {
-            sleep(Duration.ofSeconds(1));
-        }
-    }
-
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            Backoff.sleep(Duration.ofSeconds(1));
         }
     }
 }

@@ -15,11 +15,17 @@ import java.util.Map;
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
 import com.mp3converter.common.http.Json;
-import com.mp3converter.common.jobs.JobStore;
-import com.mp3converter.common.jobs.MongoConnection;
+import com.mp3converter.common.events.Events;
+import com.mp3converter.common.mongo.MongoConnection;
+import com.mp3converter.common.stream.ConfirmedProducer;
 import com.mp3converter.common.stream.EventMessage;
-import com.mp3converter.common.stream.Events;
+import com.mp3converter.common.stream.StreamSettings;
+import com.mp3converter.common.stream.Topology;
+import com.mp3converter.common.server.ServiceServer;
 import com.mp3converter.common.testing.LocalServers;
+import com.rabbitmq.stream.Consumer;
+import com.rabbitmq.stream.Environment;
+import com.rabbitmq.stream.OffsetSpecification;
 
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
@@ -35,13 +41,19 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 
-/** The mailer's handler against a real SMTP server (GreenMail) and the local stack's MongoDB endpoint. */
+/**
+ * The mailer's handler against a real SMTP server (GreenMail), the local stack's MongoDB endpoint and RabbitMQ
+ * (where its reports to the gateway go).
+ */
 class NotificationHandlerTest {
+    private final String suffix = LocalServers.unique();
     private GreenMail smtp;
     private int smtpPort;
     private MongoConnection mongo;
     private DeliveryStore deliveries;
-    private JobStore jobs;
+    private Environment environment;
+    private StreamSettings streams;
+    private ConfirmedProducer reports;
 
     @BeforeEach
     void start() throws Exception {
@@ -50,14 +62,23 @@ class NotificationHandlerTest {
         }
         smtp = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", "smtp"));
         smtp.start();
-        mongo = new MongoConnection(LocalServers.get("MONGO_URI"), "mailer_test_" + LocalServers.unique());
+        Config config = ServiceServer.config(LocalServers.streamAndMongoConfig(suffix));
+        mongo = MongoConnection.from(config);
         deliveries = new DeliveryStore(mongo, Clock.systemUTC());
-        jobs = new JobStore(mongo, Clock.systemUTC());
+        streams = StreamSettings.from(config);
+        environment = streams.environment("mailer-test");
+        Topology.declare(environment, streams);
+        reports = ConfirmedProducer.unnamed(environment, streams.jobEvents(), Duration.ofSeconds(10));
     }
 
     @AfterEach
     void stop() {
         smtp.stop();
+        reports.close();
+        environment.deleteSuperStream(streams.videos());
+        environment.deleteStream(streams.jobEvents());
+        environment.deleteStream(streams.notifications());
+        environment.close();
         mongo.database().drop();
         mongo.close();
     }
@@ -67,19 +88,35 @@ class NotificationHandlerTest {
                 "smtp.host", "127.0.0.1", "smtp.port", Integer.toString(port), "smtp.security", "none",
                 "smtp.from", "mp3converter <noreply@mp3converter.test>", "smtp.connect-timeout", "PT1S"))).get("smtp"));
         SmtpSender sender = new SmtpSender(settings);
-        MailComposer composer = new MailComposer(sender.session(), settings.from(), "https://mp3converter.com", Duration.ofDays(7));
-        return new NotificationHandler(deliveries, jobs, composer, sender,
+        MailComposer composer = new MailComposer(sender.session(), settings.from(), "https://mp3converter.com");
+        return new NotificationHandler(deliveries, composer, sender, reports,
                 new NotificationHandler.Retry(inPlace, Duration.ofMillis(200), Duration.ofDays(2)), Clock.systemUTC());
     }
 
     private static EventMessage ready(String jobId, String email, String sourceName) {
-        return EventMessage.of(Events.MP3_READY, jobId, 1, new Events.Mp3Ready(jobId, "0123456789abcdef01234567",
-                new Events.Owner("u1", email), sourceName, 2.26, 54_321, Instant.parse("2026-11-29T10:00:00Z")), Map.of());
+        Instant finished = Instant.parse("2026-11-29T10:00:00Z");
+        return EventMessage.of(Events.JOB_DONE, jobId, 1, new Events.JobOutcome(jobId, new Events.Owner("u1", email),
+                sourceName, "DONE", new Events.Mp3("0123456789abcdef01234567", 54_321, 2.26), null, 1,
+                finished.minusSeconds(10), finished, finished.plus(Duration.ofDays(7))), Map.of());
     }
 
     private static EventMessage failed(String jobId, String email) {
-        return EventMessage.of(Events.JOB_FAILED, jobId, 2, new Events.JobFailed(jobId, new Events.Owner("u1", email),
-                "silent.mp4", new Events.Reason("no-audio", "the file has no audio stream"), 1, Instant.now()), Map.of());
+        return EventMessage.of(Events.JOB_FAILED, jobId, 1, new Events.JobOutcome(jobId, new Events.Owner("u1", email),
+                "silent.mp4", "FAILED", null, new Events.Reason("no-audio", "the file has no audio stream"), 1,
+                Instant.now(), Instant.now(), null), Map.of());
+    }
+
+    /** type:jobId of the reports on the job-events stream. */
+    private List<String> reported() throws Exception {
+        List<String> seen = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        Consumer consumer = environment.consumerBuilder().stream(streams.jobEvents()).offset(OffsetSpecification.first())
+                .messageHandler((context, message) -> {
+                    EventMessage event = EventMessage.from(message);
+                    seen.add(event.type() + ":" + event.jobId());
+                }).build();
+        Thread.sleep(1000);
+        consumer.close();
+        return new java.util.ArrayList<>(seen);
     }
 
     @Test
@@ -89,7 +126,7 @@ class NotificationHandlerTest {
         assertThat(received.length, is(1));
         MimeMessage mail = received[0];
         assertThat(mail.getSubject(), is("Your MP3 is ready: Ünïcødé clip.mp3"));
-        assertThat(mail.getMessageID(), is("<job-1.mp3.ready@mp3converter.com>"));
+        assertThat(mail.getMessageID(), is("<job-1.job.done@mp3converter.com>"));
         assertThat(mail.getHeader("X-Mp3converter-Job")[0], is("job-1"));
         Multipart parts = (Multipart) mail.getContent();
         assertThat(parts.getCount(), is(2));
@@ -102,6 +139,7 @@ class NotificationHandlerTest {
         assertThat(text, containsString("Job id:      job-1"));
         assertThat(text, containsString("kept until 2026-12-06 10:00 UTC"));
         assertThat(html, containsString("<b>Ünïcødé clip.mkv</b>"));
+        assertThat("the gateway is told", reported(), is(List.of(Events.NOTIFICATION_SENT + ":job-1")));
     }
 
     @Test
@@ -150,7 +188,7 @@ class NotificationHandlerTest {
         handler(smtpPort, Duration.ofSeconds(30)).handle(ready("late-1", "dan@example.com", "a.mp4"), "s", 0);
         restart.join();
         assertThat(smtp.getReceivedMessages().length, is(1));
-        assertThat(deliveries.find("late-1", Events.MP3_READY).get().state(), is(DeliveryStore.State.SENT));
+        assertThat(deliveries.find("late-1", Events.JOB_DONE).get().state(), is(DeliveryStore.State.SENT));
     }
 
     @Test
@@ -158,17 +196,17 @@ class NotificationHandlerTest {
         smtp.stop();
         NotificationHandler handler = handler(smtpPort, Duration.ofMillis(500));
         handler.handle(ready("deferred-1", "erin@example.com", "b.mp4"), "s", 0);
-        assertThat(deliveries.find("deferred-1", Events.MP3_READY).get().state(), is(DeliveryStore.State.DEFERRED));
+        assertThat(deliveries.find("deferred-1", Events.JOB_DONE).get().state(), is(DeliveryStore.State.DEFERRED));
         smtp = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", "smtp"));
         smtp.start();
         Instant deadline = Instant.now().plusSeconds(20);
         while (smtp.getReceivedMessages().length == 0 && Instant.now().isBefore(deadline)) {
-            handler.retryDeferred();
+            handler.retryInBackground();
             Thread.sleep(200);
         }
         assertThat(smtp.getReceivedMessages().length, is(1));
         handler.handle(ready("deferred-1", "erin@example.com", "b.mp4"), "s", 0);
-        handler.retryDeferred();
+        handler.retryInBackground();
         assertThat(smtp.getReceivedMessages().length, is(1));
     }
 
@@ -179,7 +217,8 @@ class NotificationHandlerTest {
             long started = System.nanoTime();
             handler(refusing.getLocalPort(), Duration.ofSeconds(30)).handle(ready("bounce-1", "nobody@invalid.example", "c.mp4"), "s", 0);
             assertThat("not retried for the in-place window", (System.nanoTime() - started) / 1e9 < 10, is(true));
-            assertThat(deliveries.find("bounce-1", Events.MP3_READY).get().state(), is(DeliveryStore.State.UNDELIVERABLE));
+            assertThat(deliveries.find("bounce-1", Events.JOB_DONE).get().state(), is(DeliveryStore.State.UNDELIVERABLE));
+            assertThat(reported(), is(List.of(Events.NOTIFICATION_FAILED + ":bounce-1")));
             server.interrupt();
         }
     }
@@ -187,9 +226,10 @@ class NotificationHandlerTest {
     @Test
     void aMalformedEventIsSkipped() throws Exception {
         NotificationHandler handler = handler(smtpPort, Duration.ofSeconds(5));
-        handler.handle(new EventMessage(Events.MP3_READY, "x", "x", "{not json".getBytes(StandardCharsets.UTF_8), Map.of()), "s", 0);
-        handler.handle(new EventMessage(Events.MP3_READY, "x", "x", Json.bytes(Map.of("jobId", "no-owner")), Map.of()), "s", 1);
-        handler.handle(new EventMessage("something.else", "x", "x", "{}".getBytes(StandardCharsets.UTF_8), Map.of()), "s", 2);
+        handler.handle(new EventMessage(Events.JOB_DONE, Events.VERSION, "x", "x", "{not json".getBytes(StandardCharsets.UTF_8), Map.of()), "s", 0);
+        handler.handle(new EventMessage(Events.JOB_DONE, Events.VERSION, "x", "x", Json.bytes(Map.of("jobId", "no-owner")), Map.of()), "s", 1);
+        handler.handle(new EventMessage("something.else", Events.VERSION, "x", "x", "{}".getBytes(StandardCharsets.UTF_8), Map.of()), "s", 2);
+        handler.handle(new EventMessage(Events.JOB_DONE, Events.VERSION + 1, "x", "x", Json.bytes(Map.of("jobId", "future")), Map.of()), "s", 3);
         handler.handle(ready("after-bad", "fay@example.com", "d.mp4"), "s", 3);
         assertThat(smtp.getReceivedMessages().length, is(1));
     }

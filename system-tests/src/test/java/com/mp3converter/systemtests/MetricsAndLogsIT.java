@@ -68,7 +68,7 @@ class MetricsAndLogsIT {
             assertThat(value(transcoder, "mp3_conversion_seconds_count", "mode", "encode"), is(1.0));
             assertThat(value(transcoder, "mp3_conversion_realtime_factor_count"), is(1.0));
             assertThat(value(transcoder, "mp3_conversion_realtime_factor_sum"), greaterThan(1.0));
-            assertThat(value(transcoder, "mp3_publish_confirm_seconds_count", "stream", "notifications"), is(1.0));
+            assertThat(value(transcoder, "mp3_publish_confirm_seconds_count", "stream", "job-events"), is(1.0));
             assertThat(value(transcoder, "mp3_consumer_lag_messages"), is(0.0));
             String mailer = metrics(platform.running("mailer").getFirst());
             assertThat(value(mailer, "mp3_mail_results_total", "outcome", "sent"), is(1.0));

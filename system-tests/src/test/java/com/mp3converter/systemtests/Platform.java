@@ -52,6 +52,7 @@ final class Platform implements AutoCloseable {
         env.put("RABBITMQ_USERNAME", LocalServers.get("RABBITMQ_USERNAME"));
         env.put("RABBITMQ_PASSWORD", LocalServers.get("RABBITMQ_PASSWORD"));
         env.put("STREAMS_VIDEOS_NAME", "e2e.videos." + id);
+        env.put("STREAMS_JOB_DASH_EVENTS_NAME", "e2e.job-events." + id);
         env.put("STREAMS_NOTIFICATIONS_NAME", "e2e.notifications." + id);
         env.put("STREAMS_MAX_DASH_AGE", "PT2H");
         env.put("MONGO_URI", LocalServers.get("MONGO_URI"));
@@ -60,9 +61,8 @@ final class Platform implements AutoCloseable {
         env.put("SMTP_PORT", LocalServers.get("SMTP_PORT"));
         env.put("SMTP_SECURITY", "none");
         env.put("SMTP_FROM", "noreply@mp3converter.test");
-        env.put("TRANSCODER_LEASE", "PT10S");
         env.put("TRANSCODER_INSTANCE_DASH_NAME", "transcoder-" + id + "-a");
-        env.put("GATEWAY_PRODUCER_DASH_NAME", "gateway-" + id);
+        env.put("GATEWAY_REPLICA_DASH_NAME", "gateway-" + id);
         overrides.forEach((k, v) -> env.put(k, v.replace("{db}", database)));
     }
 

@@ -11,9 +11,10 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 import com.mp3converter.auth.AuthApplication;
+import com.mp3converter.common.server.Application;
+import com.mp3converter.common.server.ServiceServer;
 import com.mp3converter.common.testing.LocalServers;
 import com.mp3converter.testmedia.Sample;
 import com.mp3converter.testmedia.TestMedia;
@@ -25,6 +26,7 @@ import com.mp3converter.transcoder.TranscoderApplication;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
@@ -56,19 +58,15 @@ class TracePropagationTest {
         platform.env.forEach((k, v) -> settings.put(configKey(k), v));
         settings.put("server.port", "0");
         settings.put("smtp.security", "none");
-        Config config = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
-                .addSource(ConfigSources.create(settings)).build();
-        AuthApplication auth = AuthApplication.create(merged(config, "auth"));
-        WebServer authServer = auth.server().start();
+        AuthApplication auth = new AuthApplication(config(settings, "auth"));
+        WebServer authServer = serve(auth, settings, "auth");
         settings.put("auth.url", "http://127.0.0.1:" + authServer.port());
-        Config withAuth = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
-                .addSource(ConfigSources.create(settings)).build();
-        GatewayApplication gateway = GatewayApplication.create(merged(withAuth, "gateway"));
-        WebServer gatewayServer = gateway.server().start();
-        TranscoderApplication transcoder = new TranscoderApplication(merged(withAuth, "transcoder"));
-        transcoder.startConsuming();
-        MailerApplication mailer = new MailerApplication(merged(withAuth, "mailer"));
-        mailer.startConsuming();
+        GatewayApplication gateway = new GatewayApplication(config(settings, "gateway"));
+        WebServer gatewayServer = serve(gateway, settings, "gateway");
+        TranscoderApplication transcoder = new TranscoderApplication(config(settings, "transcoder"));
+        transcoder.start();
+        MailerApplication mailer = new MailerApplication(config(settings, "mailer"));
+        mailer.start();
         try {
             URI base = URI.create("http://127.0.0.1:" + gatewayServer.port());
             String email = "traced-" + LocalServers.unique() + "@example.com";
@@ -96,18 +94,23 @@ class TracePropagationTest {
             SpanData upload = one(trace, "POST /upload", SpanKind.SERVER);
             assertThat(upload.getParentSpanId(), is(EDGE_SPAN));
             assertThat(one(trace, "gridfs write videos", SpanKind.CLIENT).getParentSpanId(), is(upload.getSpanId()));
-            SpanData publishVideo = oneStartingWith(trace, "e2e.videos.", "publish", SpanKind.PRODUCER);
-            assertThat(publishVideo.getParentSpanId(), is(upload.getSpanId()));
-            SpanData consumeVideo = oneStartingWith(trace, "e2e.videos.", "process", SpanKind.CONSUMER);
-            assertThat(consumeVideo.getParentSpanId(), is(publishVideo.getSpanId()));
-            assertThat(one(trace, "gridfs read videos", SpanKind.CLIENT).getParentSpanId(), is(consumeVideo.getSpanId()));
-            assertThat(one(trace, "convert to mp3", SpanKind.INTERNAL).getParentSpanId(), is(consumeVideo.getSpanId()));
-            assertThat(one(trace, "gridfs write mp3s", SpanKind.CLIENT).getParentSpanId(), is(consumeVideo.getSpanId()));
-            SpanData publishReady = oneStartingWith(trace, "e2e.notifications.", "publish", SpanKind.PRODUCER);
-            assertThat(publishReady.getParentSpanId(), is(consumeVideo.getSpanId()));
-            SpanData consumeReady = oneStartingWith(trace, "e2e.notifications.", "process", SpanKind.CONSUMER);
-            assertThat(consumeReady.getParentSpanId(), is(publishReady.getSpanId()));
-            assertThat(one(trace, "smtp send", SpanKind.CLIENT).getParentSpanId(), is(consumeReady.getSpanId()));
+            String videos = platform.env.get("STREAMS_VIDEOS_NAME");
+            String jobEvents = platform.env.get("STREAMS_JOB_DASH_EVENTS_NAME");
+            String notifications = platform.env.get("STREAMS_NOTIFICATIONS_NAME");
+            SpanData sendVideo = one(trace, "send " + videos, SpanKind.PRODUCER);
+            assertThat(sendVideo.getParentSpanId(), is(upload.getSpanId()));
+            SpanData convert = one(trace, "process " + videos, SpanKind.CONSUMER);
+            assertThat(convert.getParentSpanId(), is(sendVideo.getSpanId()));
+            assertThat(one(trace, "gridfs read videos", SpanKind.CLIENT).getParentSpanId(), is(convert.getSpanId()));
+            assertThat(one(trace, "convert to mp3", SpanKind.INTERNAL).getParentSpanId(), is(convert.getSpanId()));
+            assertThat(one(trace, "gridfs write mp3s", SpanKind.CLIENT).getParentSpanId(), is(convert.getSpanId()));
+            SpanData sendDone = childOf(trace, convert, "send " + jobEvents, SpanKind.PRODUCER);
+            SpanData fold = childOf(trace, sendDone, "process " + jobEvents, SpanKind.CONSUMER);
+            SpanData sendNotice = childOf(trace, fold, "send " + notifications, SpanKind.PRODUCER);
+            SpanData mail = childOf(trace, sendNotice, "process " + notifications, SpanKind.CONSUMER);
+            assertThat(one(trace, "smtp send", SpanKind.CLIENT).getParentSpanId(), is(mail.getSpanId()));
+            SpanData sendSent = childOf(trace, mail, "send " + jobEvents, SpanKind.PRODUCER);
+            childOf(trace, sendSent, "process " + jobEvents, SpanKind.CONSUMER);
 
             exporter.reset();
             send(HttpRequest.newBuilder(base.resolve("/login")).header("traceparent", "00-" + TRACE_ID + "-" + EDGE_SPAN + "-01")
@@ -126,7 +129,7 @@ class TracePropagationTest {
             gatewayServer.stop();
             gateway.close();
             authServer.stop();
-            auth.database().close();
+            auth.close();
             platform.close();
             Tracing.use(io.opentelemetry.api.OpenTelemetry.noop(), "none");
         }
@@ -137,26 +140,32 @@ class TracePropagationTest {
         return env.toLowerCase(java.util.Locale.ROOT).replace("_dash_", "-").replace('_', '.');
     }
 
-    /** The service's own application.yaml under the given overrides. */
-    private static Config merged(Config overrides, String service) throws Exception {
-        Path yaml = LocalServers.repoRoot().resolve(service + "/src/main/resources/application.yaml");
-        Map<String, String> flat = new HashMap<>();
-        overrides.traverse().filter(Config::isLeaf).forEach(c -> flat.put(c.key().toString(), c.asString().get()));
-        return Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
-                .addSource(ConfigSources.create(flat)).addSource(ConfigSources.file(yaml)).build();
+    /** The service's own application.yaml under these settings (the environment of the jars, as config keys). */
+    private static Config config(Map<String, String> settings, String service) {
+        return ServiceServer.config(settings, ConfigSources.file(
+                LocalServers.repoRoot().resolve(service + "/src/main/resources/application.yaml")).build());
+    }
+
+    private static WebServer serve(Application app, Map<String, String> settings, String service) {
+        WebServerConfig.Builder builder = WebServer.builder().config(config(settings, service).get("server"));
+        ServiceServer.configure(builder, app);
+        WebServer server = builder.build().start();
+        app.start();
+        return server;
+    }
+
+    /** The one span of this name and kind whose parent is {@code parent}. */
+    private static SpanData childOf(List<SpanData> spans, SpanData parent, String name, SpanKind kind) {
+        List<SpanData> found = spans.stream().filter(s -> s.getName().equals(name) && s.getKind() == kind
+                && s.getParentSpanId().equals(parent.getSpanId())).toList();
+        assertThat(name + " under " + parent.getName() + " in " + names(spans), found.size(), is(1));
+        return found.getFirst();
     }
 
     private static SpanData one(List<SpanData> spans, String name, SpanKind kind) {
         List<SpanData> found = spans.stream().filter(s -> s.getName().equals(name) && s.getKind() == kind).toList();
         assertThat(name + " in " + names(spans), found.size(), is(1));
         return found.getFirst();
-    }
-
-    private static SpanData oneStartingWith(List<SpanData> spans, String prefix, String suffix, SpanKind kind) {
-        Optional<SpanData> found = spans.stream().filter(s -> s.getName().startsWith(prefix) && s.getName().endsWith(suffix)
-                && s.getKind() == kind).findFirst();
-        assertThat(prefix + "* " + suffix + " in " + names(spans), found.isPresent(), is(true));
-        return found.get();
     }
 
     private static List<String> names(List<SpanData> spans) {

@@ -58,7 +58,7 @@ class TutorialFlowIT {
         Mail mail = Mail.parse(inbox.getFirst());
         assertThat(mail.subject(), is("Your MP3 is ready: video.mp3"));
         assertThat(mail.jobId(), is(jobId));
-        assertThat(mail.messageId(), is("<" + jobId + ".mp3.ready@mp3converter.com>"));
+        assertThat(mail.messageId(), is("<" + jobId + ".job.done@mp3converter.com>"));
         assertThat(mail.text(), containsString("/download?fid=" + mail.mp3FileId()));
         assertThat(mail.html(), containsString(jobId));
 

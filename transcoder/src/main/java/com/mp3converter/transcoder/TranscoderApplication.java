@@ -4,12 +4,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.BooleanSupplier;
 import java.util.logging.Logger;
 
-import com.mp3converter.common.jobs.JobStore;
-import com.mp3converter.common.jobs.MongoConnection;
+import com.mp3converter.common.mongo.IdempotentGridFs;
+import com.mp3converter.common.mongo.MongoConnection;
+import com.mp3converter.common.server.Application;
 import com.mp3converter.common.server.ServiceServer;
 import com.mp3converter.common.server.Startup;
 import com.mp3converter.common.stream.ConfirmedProducer;
@@ -21,97 +25,112 @@ import com.rabbitmq.stream.Consumer;
 import com.rabbitmq.stream.Environment;
 
 import io.helidon.config.Config;
-import io.helidon.webserver.WebServer;
 
 /**
- * Consumes mp3.videos (single active consumer {@code transcoder} per partition, so pods share the
- * partitions and a dead pod's partitions move to a live one), converts, publishes to mp3.notifications.
- * HTTP only for health and metrics.
+ * Consumes mp3.videos (single active consumer {@code transcoder} per partition, so pods share the partitions
+ * and a dead pod's partitions move to a live one), converts, reports on mp3.job-events. HTTP only for health
+ * and metrics.
  */
-public final class TranscoderApplication implements AutoCloseable {
+public final class TranscoderApplication implements Application, ConversionHandler.Reporter {
     private static final Logger LOG = Logger.getLogger(TranscoderApplication.class.getName());
+    private static final Duration CONFIRM = Duration.ofSeconds(10);
 
     private final Config config;
     private final MongoConnection mongo;
-    private final Environment environment;
     private final StreamSettings streams;
-    private final ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().name("lease-heartbeat").daemon(true).factory());
-    private volatile JobProcessor processor;
-    private volatile ConfirmedProducer producer;
+    private final Environment environment;
+    private final String worker;
+    private final Mp3Converter converter;
+    private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("progress").daemon(true).factory());
+    private final Map<String, ConfirmedProducer> outcomes = new ConcurrentHashMap<>();
+    private volatile ConfirmedProducer progress;
+    private volatile ConversionHandler handler;
     private volatile Consumer consumer;
 
     public TranscoderApplication(Config config) {
         this.config = config;
         this.mongo = MongoConnection.from(config);
         this.streams = StreamSettings.from(config);
+        // one consumer per connection: a conversion that takes minutes holds up only its own partition
         this.environment = streams.environment("transcoder", 1);
+        this.worker = config.get("transcoder.instance-name").asString().filter(s -> !s.isBlank())
+                .orElse("transcoder-" + Startup.hostName());
+        this.converter = new Mp3Converter();
     }
 
     public static void main(String[] args) {
-        Config config = ServiceServer.loadConfig("transcoder");
-        TranscoderApplication app = new TranscoderApplication(config);
-        WebServer server = ServiceServer.named("transcoder")
-                .readiness("consuming", app::consuming)
-                .start(config, rules -> { });
-        Runtime.getRuntime().addShutdownHook(new Thread(app::close, "transcoder-shutdown"));
-        app.startConsuming();
-        LOG.info(() -> "transcoder ready, health on port " + server.port());
+        ServiceServer.run("transcoder", TranscoderApplication::new);
     }
+
+    @Override
+    public String name() {
+        return "transcoder";
+    }
+
+    @Override
+    public Map<String, BooleanSupplier> readiness() {
+        return Map.of("consuming", () -> consumer != null && mongo.reachable());
+    }
+
 
     /** Declares the topology and starts consuming, retrying in the background while a backend is down. */
-    public void startConsuming() {
-        Startup.retryInBackground("transcoder-start", this::start);
+    @Override
+    public void start() {
+        Startup.retryInBackground("transcoder-start", this::startConsuming);
     }
 
-    private synchronized void start() throws java.io.IOException {
+    private synchronized void startConsuming() throws java.io.IOException {
         Config transcoder = config.get("transcoder");
-        Clock clock = Clock.systemUTC();
-        JobStore jobs = new JobStore(mongo, clock);
-        jobs.createIndexes();
         Topology.declare(environment, streams);
-        String name = transcoder.get("instance-name").asString().filter(s -> !s.isBlank()).orElse("transcoder-" + Startup.hostName());
-        if (producer == null) {
-            producer = new ConfirmedProducer(environment, streams.notifications(), name, Duration.ofSeconds(10));
-        }
-        Path temp = Path.of(transcoder.get("temp-dir").asString().filter(s -> !s.isBlank()).orElse(System.getProperty("java.io.tmpdir")));
+        new IdempotentGridFs(mongo.database(), MongoConnection.MP3_BUCKET).createIndexes();
+        Path temp = Path.of(transcoder.get("temp-dir").asString().filter(s -> !s.isBlank())
+                .orElse(System.getProperty("java.io.tmpdir")));
         Files.createDirectories(temp);
-        processor = new JobProcessor(jobs, mongo, new Mp3Converter(), new Notifier(producer, jobs, clock), heartbeats,
-                new JobProcessor.Settings(name,
-                        transcoder.get("lease").as(Duration.class).orElse(Duration.ofSeconds(30)),
-                        transcoder.get("retry.max-attempts").asInt().orElse(5),
-                        transcoder.get("retry.backoff").as(Duration.class).orElse(Duration.ofSeconds(2)),
-                        temp,
-                        transcoder.get("delete-source-after-success").asBoolean().orElse(true)),
-                clock);
+        if (progress == null) {
+            progress = ConfirmedProducer.unnamed(environment, streams.jobEvents(), CONFIRM);
+        }
+        handler = new ConversionHandler(mongo, converter, this, ticker, new ConversionHandler.Settings(worker,
+                transcoder.get("retry.max-attempts").asInt().get(),
+                transcoder.get("retry.backoff").as(Duration.class).get(), temp,
+                transcoder.get("progress-every").as(Duration.class).get()), Clock.systemUTC());
         consumer = SingleActiveConsumer.onSuperStream(environment, streams.videos(),
-                transcoder.get("consumer-name").asString().orElse("transcoder"), processor);
-        LOG.info(() -> "consuming " + streams.videos() + " as " + name);
+                transcoder.get("consumer-name").asString().get(), handler);
+        LOG.info(() -> "consuming " + streams.videos() + " as " + worker);
     }
 
-    public boolean consuming() {
-        return consumer != null && mongo.reachable();
+    /** The partition's outcome producer: named after the partition, so whichever transcoder holds it deduplicates. */
+    @Override
+    public ConfirmedProducer outcomes(String partition) {
+        return outcomes.computeIfAbsent(partition, p -> ConfirmedProducer.named(environment, streams.jobEvents(),
+                streams.jobEvents(), "transcoder-outcomes-" + p, CONFIRM));
+    }
+
+    @Override
+    public ConfirmedProducer progress() {
+        return progress;
     }
 
     @Override
     public void close() {
-        JobProcessor running = processor;
+        ConversionHandler running = handler;
         if (running != null) {
             running.stop();
-            Duration grace = config.get("transcoder.shutdown-wait").as(Duration.class).orElse(Duration.ofSeconds(60));
+            Duration grace = config.get("transcoder.shutdown-wait").as(Duration.class).get();
             if (!running.awaitIdle(grace)) {
-                LOG.warning("shutting down with a conversion still running; its lease expires and another transcoder takes it");
+                LOG.warning("shutting down with a conversion still running; its partition moves to another transcoder, "
+                        + "which counts a new attempt");
             }
         }
         if (consumer != null) {
             consumer.close();
         }
-        if (producer != null) {
-            producer.close();
+        outcomes.values().forEach(ConfirmedProducer::close);
+        if (progress != null) {
+            progress.close();
         }
         environment.close();
         mongo.close();
-        heartbeats.shutdownNow();
+        ticker.shutdownNow();
     }
-
 }

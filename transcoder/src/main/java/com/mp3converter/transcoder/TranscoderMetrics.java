@@ -40,8 +40,8 @@ public final class TranscoderMetrics {
 
     public static void publishConfirmed(Duration latency) {
         Metrics.globalRegistry().getOrCreate(Timer.builder("mp3_publish_confirm_seconds")
-                .description("Time from send to broker confirm of a notification event")
-                .tags(List.of(SERVICE, Tag.create("stream", "notifications")))).record(latency);
+                .description("Time from send to broker confirm of a conversion outcome")
+                .tags(List.of(SERVICE, Tag.create("stream", "job-events")))).record(latency);
     }
 
 }

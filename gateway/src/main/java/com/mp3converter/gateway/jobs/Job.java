@@ -1,27 +1,102 @@
-package com.mp3converter.common.jobs;
+package com.mp3converter.gateway.jobs;
 
 import java.time.Instant;
 import java.util.Date;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
-import com.mp3converter.common.stream.Events;
+import com.mp3converter.common.events.Events;
 
 import org.bson.Document;
 
-/** A job as stored in the {@code jobs} collection. */
+/**
+ * A job as the gateway keeps it in the {@code jobs} collection, which only the gateway reads and writes: what was
+ * uploaded, and what the transcoder and the mailer reported about it (folded in by {@link JobFold}).
+ * {@code version} counts the fold's writes; {@code foldedOffset} is the last {@code mp3.job-events} offset folded in.
+ */
 public record Job(String id, Events.Owner owner, String sourceName, long sourceBytes, String sourceSha256,
                   String videoFileId, Events.Options options, JobState state, double progress, int attempts,
-                  String mp3FileId, Long mp3Bytes, Double durationSeconds, Events.Reason error,
-                  Instant createdAt, Instant updatedAt, Instant finishedAt, Instant notifiedAt,
-                  String notificationError, Instant mp3ExpiredAt, Map<String, String> traceHeaders) {
+                  Events.Mp3 mp3, Events.Reason error, Instant createdAt, Instant updatedAt, Instant finishedAt,
+                  Instant notifiedAt, String notificationError, Instant mp3ExpiredAt, String worker, long version,
+                  long foldedOffset, Map<String, String> traceHeaders) {
+
+    /** A job just uploaded, QUEUED. */
+    public static Job uploaded(String id, Events.Owner owner, String sourceName, long sourceBytes, String sha256,
+                               String videoFileId, Events.Options options, Map<String, String> traceHeaders,
+                               Instant now) {
+        return new Job(id, owner, sourceName, sourceBytes, sha256, videoFileId, options, JobState.QUEUED, 0, 0, null,
+                null, now, now, null, null, null, null, null, 0, -1, Map.copyOf(traceHeaders));
+    }
+
+    Job with(JobState state, double progress, int attempts, String worker, Instant updatedAt) {
+        return new Job(id, owner, sourceName, sourceBytes, sourceSha256, videoFileId, options, state, progress, attempts,
+                mp3, error, createdAt, updatedAt, finishedAt, notifiedAt, notificationError, mp3ExpiredAt, worker, version,
+                foldedOffset, traceHeaders);
+    }
+
+    Job finished(JobState state, Events.Mp3 mp3, Events.Reason error, int attempts, Instant at) {
+        return new Job(id, owner, sourceName, sourceBytes, sourceSha256, state == JobState.DONE ? null : videoFileId,
+                options, state, state == JobState.DONE ? 1.0 : progress, attempts, mp3, error, createdAt, at, at,
+                notifiedAt, notificationError, mp3ExpiredAt, worker, version, foldedOffset, traceHeaders);
+    }
+
+    Job notified(Instant notifiedAt, String notificationError, Instant at) {
+        return new Job(id, owner, sourceName, sourceBytes, sourceSha256, videoFileId, options, state, progress, attempts,
+                mp3, error, createdAt, at, finishedAt, notifiedAt, notificationError, mp3ExpiredAt, worker, version,
+                foldedOffset, traceHeaders);
+    }
+
+    Job folded(long offset) {
+        return new Job(id, owner, sourceName, sourceBytes, sourceSha256, videoFileId, options, state, progress, attempts,
+                mp3, error, createdAt, updatedAt, finishedAt, notifiedAt, notificationError, mp3ExpiredAt, worker,
+                version + 1, offset, traceHeaders);
+    }
+
+    /** The job's outcome for its owner's notifications; {@code mp3ExpiresAt} from the MP3 retention. */
+    public Events.JobOutcome outcome(Instant mp3ExpiresAt) {
+        return new Events.JobOutcome(id, owner, sourceName, state.name(), mp3, error, attempts, createdAt, finishedAt,
+                state == JobState.DONE ? mp3ExpiresAt : null);
+    }
+
+    /** The stored form of a new job: its upload, the fold's fields, and its {@code video.uploaded} pending. */
+    Document toDocument() {
+        Document job = new Document("_id", id)
+                .append("owner", new Document("userId", owner.userId()).append("email", owner.email()))
+                .append("sourceName", sourceName)
+                .append("sourceBytes", sourceBytes)
+                .append("sourceSha256", sourceSha256)
+                .append("options", options(options))
+                .append("traceHeaders", new Document(new LinkedHashMap<>(traceHeaders)))
+                .append("createdAt", Date.from(createdAt))
+                .append("version", version)
+                .append("outbox", new Document("video", new Document("pending", true)));
+        job.putAll(foldedFields());
+        return job;
+    }
+
+    /** The fields the fold owns, as they are now: written together with a version check. */
+    Document foldedFields() {
+        return new Document("state", state.name())
+                .append("progress", progress)
+                .append("attempts", attempts)
+                .append("videoFileId", videoFileId)
+                .append("mp3", mp3 == null ? null : new Document("fileId", mp3.fileId()).append("bytes", mp3.bytes())
+                        .append("durationSeconds", mp3.durationSeconds()))
+                .append("error", error == null ? null : new Document("code", error.code()).append("message", error.message()))
+                .append("finishedAt", date(finishedAt))
+                .append("notifiedAt", date(notifiedAt))
+                .append("notificationError", notificationError)
+                .append("worker", worker)
+                .append("updatedAt", date(updatedAt))
+                .append("foldedOffset", foldedOffset);
+    }
 
     static Job from(Document d) {
         Document owner = d.get("owner", Document.class);
-        Document options = d.get("options", Document.class);
+        Document mp3 = d.get("mp3", Document.class);
         Document error = d.get("error", Document.class);
-        Document outbox = d.get("outbox", Document.class);
-        Map<String, String> headers = new java.util.LinkedHashMap<>();
-        if (outbox != null && outbox.get("headers") instanceof Document h) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        if (d.get("traceHeaders") instanceof Document h) {
             h.forEach((k, v) -> headers.put(k, String.valueOf(v)));
         }
         return new Job(d.getString("_id"),
@@ -30,19 +105,36 @@ public record Job(String id, Events.Owner owner, String sourceName, long sourceB
                 number(d, "sourceBytes").longValue(),
                 d.getString("sourceSha256"),
                 d.getString("videoFileId"),
-                options == null ? Events.Options.DEFAULT
-                        : new Events.Options(options.getInteger("bitrateKbps"), options.getInteger("vbrQuality")),
+                options(d.get("options", Document.class)),
                 JobState.valueOf(d.getString("state")),
                 number(d, "progress").doubleValue(),
                 number(d, "attempts").intValue(),
-                d.getString("mp3FileId"),
-                d.get("mp3Bytes") == null ? null : number(d, "mp3Bytes").longValue(),
-                d.get("durationSeconds") == null ? null : number(d, "durationSeconds").doubleValue(),
+                mp3 == null ? null : new Events.Mp3(mp3.getString("fileId"), number(mp3, "bytes").longValue(),
+                        number(mp3, "durationSeconds").doubleValue()),
                 error == null ? null : new Events.Reason(error.getString("code"), error.getString("message")),
                 instant(d, "createdAt"), instant(d, "updatedAt"), instant(d, "finishedAt"), instant(d, "notifiedAt"),
                 d.getString("notificationError"),
                 instant(d, "mp3ExpiredAt"),
+                d.getString("worker"),
+                number(d, "version").longValue(),
+                d.get("foldedOffset") == null ? -1 : number(d, "foldedOffset").longValue(),
                 headers);
+    }
+
+    private static Document options(Events.Options options) {
+        Document opts = new Document();
+        if (options.bitrateKbps() != null) {
+            opts.append("bitrateKbps", options.bitrateKbps());
+        }
+        if (options.vbrQuality() != null) {
+            opts.append("vbrQuality", options.vbrQuality());
+        }
+        return opts;
+    }
+
+    private static Events.Options options(Document options) {
+        return options == null ? Events.Options.DEFAULT
+                : new Events.Options(options.getInteger("bitrateKbps"), options.getInteger("vbrQuality"));
     }
 
     private static Number number(Document d, String key) {
@@ -53,5 +145,9 @@ public record Job(String id, Events.Owner owner, String sourceName, long sourceB
     private static Instant instant(Document d, String key) {
         Date date = d.getDate(key);
         return date == null ? null : date.toInstant();
+    }
+
+    private static Date date(Instant instant) {
+        return instant == null ? null : Date.from(instant);
     }
 }

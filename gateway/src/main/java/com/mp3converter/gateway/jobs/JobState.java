@@ -1,10 +1,10 @@
-package com.mp3converter.common.jobs;
+package com.mp3converter.gateway.jobs;
 
-/** QUEUED → PROCESSING → DONE | FAILED, or CANCELLED by the owner. */
+/** QUEUED → PROCESSING → DONE | FAILED. */
 public enum JobState {
-    QUEUED, PROCESSING, DONE, FAILED, CANCELLED;
+    QUEUED, PROCESSING, DONE, FAILED;
 
     public boolean terminal() {
-        return this == DONE || this == FAILED || this == CANCELLED;
+        return this == DONE || this == FAILED;
     }
 }

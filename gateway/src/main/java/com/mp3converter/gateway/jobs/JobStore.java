@@ -1,10 +1,11 @@
-package com.mp3converter.common.jobs;
+package com.mp3converter.gateway.jobs;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -18,19 +19,35 @@ import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
-import com.mp3converter.common.stream.Events;
+import com.mp3converter.common.mongo.MongoConnection;
+import com.mp3converter.common.tracing.Tracing;
 
 import org.bson.Document;
 import org.bson.conversions.Bson;
 
 /**
- * The job state machine in the {@code jobs} collection. Every transition is one conditional update, so
- * two processes never both win: a claim needs QUEUED or an expired lease, an outcome needs the lease.
+ * The {@code jobs} collection: the gateway's own, no other service reads or writes it. Uploads insert jobs, the
+ * fold of {@code mp3.job-events} moves them on (one conditional write per change, guarded by the job's version),
+ * two outboxes ({@link Outbox#VIDEO}, {@link Outbox#NOTICE}) hold what is still to be published.
  */
 public final class JobStore {
     private final MongoCollection<Document> jobs;
     private final MongoCollection<Document> idempotencyKeys;
     private final Clock clock;
+
+    /** The messages a job owes a stream: recorded with the job, relayed by {@link OutboxRelay}. */
+    public enum Outbox {
+        /** {@code video.uploaded} on {@code mp3.videos}, from the upload. */
+        VIDEO("video"),
+        /** {@code job.done} or {@code job.failed} on {@code mp3.notifications}, from the fold of the outcome. */
+        NOTICE("notice");
+
+        private final String field;
+
+        Outbox(String field) {
+            this.field = "outbox." + field;
+        }
+    }
 
     public JobStore(MongoConnection mongo, Clock clock) {
         this.jobs = mongo.database().getCollection("jobs");
@@ -41,38 +58,14 @@ public final class JobStore {
     /** Indexes for the queries below; creating an existing index is a no-op. */
     public void createIndexes() {
         jobs.createIndex(Indexes.compoundIndex(Indexes.ascending("owner.userId"), Indexes.descending("createdAt")));
-        jobs.createIndex(Indexes.ascending("outbox.pending"));
-        jobs.createIndex(Indexes.ascending("mp3FileId"));
+        jobs.createIndex(Indexes.ascending(Outbox.VIDEO.field + ".pending"));
+        jobs.createIndex(Indexes.ascending(Outbox.NOTICE.field + ".pending"));
+        jobs.createIndex(Indexes.ascending("mp3.fileId"));
     }
 
-    /** The new job as the gateway stores it, outbox pending: the relay publishes video.uploaded from it. */
-    public static Document newJob(String jobId, Events.Owner owner, String sourceName, long sourceBytes, String sha256,
-                                  String videoFileId, Events.Options options, Map<String, String> traceHeaders,
-                                  Instant now) {
-        Document opts = new Document();
-        if (options.bitrateKbps() != null) {
-            opts.append("bitrateKbps", options.bitrateKbps());
-        }
-        if (options.vbrQuality() != null) {
-            opts.append("vbrQuality", options.vbrQuality());
-        }
-        return new Document("_id", jobId)
-                .append("owner", new Document("userId", owner.userId()).append("email", owner.email()))
-                .append("sourceName", sourceName)
-                .append("sourceBytes", sourceBytes)
-                .append("sourceSha256", sha256)
-                .append("videoFileId", videoFileId)
-                .append("options", opts)
-                .append("state", JobState.QUEUED.name())
-                .append("progress", 0.0)
-                .append("attempts", 0)
-                .append("createdAt", Date.from(now))
-                .append("updatedAt", Date.from(now))
-                .append("outbox", new Document("pending", true).append("headers", new Document(traceHeaders)));
-    }
-
-    public void insert(Document job) {
-        jobs.insertOne(job);
+    /** Stores a new job with its {@code video.uploaded} pending. */
+    public void insert(Job job) {
+        jobs.insertOne(job.toDocument());
     }
 
     /**
@@ -107,7 +100,7 @@ public final class JobStore {
     }
 
     public Optional<Job> findByMp3(String mp3FileId, String userId) {
-        return Optional.ofNullable(jobs.find(Filters.and(Filters.eq("mp3FileId", mp3FileId),
+        return Optional.ofNullable(jobs.find(Filters.and(Filters.eq("mp3.fileId", mp3FileId),
                 Filters.eq("owner.userId", userId))).first()).map(Job::from);
     }
 
@@ -123,8 +116,8 @@ public final class JobStore {
     }
 
     /** All jobs in a state, for the jobs-by-state metric. */
-    public long countInState(String state) {
-        return jobs.countDocuments(Filters.eq("state", state));
+    public long countInState(JobState state) {
+        return jobs.countDocuments(Filters.eq("state", state.name()));
     }
 
     public long countInFlight(String userId) {
@@ -136,11 +129,11 @@ public final class JobStore {
     public long bytesStored(String userId) {
         long total = 0;
         for (Document d : jobs.find(Filters.eq("owner.userId", userId))
-                .projection(new Document("sourceBytes", 1).append("mp3Bytes", 1).append("videoFileId", 1))) {
+                .projection(new Document("sourceBytes", 1).append("videoFileId", 1).append("mp3", 1).append("mp3ExpiredAt", 1))) {
             if (d.get("videoFileId") != null && d.get("sourceBytes") instanceof Number n) {
                 total += n.longValue();
             }
-            if (d.get("mp3Bytes") instanceof Number n) {
+            if (d.get("mp3") instanceof Document mp3 && d.get("mp3ExpiredAt") == null && mp3.get("bytes") instanceof Number n) {
                 total += n.longValue();
             }
         }
@@ -151,22 +144,66 @@ public final class JobStore {
         return jobs.deleteOne(Filters.eq("_id", jobId)).getDeletedCount() == 1;
     }
 
-    // --- outbox (gateway) ----------------------------------------------------------------------------
+    // --- the fold ------------------------------------------------------------------------------------------
 
-    /** Jobs whose video.uploaded is not confirmed yet, oldest first. */
-    public List<Job> pendingOutbox(int limit) {
-        List<Job> pending = new ArrayList<>();
-        jobs.find(Filters.eq("outbox.pending", true)).sort(Sorts.ascending("createdAt")).limit(limit)
-                .forEach(d -> pending.add(Job.from(d)));
+    /**
+     * Writes what the fold changed, if nobody wrote the job since {@code before} was read; a job that became
+     * terminal gets its notice pending in the same write. False: re-read and fold again (or the job is gone).
+     */
+    boolean storeFolded(Job before, Job after) {
+        Document set = after.foldedFields();
+        if (after.state().terminal() && !before.state().terminal()) {
+            set.append(Outbox.NOTICE.field + ".pending", true)
+                    .append(Outbox.NOTICE.field + ".traceHeaders", new Document(new java.util.LinkedHashMap<>(Tracing.inject())));
+        }
+        return jobs.updateOne(Filters.and(Filters.eq("_id", before.id()), Filters.eq("version", before.version())),
+                Updates.combine(new Document("$set", set), Updates.inc("version", 1))).getModifiedCount() == 1;
+    }
+
+    // --- outboxes ------------------------------------------------------------------------------------------
+
+    /** A job whose message is still to publish, with the trace context of what caused the message. */
+    record Pending(Job job, Map<String, String> traceHeaders) {
+    }
+
+    /** Jobs with this message still to publish and no live claim by someone else on it, oldest first. */
+    List<Pending> pending(Outbox box, String claimant, int limit) {
+        List<Pending> pending = new ArrayList<>();
+        jobs.find(Filters.and(Filters.eq(box.field + ".pending", true), claimable(box, claimant)))
+                .sort(Sorts.ascending("createdAt")).limit(limit).forEach(d -> {
+                    Job job = Job.from(d);
+                    Map<String, String> trace = new LinkedHashMap<>(job.traceHeaders());
+                    if (d.get("outbox", Document.class).get(box.field.substring("outbox.".length())) instanceof Document entry
+                            && entry.get("traceHeaders") instanceof Document headers) {
+                        trace.clear();
+                        headers.forEach((k, v) -> trace.put(k, String.valueOf(v)));
+                    }
+                    pending.add(new Pending(job, trace));
+                });
         return pending;
     }
 
-    /** The publishing id recorded for this job and producer, or records {@code id} and returns it. */
-    public long publishingId(String jobId, String producer, long id) {
-        Document d = jobs.findOneAndUpdate(
-                Filters.and(Filters.eq("_id", jobId), Filters.exists("outbox.publishingIds." + producer, false)),
-                Updates.set("outbox.publishingIds." + producer, id),
-                new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
+    /** Takes the job's message for {@code claimant} for a while, so two gateways do not both relay it. */
+    boolean claim(String jobId, Outbox box, String claimant, Duration lease) {
+        return jobs.updateOne(Filters.and(Filters.eq("_id", jobId), Filters.eq(box.field + ".pending", true),
+                        claimable(box, claimant)),
+                Updates.combine(Updates.set(box.field + ".claimedBy", claimant),
+                        Updates.set(box.field + ".claimedUntil", Date.from(clock.instant().plus(lease)))))
+                .getModifiedCount() == 1;
+    }
+
+    private Bson claimable(Outbox box, String claimant) {
+        return Filters.or(Filters.exists(box.field + ".claimedUntil", false),
+                Filters.lt(box.field + ".claimedUntil", Date.from(clock.instant())),
+                Filters.eq(box.field + ".claimedBy", claimant));
+    }
+
+    /** The publishing id recorded for this job's message and producer, or records {@code id} and returns it. */
+    long publishingId(String jobId, Outbox box, String producer, long id) {
+        String key = producer.replace('.', '_'); // producer names hold stream names, and a dot would nest the field
+        String field = box.field + ".publishingIds." + key;
+        Document d = jobs.findOneAndUpdate(Filters.and(Filters.eq("_id", jobId), Filters.exists(field, false)),
+                Updates.set(field, id), new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
         if (d != null) {
             return id;
         }
@@ -174,105 +211,23 @@ public final class JobStore {
         if (existing == null) {
             return -1;
         }
-        Document ids = existing.get("outbox", Document.class).get("publishingIds", Document.class);
-        return ((Number) ids.get(producer)).longValue();
+        Document ids = existing.get("outbox", Document.class).get(box.field.substring("outbox.".length()), Document.class)
+                .get("publishingIds", Document.class);
+        return ((Number) ids.get(key)).longValue();
     }
 
-    public void outboxPublished(String jobId) {
-        jobs.updateOne(Filters.eq("_id", jobId), Updates.combine(Updates.set("outbox.pending", false),
-                Updates.set("outbox.publishedAt", Date.from(clock.instant()))));
+    void published(String jobId, Outbox box) {
+        jobs.updateOne(Filters.eq("_id", jobId), Updates.combine(Updates.set(box.field + ".pending", false),
+                Updates.unset(box.field + ".claimedUntil"),
+                Updates.set(box.field + ".publishedAt", Date.from(clock.instant()))));
     }
 
-    // --- conversion (transcoder) -------------------------------------------------------------------
-
-    /** QUEUED, or PROCESSING with an expired lease → PROCESSING for this owner; empty when someone else has it. */
-    public Optional<Job> claim(String jobId, String leaseOwner, Duration lease) {
-        Instant now = clock.instant();
-        Bson claimable = Filters.and(Filters.eq("_id", jobId), Filters.or(
-                Filters.eq("state", JobState.QUEUED.name()),
-                Filters.and(Filters.eq("state", JobState.PROCESSING.name()), Filters.lt("lease.expiresAt", Date.from(now))),
-                Filters.and(Filters.eq("state", JobState.PROCESSING.name()), Filters.eq("lease.owner", leaseOwner))));
-        Document d = jobs.findOneAndUpdate(claimable, Updates.combine(
-                        Updates.set("state", JobState.PROCESSING.name()),
-                        Updates.set("lease", new Document("owner", leaseOwner).append("expiresAt", Date.from(now.plus(lease)))),
-                        Updates.set("progress", 0.0),
-                        Updates.set("startedAt", Date.from(now)),
-                        Updates.set("updatedAt", Date.from(now)),
-                        Updates.inc("attempts", 1)),
-                new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
-        return Optional.ofNullable(d).map(Job::from);
-    }
-
-    /** Extends the lease and records progress; false when the lease was lost. */
-    public boolean heartbeat(String jobId, String leaseOwner, Duration lease, double progress) {
-        Instant now = clock.instant();
-        return jobs.updateOne(leased(jobId, leaseOwner), Updates.combine(
-                Updates.set("lease.expiresAt", Date.from(now.plus(lease))),
-                Updates.set("progress", progress),
-                Updates.set("updatedAt", Date.from(now)))).getModifiedCount() == 1;
-    }
-
-    /** A transient failure: back to QUEUED for another attempt by whoever consumes it next. */
-    public boolean release(String jobId, String leaseOwner, Events.Reason reason) {
-        return jobs.updateOne(leased(jobId, leaseOwner), Updates.combine(
-                Updates.set("state", JobState.QUEUED.name()),
-                Updates.unset("lease"),
-                Updates.set("lastError", new Document("code", reason.code()).append("message", reason.message())),
-                Updates.set("updatedAt", Date.from(clock.instant())))).getModifiedCount() == 1;
-    }
-
-    public boolean done(String jobId, String leaseOwner, String mp3FileId, long mp3Bytes, double durationSeconds,
-                        boolean sourceDeleted) {
-        Instant now = clock.instant();
-        List<Bson> updates = new ArrayList<>(List.of(
-                Updates.set("state", JobState.DONE.name()),
-                Updates.unset("lease"),
-                Updates.set("progress", 1.0),
-                Updates.set("mp3FileId", mp3FileId),
-                Updates.set("mp3Bytes", mp3Bytes),
-                Updates.set("durationSeconds", durationSeconds),
-                Updates.set("finishedAt", Date.from(now)),
-                Updates.set("updatedAt", Date.from(now))));
-        if (sourceDeleted) {
-            updates.add(Updates.unset("videoFileId"));
-        }
-        return jobs.updateOne(leased(jobId, leaseOwner), Updates.combine(updates)).getModifiedCount() == 1;
-    }
-
-    public boolean failed(String jobId, String leaseOwner, Events.Reason reason) {
-        Instant now = clock.instant();
-        Bson owned = leaseOwner == null
-                ? Filters.and(Filters.eq("_id", jobId), Filters.in("state", JobState.QUEUED.name(), JobState.PROCESSING.name()))
-                : leased(jobId, leaseOwner);
-        return jobs.updateOne(owned, Updates.combine(
-                Updates.set("state", JobState.FAILED.name()),
-                Updates.unset("lease"),
-                Updates.set("error", new Document("code", reason.code()).append("message", reason.message())),
-                Updates.set("finishedAt", Date.from(now)),
-                Updates.set("updatedAt", Date.from(now)))).getModifiedCount() == 1;
-    }
-
-    /** The outcome's event is confirmed on mp3.notifications. */
-    public void notificationPublished(String jobId) {
-        jobs.updateOne(Filters.eq("_id", jobId), Updates.set("notificationPublishedAt", Date.from(clock.instant())));
-    }
-
-    public boolean notificationPublished(Job job) {
-        Document d = jobs.find(Filters.eq("_id", job.id())).projection(new Document("notificationPublishedAt", 1)).first();
-        return d != null && d.get("notificationPublishedAt") != null;
-    }
-
-    private static Bson leased(String jobId, String leaseOwner) {
-        return Filters.and(Filters.eq("_id", jobId), Filters.eq("state", JobState.PROCESSING.name()),
-                Filters.eq("lease.owner", leaseOwner));
-    }
-
-    // --- retention (gateway) ----------------------------------------------------------------------------
+    // --- retention -----------------------------------------------------------------------------------------
 
     /** DONE jobs whose MP3 was finished before {@code cutoff} and is still stored. */
     public List<Job> mp3sFinishedBefore(Instant cutoff, int limit) {
         List<Job> expired = new ArrayList<>();
-        jobs.find(Filters.and(Filters.eq("state", JobState.DONE.name()), Filters.exists("mp3FileId", true),
+        jobs.find(Filters.and(Filters.eq("state", JobState.DONE.name()), Filters.exists("mp3ExpiredAt", false),
                         Filters.lt("finishedAt", Date.from(cutoff))))
                 .limit(limit).forEach(d -> expired.add(Job.from(d)));
         return expired;
@@ -280,18 +235,7 @@ public final class JobStore {
 
     public void mp3Expired(String jobId) {
         Instant now = clock.instant();
-        jobs.updateOne(Filters.eq("_id", jobId), Updates.combine(Updates.unset("mp3FileId"),
-                Updates.set("mp3ExpiredAt", Date.from(now)), Updates.set("updatedAt", Date.from(now))));
-    }
-
-    // --- notification (mailer) ---------------------------------------------------------------------
-
-    public void notified(String jobId, Instant at) {
-        jobs.updateOne(Filters.eq("_id", jobId), Updates.combine(Updates.set("notifiedAt", Date.from(at)),
-                Updates.unset("notificationError")));
-    }
-
-    public void notificationFailed(String jobId, String error) {
-        jobs.updateOne(Filters.eq("_id", jobId), Updates.set("notificationError", error));
+        jobs.updateOne(Filters.eq("_id", jobId), Updates.combine(Updates.set("mp3ExpiredAt", Date.from(now)),
+                Updates.set("updatedAt", Date.from(now))));
     }
 }

@@ -1,4 +1,4 @@
-package com.mp3converter.common.media;
+package com.mp3converter.gateway.upload;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;

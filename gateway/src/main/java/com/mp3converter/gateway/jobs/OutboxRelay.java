@@ -1,0 +1,133 @@
+package com.mp3converter.gateway.jobs;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import com.mp3converter.common.server.Backoff;
+import com.mp3converter.common.stream.ConfirmedProducer;
+import com.mp3converter.common.stream.EventMessage;
+import com.mp3converter.common.tracing.Tracing;
+import com.mp3converter.gateway.GatewayMetrics;
+
+/**
+ * Publishes what an outbox holds, one message at a time, oldest job first, each with a publishing id recorded on
+ * the job before it is sent: after a crash the same id is sent again and the broker drops it if it already has it.
+ * One message in flight per producer means a lower id is never sent after a higher one (the broker would drop it).
+ * A job's message is claimed for a while, so two gateway replicas do not both relay it. Broker down: the messages
+ * wait in MongoDB and go out when it is back.
+ */
+public final class OutboxRelay implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(OutboxRelay.class.getName());
+    private static final Duration CLAIM = Duration.ofSeconds(30);
+
+    private final JobStore jobs;
+    private final JobStore.Outbox box;
+    private final String claimant;
+    private final Function<Job, ConfirmedProducer> producers;
+    private final Function<Job, EventMessage.Builder> messages;
+    private final Clock clock;
+    private final Semaphore wake = new Semaphore(0);
+    private volatile boolean running = true;
+    private volatile long pending;
+    private Thread thread;
+
+    /** {@code producers}: the named producer a job's message goes out through; {@code messages}: the message. */
+    public OutboxRelay(JobStore jobs, JobStore.Outbox box, String claimant, Function<Job, ConfirmedProducer> producers,
+                       Function<Job, EventMessage.Builder> messages, Clock clock) {
+        this.jobs = jobs;
+        this.box = box;
+        this.claimant = claimant;
+        this.producers = producers;
+        this.messages = messages;
+        this.clock = clock;
+        GatewayMetrics.outboxPending(box.name().toLowerCase(java.util.Locale.ROOT), () -> pending);
+    }
+
+    public OutboxRelay start() {
+        thread = Thread.ofPlatform().name("outbox-" + box.name().toLowerCase(java.util.Locale.ROOT)).daemon(true)
+                .start(this::run);
+        return this;
+    }
+
+    /** Something was just added: relay it now rather than at the next poll. */
+    public void wake() {
+        wake.release();
+    }
+
+    private void run() {
+        Backoff backoff = Backoff.exponential(Duration.ofMillis(200), Duration.ofSeconds(10));
+        while (running) {
+            try {
+                boolean all = relayPending();
+                backoff.reset();
+                if (all) {
+                    wake.tryAcquire(2, TimeUnit.SECONDS);
+                    wake.drainPermits();
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "outbox " + box + ": " + e.getMessage() + "; retrying in " + backoff.next().toMillis() + " ms");
+                if (!backoff.pause()) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Relays one batch; true when nothing more is pending. */
+    private boolean relayPending() throws ConfirmedProducer.PublishException {
+        List<JobStore.Pending> batch = jobs.pending(box, claimant, 100);
+        pending = batch.size();
+        for (JobStore.Pending next : batch) {
+            if (!running) {
+                return false;
+            }
+            if (jobs.claim(next.job().id(), box, claimant, CLAIM)) {
+                publish(next.job(), next.traceHeaders());
+            }
+            pending--;
+        }
+        return batch.size() < 100;
+    }
+
+    /** Sends in the trace of what caused the message (the upload, or the fold of the outcome). */
+    private void publish(Job job, java.util.Map<String, String> trace) throws ConfirmedProducer.PublishException {
+        ConfirmedProducer producer = producers.apply(job);
+        long id = jobs.publishingId(job.id(), box, producer.name(), producer.nextId());
+        if (id < 0) {
+            return; // deleted meanwhile
+        }
+        Instant sent = clock.instant();
+        try {
+            producer.publish(Tracing.extract(trace), id, messages.apply(job));
+        } catch (ConfirmedProducer.PublishException | RuntimeException e) {
+            GatewayMetrics.publishFailed();
+            throw e instanceof ConfirmedProducer.PublishException p ? p
+                    : new ConfirmedProducer.PublishException("send failed: " + e.getMessage());
+        }
+        GatewayMetrics.publishConfirmed(box.name().toLowerCase(java.util.Locale.ROOT), Duration.between(sent, clock.instant()));
+        jobs.published(job.id(), box);
+        LOG.fine(() -> "published the " + box + " message of job " + job.id() + " with id " + id);
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        wake();
+        if (thread != null) {
+            try {
+                thread.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,342 @@
+package com.mp3converter.transcoder;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import com.mongodb.MongoException;
+import com.mp3converter.common.events.Events;
+import com.mp3converter.common.http.Json;
+import com.mp3converter.common.mongo.IdempotentGridFs;
+import com.mp3converter.common.mongo.MongoConnection;
+import com.mp3converter.common.server.Backoff;
+import com.mp3converter.common.stream.ConfirmedProducer;
+import com.mp3converter.common.stream.EventMessage;
+import com.mp3converter.common.stream.SingleActiveConsumer;
+import com.mp3converter.common.tracing.Tracing;
+import com.mp3converter.transcoder.convert.ConversionException;
+import com.mp3converter.transcoder.convert.Mp3Converter;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Context;
+
+import org.bson.BsonObjectId;
+import org.bson.Document;
+import org.bson.types.ObjectId;
+
+/**
+ * Converts the job of one {@code video.uploaded} (single active consumer {@code transcoder} per partition of
+ * {@code mp3.videos}) and reports what happened on {@code mp3.job-events}: started, progress (until the outcome
+ * is durable), then done or failed. Exactly once in effect without leases: attempts are counted in
+ * {@link Conversions} before each try, the MP3 goes to an id derived from the job (a second conversion of the job
+ * writes the same file, not a second one), and the outcome goes out through the partition's named producer with
+ * the message's offset as publishing id, so a re-sent outcome is dropped by the broker (and by the gateway's fold).
+ * It returns only once the outcome is confirmed, so the consumer stores the offset after that.
+ */
+public final class ConversionHandler implements SingleActiveConsumer.Handler {
+    private static final Logger LOG = Logger.getLogger(ConversionHandler.class.getName());
+
+    private final MongoConnection mongo;
+    private final Conversions conversions;
+    private final Mp3Converter converter;
+    private final Reporter reporter;
+    private final ScheduledExecutorService ticker;
+    private final Settings settings;
+    private final Clock clock;
+    private final AtomicInteger busy = new AtomicInteger();
+    private volatile boolean stopping;
+
+    /** The worker's name (reports), attempts, the first backoff, the temp directory, how often progress goes out. */
+    public record Settings(String worker, int maxAttempts, Duration backoff, Path tempDir, Duration progressEvery) {
+    }
+
+    /** Where the reports go: the outcome producer of a partition, and the one for started and progress. */
+    public interface Reporter {
+        ConfirmedProducer outcomes(String partition);
+
+        ConfirmedProducer progress();
+    }
+
+    public ConversionHandler(MongoConnection mongo, Mp3Converter converter, Reporter reporter,
+                             ScheduledExecutorService ticker, Settings settings, Clock clock) {
+        this.mongo = mongo;
+        this.conversions = new Conversions(mongo);
+        this.converter = converter;
+        this.reporter = reporter;
+        this.ticker = ticker;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    /** From now on no new attempt starts; the consumer thread parks without storing its offset. */
+    public void stop() {
+        stopping = true;
+    }
+
+    /** Waits until no job is being converted, at most {@code timeout}; true when idle. */
+    public boolean awaitIdle(Duration timeout) {
+        Instant deadline = clock.instant().plus(timeout);
+        while (busy.get() > 0 && clock.instant().isBefore(deadline)) {
+            Backoff.sleep(Duration.ofMillis(100));
+        }
+        return busy.get() == 0;
+    }
+
+    /** The MP3's GridFS id for a job: derived from the job id, so every attempt writes the same file. */
+    public static ObjectId mp3Id(String jobId) {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(("mp3:" + jobId).getBytes(StandardCharsets.UTF_8));
+            return new ObjectId(Arrays.copyOf(hash, 12));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void handle(EventMessage event, String partition, long offset) {
+        if (!event.is(Events.VIDEO_UPLOADED)) {
+            LOG.warning(() -> "skipping " + event + " at " + partition + "@" + offset + ": not a video.uploaded this transcoder reads");
+            return;
+        }
+        Events.VideoUploaded uploaded;
+        try {
+            uploaded = event.read(Events.VideoUploaded.class);
+            if (uploaded.jobId() == null || uploaded.jobId().isBlank()) {
+                throw new IOException("no jobId");
+            }
+        } catch (IOException e) {
+            TranscoderMetrics.outcome("malformed");
+            LOG.warning(() -> "skipping a malformed video.uploaded at " + partition + "@" + offset + ": " + e.getMessage());
+            return;
+        }
+        Backoff backoff = Backoff.exponential(settings.backoff(), Duration.ofSeconds(30));
+        while (true) {
+            parkWhileStopping();
+            SingleActiveConsumer.abortIfInterrupted();
+            busy.incrementAndGet();
+            try {
+                Conversions.Outcome outcome = conversions.outcome(uploaded.jobId()).orElse(null);
+                if (outcome == null) {
+                    outcome = attempt(uploaded).orElse(null);
+                }
+                if (outcome != null) {
+                    publish(uploaded.jobId(), outcome, partition, offset);
+                    return;
+                }
+            } catch (MongoException | ConfirmedProducer.PublishException e) {
+                LOG.warning(() -> "job " + uploaded.jobId() + ": " + e.getMessage() + "; trying again in "
+                        + backoff.next().toMillis() + " ms");
+            } catch (RuntimeException e) {
+                LOG.log(Level.SEVERE, "job " + uploaded.jobId() + ": unexpected error; trying again", e);
+            } finally {
+                busy.decrementAndGet();
+            }
+            if (!backoff.pause()) {
+                throw new SingleActiveConsumer.SubscriptionLost();
+            }
+        }
+    }
+
+    /** One counted attempt; its recorded outcome, or empty when a temporary failure leaves attempts to try again. */
+    private Optional<Conversions.Outcome> attempt(Events.VideoUploaded job) {
+        int attempt = conversions.beginAttempt(job.jobId());
+        if (attempt > settings.maxAttempts()) {
+            return Optional.of(failed(job, attempt - 1, new Events.Reason("retries-exhausted",
+                    "the conversion was interrupted " + (attempt - 1) + " times without finishing; please upload the file "
+                            + "again, and if it keeps failing, convert it to a common format (MP4 with AAC sound) first")));
+        }
+        AtomicReference<Double> progress = new AtomicReference<>(0.0);
+        report(Events.CONVERSION_STARTED, job.jobId(), attempt,
+                new Events.ConversionStarted(job.jobId(), attempt, settings.worker(), clock.instant()));
+        ScheduledFuture<?> ticking = ticker.scheduleAtFixedRate(new ProgressTick(job.jobId(), attempt, progress),
+                settings.progressEvery().toMillis(), settings.progressEvery().toMillis(), TimeUnit.MILLISECONDS);
+        Instant started = clock.instant();
+        Path work = null;
+        try {
+            work = Files.createTempDirectory(settings.tempDir(), "job-");
+            Path source = work.resolve("source");
+            Path target = work.resolve("audio.mp3");
+            Tracing.inSpan("transcoder", "gridfs read videos", SpanKind.CLIENT, gridFs(MongoConnection.VIDEOS_BUCKET),
+                    () -> download(job, source));
+            progress.set(0.05);
+            Mp3Converter.Result result = Tracing.inSpan("transcoder", "convert to mp3", SpanKind.INTERNAL,
+                    Attributes.of(AttributeKey.stringKey("mp3converter.job.id"), job.jobId()),
+                    () -> converter.convert(source, target,
+                            new Mp3Converter.Options(job.options().bitrateKbps(), job.options().vbrQuality()),
+                            baseName(job.sourceName()), p -> progress.set(0.05 + 0.9 * p)));
+            progress.set(0.95);
+            ObjectId mp3 = mp3Id(job.jobId());
+            long bytes = Tracing.inSpan("transcoder", "gridfs write mp3s", SpanKind.CLIENT, gridFs(MongoConnection.MP3_BUCKET),
+                    () -> upload(job, mp3, target, result));
+            double took = Duration.between(started, clock.instant()).toNanos() / 1e9;
+            Conversions.Outcome done = outcome(Events.CONVERSION_DONE, job.jobId(), attempt, new Events.ConversionDone(
+                    job.jobId(), attempt, mp3.toHexString(), bytes, result.durationSeconds(), result.sampleRate(),
+                    result.channels(), result.copied(), took, clock.instant()));
+            conversions.recordOutcome(job.jobId(), done);
+            TranscoderMetrics.converted(Duration.between(started, clock.instant()), result.durationSeconds(), result.copied());
+            TranscoderMetrics.outcome("done");
+            LOG.info(() -> "job " + job.jobId() + " converted: " + String.format("%.2f", result.durationSeconds())
+                    + " s of audio" + (result.copied() ? " (copied)" : "") + " in " + String.format("%.2f", took) + " s");
+            return Optional.of(done);
+        } catch (ConversionException e) {
+            TranscoderMetrics.failed(e.code());
+            if (e.permanent() || attempt >= settings.maxAttempts()) {
+                Events.Reason reason = e.permanent() ? new Events.Reason(e.code(), e.getMessage())
+                        : new Events.Reason("retries-exhausted", "the conversion failed " + attempt + " times for a "
+                        + "temporary reason (" + e.getMessage() + "); please upload the file again later");
+                Conversions.Outcome failed = failed(job, attempt, reason);
+                LOG.log(Level.INFO, "job " + job.jobId() + " failed: " + reason.code() + " — " + reason.message(), e);
+                return Optional.of(failed);
+            }
+            LOG.log(Level.WARNING, "job " + job.jobId() + " attempt " + attempt + " failed for a temporary reason", e);
+            return Optional.empty();
+        } catch (IOException e) {
+            TranscoderMetrics.failed(ConversionException.IO);
+            LOG.log(Level.WARNING, "job " + job.jobId() + " attempt " + attempt + ": temporary files", e);
+            if (attempt >= settings.maxAttempts()) {
+                return Optional.of(failed(job, attempt, new Events.Reason("retries-exhausted",
+                        "the conversion failed " + attempt + " times for a temporary reason on our side; please upload "
+                                + "the file again later")));
+            }
+            return Optional.empty();
+        } finally {
+            ticking.cancel(false);
+            if (work != null) {
+                deleteRecursively(work);
+            }
+        }
+    }
+
+    private Conversions.Outcome failed(Events.VideoUploaded job, int attempt, Events.Reason reason) {
+        Conversions.Outcome failed = outcome(Events.CONVERSION_FAILED, job.jobId(), attempt,
+                new Events.ConversionFailed(job.jobId(), attempt, reason, clock.instant()));
+        conversions.recordOutcome(job.jobId(), failed);
+        TranscoderMetrics.outcome("failed");
+        return failed;
+    }
+
+    private static Conversions.Outcome outcome(String type, String jobId, int attempt, Object event) {
+        return new Conversions.Outcome(type, attempt, Json.bytes(event));
+    }
+
+    /** The outcome through the partition's named producer, the offset as publishing id: a re-send is dropped. */
+    private void publish(String jobId, Conversions.Outcome outcome, String partition, long offset)
+            throws ConfirmedProducer.PublishException {
+        Instant sent = clock.instant();
+        reporter.outcomes(partition).publish(Context.current(), offset + 1, headers -> outcome.message(jobId, headers));
+        TranscoderMetrics.publishConfirmed(Duration.between(sent, clock.instant()));
+    }
+
+    /** Started and progress: sent without waiting, each superseded by the next; a lost one changes nothing. */
+    private void report(String type, String jobId, Object key, Object event) {
+        reporter.progress().sendWithoutWaiting(EventMessage.of(type, jobId, key, event, Tracing.inject()))
+                .exceptionally(e -> {
+                    LOG.fine(() -> type + " of " + jobId + " not confirmed: " + e.getMessage());
+                    return null;
+                });
+    }
+
+    /** Sends the progress every {@code progressEvery} while it changes, from the start until the outcome is durable. */
+    private final class ProgressTick implements Runnable {
+        private final String jobId;
+        private final int attempt;
+        private final AtomicReference<Double> progress;
+        private final Context context = Context.current();
+        private double sent;
+        private int sequence;
+
+        ProgressTick(String jobId, int attempt, AtomicReference<Double> progress) {
+            this.jobId = jobId;
+            this.attempt = attempt;
+            this.progress = progress;
+        }
+
+        @Override
+        public void run() {
+            double now = progress.get();
+            if (now > sent) {
+                sent = now;
+                try (var ignored = context.makeCurrent()) {
+                    report(Events.CONVERSION_PROGRESS, jobId, attempt + "." + ++sequence,
+                            new Events.ConversionProgress(jobId, attempt, Math.round(now * 1000) / 1000.0, clock.instant()));
+                }
+            }
+        }
+    }
+
+    private Void download(Events.VideoUploaded job, Path source) throws ConversionException {
+        if (job.videoFileId() == null || !ObjectId.isValid(job.videoFileId())) {
+            throw ConversionException.permanent(ConversionException.NOT_MEDIA, "the uploaded video is missing", null);
+        }
+        try (InputStream in = mongo.videos().openDownloadStream(new ObjectId(job.videoFileId()))
+                .batchSize(MongoConnection.CHUNKS_PER_BATCH);
+             OutputStream out = Files.newOutputStream(source)) {
+            in.transferTo(out);
+            return null;
+        } catch (com.mongodb.MongoGridFSException e) {
+            throw ConversionException.permanent(ConversionException.NOT_MEDIA,
+                    "the uploaded video is no longer stored (the job was deleted?)", e);
+        } catch (IOException e) {
+            throw new ConversionException(ConversionException.IO, "the uploaded video could not be read", false, e);
+        }
+    }
+
+    private long upload(Events.VideoUploaded job, ObjectId id, Path mp3, Mp3Converter.Result result) throws IOException {
+        Document metadata = new Document("owner", job.ownerId()).append("jobId", job.jobId())
+                .append("sourceName", job.sourceName()).append("contentType", "audio/mpeg")
+                .append("durationSeconds", result.durationSeconds());
+        try (InputStream in = Files.newInputStream(mp3)) {
+            return new IdempotentGridFs(mongo.database(), MongoConnection.MP3_BUCKET)
+                    .write(new BsonObjectId(id), baseName(job.sourceName()) + ".mp3", metadata, in);
+        }
+    }
+
+    private static Attributes gridFs(String bucket) {
+        return Attributes.of(AttributeKey.stringKey("db.system"), "mongodb",
+                AttributeKey.stringKey("db.collection.name"), bucket);
+    }
+
+    private void parkWhileStopping() {
+        while (stopping) {
+            Backoff.sleep(Duration.ofSeconds(1));
+        }
+    }
+
+    static String baseName(String sourceName) {
+        int dot = sourceName.lastIndexOf('.');
+        return dot > 0 ? sourceName.substring(0, dot) : sourceName;
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    LOG.warning(() -> "cannot delete temp file " + p);
+                }
+            });
+        } catch (IOException e) {
+            LOG.warning(() -> "cannot delete temp dir " + dir);
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package com.mp3converter.transcoder;
+
+import java.util.Optional;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.FindOneAndUpdateOptions;
+import com.mongodb.client.model.ReturnDocument;
+import com.mongodb.client.model.Updates;
+import com.mp3converter.common.mongo.MongoConnection;
+import com.mp3converter.common.stream.EventMessage;
+
+import org.bson.Document;
+import org.bson.types.Binary;
+
+/**
+ * The transcoder's own record of each job it was asked to convert ({@code conversions}): how many attempts
+ * began (counted before each one, so a job that kills the process every time still runs out of attempts) and,
+ * once there is one, the outcome event, kept so a redelivered job publishes the same outcome instead of
+ * converting again.
+ */
+final class Conversions {
+    private final MongoCollection<Document> conversions;
+
+    Conversions(MongoConnection mongo) {
+        this.conversions = mongo.database().getCollection("conversions");
+    }
+
+    /** Counts a new attempt of this job; its number (1 for the first). */
+    int beginAttempt(String jobId) {
+        Document d = conversions.findOneAndUpdate(Filters.eq("_id", jobId), Updates.inc("attempts", 1),
+                new FindOneAndUpdateOptions().upsert(true).returnDocument(ReturnDocument.AFTER));
+        return d.getInteger("attempts");
+    }
+
+    /** The outcome recorded for this job, if it has one. */
+    Optional<Outcome> outcome(String jobId) {
+        Document d = conversions.find(Filters.eq("_id", jobId)).first();
+        if (d == null || !(d.get("outcome") instanceof Document outcome)) {
+            return Optional.empty();
+        }
+        return Optional.of(new Outcome(outcome.getString("type"), outcome.getInteger("attempt"),
+                outcome.get("body", Binary.class).getData()));
+    }
+
+    void recordOutcome(String jobId, Outcome outcome) {
+        conversions.updateOne(Filters.eq("_id", jobId), Updates.set("outcome", new Document("type", outcome.type())
+                .append("attempt", outcome.attempt()).append("body", new Binary(outcome.body()))));
+    }
+
+    /** {@code conversion.done} or {@code conversion.failed}, as published. */
+    record Outcome(String type, int attempt, byte[] body) {
+        EventMessage message(String jobId, java.util.Map<String, String> traceHeaders) {
+            return new EventMessage(type, com.mp3converter.common.events.Events.VERSION, jobId,
+                    jobId + ":" + type + ":" + attempt, body, java.util.Map.copyOf(traceHeaders));
+        }
+    }
+}

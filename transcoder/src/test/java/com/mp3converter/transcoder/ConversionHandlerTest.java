@@ -1,0 +1,249 @@
+package com.mp3converter.transcoder;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.mongodb.client.model.Filters;
+import com.mp3converter.common.events.Events;
+import com.mp3converter.common.http.Json;
+import com.mp3converter.common.mongo.IdempotentGridFs;
+import com.mp3converter.common.mongo.MongoConnection;
+import com.mp3converter.common.stream.ConfirmedProducer;
+import com.mp3converter.common.stream.EventMessage;
+import com.mp3converter.common.stream.StreamSettings;
+import com.mp3converter.common.stream.Topology;
+import com.mp3converter.common.server.ServiceServer;
+import com.mp3converter.common.testing.LocalServers;
+import com.mp3converter.testmedia.Sample;
+import com.mp3converter.testmedia.TestMedia;
+import com.mp3converter.transcoder.convert.Mp3Converter;
+import com.rabbitmq.stream.Consumer;
+import com.rabbitmq.stream.Environment;
+import com.rabbitmq.stream.OffsetSpecification;
+
+import io.helidon.config.Config;
+
+import org.bson.BsonObjectId;
+import org.bson.Document;
+import org.bson.types.ObjectId;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.closeTo;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.is;
+
+/**
+ * The transcoder's handler against the local stack's MongoDB endpoint and RabbitMQ with the real converter: what
+ * it reports on the job-events stream, and that no crash, redelivery or poison job makes a second MP3, a second
+ * outcome or a blocked partition.
+ */
+class ConversionHandlerTest {
+    private static final int MAX_ATTEMPTS = 2;
+    private final String suffix = LocalServers.unique();
+    private MongoConnection mongo;
+    private Environment environment;
+    private StreamSettings streams;
+    private ConfirmedProducer progress;
+    private final Map<String, ConfirmedProducer> outcomes = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
+
+    @TempDir
+    Path temp;
+
+    @BeforeEach
+    void start() {
+        Config config = ServiceServer.config(LocalServers.streamAndMongoConfig(suffix));
+        mongo = MongoConnection.from(config);
+        streams = StreamSettings.from(config);
+        environment = streams.environment("transcoder-test");
+        Topology.declare(environment, streams);
+        progress = ConfirmedProducer.unnamed(environment, streams.jobEvents(), Duration.ofSeconds(10));
+    }
+
+    @AfterEach
+    void stop() {
+        outcomes.values().forEach(ConfirmedProducer::close);
+        progress.close();
+        environment.deleteSuperStream(streams.videos());
+        environment.deleteStream(streams.jobEvents());
+        environment.deleteStream(streams.notifications());
+        environment.close();
+        mongo.database().drop();
+        mongo.close();
+        ticker.shutdownNow();
+    }
+
+    private ConversionHandler handler(Path tempDir) {
+        ConversionHandler.Reporter reporter = new ConversionHandler.Reporter() {
+            @Override
+            public ConfirmedProducer outcomes(String partition) {
+                return outcomes.computeIfAbsent(partition, p -> ConfirmedProducer.named(environment, streams.jobEvents(),
+                        streams.jobEvents(), "outcomes-" + suffix + "-" + p, Duration.ofSeconds(10)));
+            }
+
+            @Override
+            public ConfirmedProducer progress() {
+                return progress;
+            }
+        };
+        return new ConversionHandler(mongo, new Mp3Converter(), reporter, ticker,
+                new ConversionHandler.Settings("worker-" + suffix, MAX_ATTEMPTS, Duration.ofMillis(50), tempDir,
+                        Duration.ofMillis(100)), Clock.systemUTC());
+    }
+
+    @Test
+    void aRedeliveredJobIsNeitherConvertedNorReportedTwice() throws Exception {
+        EventMessage job = uploaded(Sample.WAV_22K);
+        ConversionHandler handler = handler(temp);
+        handler.handle(job, "p0", 7);
+        handler.handle(job, "p0", 7);
+        handler(temp).handle(job, "p0", 7);
+        List<Report> reports = reports();
+        assertThat(outcomesOf(reports, job.jobId()), is(List.of(Events.CONVERSION_DONE + "#1")));
+        assertThat("started once, before the outcome", reports.stream()
+                .filter(r -> r.jobId().equals(job.jobId()) && r.type().equals(Events.CONVERSION_STARTED)).count(), is(1L));
+        JsonNode done = reports.stream().filter(r -> r.type().equals(Events.CONVERSION_DONE)).findFirst().orElseThrow().body();
+        assertThat(done.get("mp3FileId").asText(), is(ConversionHandler.mp3Id(job.jobId()).toHexString()));
+        assertThat(done.get("durationSeconds").asDouble(), closeTo(Sample.WAV_22K.durationSeconds(), 0.15));
+        assertThat(mongo.database().getCollection("mp3s.files").countDocuments(), is(1L));
+    }
+
+    @Test
+    void aConversionAfterACrashOverwritesTheHalfWrittenMp3AndCountsTheAttempt() throws Exception {
+        EventMessage job = uploaded(Sample.OGG_OPUS_51);
+        ObjectId mp3 = ConversionHandler.mp3Id(job.jobId());
+        new Conversions(mongo).beginAttempt(job.jobId()); // the first attempt began, then the process died...
+        new IdempotentGridFs(mongo.database(), MongoConnection.MP3_BUCKET).write(new BsonObjectId(mp3), "half.mp3",
+                new Document(), new ByteArrayInputStream(new byte[3 * IdempotentGridFs.CHUNK_BYTES + 17])); // ...mid-upload
+
+        handler(temp).handle(job, "p1", 0);
+
+        assertThat(outcomesOf(reports(), job.jobId()), is(List.of(Events.CONVERSION_DONE + "#2")));
+        Document file = mongo.database().getCollection("mp3s.files").find(Filters.eq("_id", mp3)).first();
+        long length = file.get("length", Number.class).longValue();
+        long chunks = mongo.database().getCollection("mp3s.chunks").countDocuments(Filters.eq("files_id", mp3));
+        assertThat(chunks, is((length + IdempotentGridFs.CHUNK_BYTES - 1) / IdempotentGridFs.CHUNK_BYTES));
+        Path copy = temp.resolve("copy.mp3");
+        try (InputStream in = mongo.mp3s().openDownloadStream(mp3)) {
+            Files.copy(in, copy);
+        }
+        assertThat(Mp3Converter.durationOf(copy), closeTo(Sample.OGG_OPUS_51.durationSeconds(), 0.15));
+        assertThat(mongo.database().getCollection("mp3s.files").countDocuments(), is(1L));
+    }
+
+    @Test
+    void aJobThatKilledTheProcessOnEveryAttemptFailsWithoutAnotherTryAndThePartitionMovesOn() throws Exception {
+        EventMessage killer = uploaded(Sample.WAV_22K);
+        Conversions conversions = new Conversions(mongo);
+        for (int i = 0; i < MAX_ATTEMPTS; i++) {
+            conversions.beginAttempt(killer.jobId()); // each attempt was counted, then the JVM died
+        }
+        EventMessage next = uploaded(Sample.WAV_22K);
+        ConversionHandler handler = handler(temp);
+        handler.handle(killer, "p2", 0);
+        handler.handle(next, "p2", 1);
+        List<Report> reports = reports();
+        assertThat(outcomesOf(reports, killer.jobId()), is(List.of(Events.CONVERSION_FAILED + "#" + MAX_ATTEMPTS)));
+        assertThat(reports.stream().filter(r -> r.jobId().equals(killer.jobId())).map(Report::type).toList(),
+                is(List.of(Events.CONVERSION_FAILED)));
+        assertThat(reports.stream().filter(r -> r.type().equals(Events.CONVERSION_FAILED)).findFirst().orElseThrow()
+                .body().at("/reason/code").asText(), is("retries-exhausted"));
+        assertThat(outcomesOf(reports, next.jobId()), is(List.of(Events.CONVERSION_DONE + "#1")));
+    }
+
+    @Test
+    void aTemporaryFailureIsRetriedUpToTheMaxThenFailsAndLaterJobsStillComplete() throws Exception {
+        Path notYet = temp.resolve("not-yet");
+        Files.writeString(notYet, "a file where the temp directory should be");
+        EventMessage poison = uploaded(Sample.AVI_MPEG4_MP3);
+        handler(notYet).handle(poison, "p0", 0);
+        handler(temp).handle(new EventMessage(Events.VIDEO_UPLOADED, Events.VERSION, "", "", "{not json".getBytes(StandardCharsets.UTF_8),
+                Map.of()), "p0", 1);
+        EventMessage later = uploaded(Sample.AVI_MPEG4_MP3);
+        handler(temp).handle(later, "p0", 2);
+        List<Report> reports = reports();
+        assertThat(outcomesOf(reports, poison.jobId()), is(List.of(Events.CONVERSION_FAILED + "#" + MAX_ATTEMPTS)));
+        assertThat(outcomesOf(reports, later.jobId()), is(List.of(Events.CONVERSION_DONE + "#1")));
+    }
+
+    @Test
+    void aVideoWithoutAudioFailsAtOnceWithItsReasonAndNoMp3() throws Exception {
+        EventMessage job = uploaded(Sample.MP4_NO_AUDIO);
+        handler(temp).handle(job, "p0", 0);
+        List<Report> reports = reports();
+        assertThat(outcomesOf(reports, job.jobId()), is(List.of(Events.CONVERSION_FAILED + "#1")));
+        JsonNode failed = reports.stream().filter(r -> r.type().equals(Events.CONVERSION_FAILED)).findFirst().orElseThrow().body();
+        assertThat(failed.at("/reason/code").asText(), is("no-audio"));
+        assertThat(mongo.database().getCollection("mp3s.files").countDocuments(), is(0L));
+    }
+
+    @Test
+    void progressIsReportedWhileALongConversionRuns() throws Exception {
+        EventMessage job = uploaded(TestMedia.longWav(Duration.ofMinutes(3)), "three-minutes.wav");
+        handler(temp).handle(job, "p0", 0);
+        List<Double> progress = reports().stream().filter(r -> r.type().equals(Events.CONVERSION_PROGRESS))
+                .map(r -> r.body().get("progress").asDouble()).toList();
+        assertThat("progress moved during the conversion: " + progress, progress.size() > 1, is(true));
+        assertThat(progress, is(progress.stream().sorted().toList()));
+        assertThat(progress.getLast(), greaterThan(0.5));
+    }
+
+    private EventMessage uploaded(Sample media) throws Exception {
+        return uploaded(TestMedia.path(media), media.fileName());
+    }
+
+    private EventMessage uploaded(Path path, String name) throws Exception {
+        String jobId = UUID.randomUUID().toString();
+        ObjectId file;
+        try (InputStream in = Files.newInputStream(path)) {
+            file = mongo.videos().uploadFromStream(name, in);
+        }
+        return EventMessage.of(Events.VIDEO_UPLOADED, jobId, 1, new Events.VideoUploaded(jobId, file.toHexString(), "u1",
+                name, Files.size(path), Events.Options.DEFAULT, Instant.now()), Map.of());
+    }
+
+    private record Report(String type, String jobId, JsonNode body) {
+    }
+
+    /** Every report on the job-events stream, in order. */
+    private List<Report> reports() throws Exception {
+        List<Report> seen = Collections.synchronizedList(new ArrayList<>());
+        Consumer consumer = environment.consumerBuilder().stream(streams.jobEvents()).offset(OffsetSpecification.first())
+                .messageHandler((context, message) -> {
+                    EventMessage event = EventMessage.from(message);
+                    try {
+                        seen.add(new Report(event.type(), event.jobId(), Json.MAPPER.readTree(event.body())));
+                    } catch (java.io.IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }).build();
+        Thread.sleep(1500);
+        consumer.close();
+        return new ArrayList<>(seen);
+    }
+
+    /** type#attempt of the job's outcome events, in order. */
+    private static List<String> outcomesOf(List<Report> reports, String jobId) {
+        return reports.stream().filter(r -> r.jobId().equals(jobId)
+                        && (r.type().equals(Events.CONVERSION_DONE) || r.type().equals(Events.CONVERSION_FAILED)))
+                .map(r -> r.type() + "#" + r.body().get("attempt").asInt()).toList();
+    }
+}
