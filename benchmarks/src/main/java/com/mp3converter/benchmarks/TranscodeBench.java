@@ -2,69 +2,78 @@ package com.mp3converter.benchmarks;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.time.Duration;
 
-import com.mp3converter.testmedia.BundledFfmpeg;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.mp3converter.testmedia.TestMedia;
 import com.mp3converter.transcoder.convert.Mp3Converter;
 
 /**
- * The conversion core against the {@code ffmpeg} CLI from the same bytedeco build, on the same generated
- * 1280x720 H.264 + AAC stereo file with the same encoder settings (libmp3lame, 192 kb/s CBR, 48 kHz, stereo),
- * alternating runs in one process tree. Prints every run and the median wall-time ratio (target ≤ 1.10).
- * Usage: TranscodeBench [minutes=10] [runs=5] [work dir=.local/bench]
+ * The transcoder against what a user would run instead: the system's own {@code ffmpeg} CLI (Debian's 5.1 here),
+ * on the same generated 10-minute 1280x720 H.264 + AAC stereo 48 kHz file, same settings (libmp3lame, 192 kb/s
+ * CBR, 48 kHz, stereo), alternating, a warm-up pair discarded:
+ * <ul>
+ * <li>{@code converter_ratio}: the conversion core alone ÷ the CLI;</li>
+ * <li>{@code job_ratio}: a whole job through the running stack, from the transcoder's claim (conversion.started)
+ * to DONE, GridFS read and write included ÷ the CLI.</li>
+ * </ul>
+ * Usage: TranscodeBench [runs=5] [minutes=10]
  */
-public final class TranscodeBench {
+final class TranscodeBench {
     private TranscodeBench() {
     }
 
-    public static void main(String[] args) throws Exception {
-        int minutes = args.length > 0 ? Integer.parseInt(args[0]) : 10;
-        int runs = args.length > 1 ? Integer.parseInt(args[1]) : 5;
-        Path dir = Files.createDirectories(Path.of(args.length > 2 ? args[2] : ".local/bench"));
-        BundledFfmpeg ffmpeg = new BundledFfmpeg(dir);
-        Path video = TestMedia.longVideo(java.time.Duration.ofMinutes(minutes));
-        Mp3Converter converter = new Mp3Converter();
-        List<Double> ratios = new ArrayList<>();
-        System.out.printf("%-4s %10s %10s %7s%n", "run", "core s", "cli s", "ratio");
-        for (int run = 0; run <= runs; run++) {
-            Path coreOut = dir.resolve("core.mp3");
-            Path cliOut = dir.resolve("cli.mp3");
-            double core;
-            double cli;
-            if (run % 2 == 0) {
-                core = time(() -> converter.convert(video, coreOut, new Mp3Converter.Options(192, null), "bench", p -> { }));
-                cli = time(() -> ffmpeg.run(List.of("-i", video.toString(), "-vn", "-c:a", "libmp3lame", "-b:a", "192k", "-ar", "48000",
-                        "-ac", "2", cliOut.toString())));
-            } else {
-                cli = time(() -> ffmpeg.run(List.of("-i", video.toString(), "-vn", "-c:a", "libmp3lame", "-b:a", "192k", "-ar", "48000",
-                        "-ac", "2", cliOut.toString())));
-                core = time(() -> converter.convert(video, coreOut, new Mp3Converter.Options(192, null), "bench", p -> { }));
-            }
-            if (run == 0) {
-                System.out.printf("%-4s %10.2f %10.2f %7.3f  (warm-up, not counted)%n", "0", core, cli, core / cli);
-                continue;
-            }
-            ratios.add(core / cli);
-            System.out.printf("%-4d %10.2f %10.2f %7.3f%n", run, core, cli, core / cli);
+    static void run(Path root, Results results, int runs, int minutes) throws Exception {
+        Path ffmpeg = Path.of("/usr/bin/ffmpeg");
+        if (!Files.isExecutable(ffmpeg)) {
+            throw new IllegalStateException("the system's ffmpeg is not installed (bench.sh installs Debian's ffmpeg)");
         }
-        ratios.sort(Double::compare);
-        double median = ratios.size() % 2 == 1 ? ratios.get(ratios.size() / 2)
-                : (ratios.get(ratios.size() / 2 - 1) + ratios.get(ratios.size() / 2)) / 2;
-        System.out.printf("median wall-time ratio core/cli over %d runs: %.3f (target <= 1.10)%n", ratios.size(), median);
-        System.out.printf("durations: core %.2f s, cli %.2f s of audio%n", Mp3Converter.durationOf(dir.resolve("core.mp3")),
-                Mp3Converter.durationOf(dir.resolve("cli.mp3")));
+        Path video = TestMedia.longVideo(Duration.ofMinutes(minutes));
+        Path dir = Files.createDirectories(root.resolve(".local/bench"));
+        Mp3Converter converter = new Mp3Converter();
+        System.out.printf("%s: %d MiB, encoder %s %s, reference %s%n", video.getFileName(), Files.size(video) >> 20,
+                converter.encoder(), converter.encoderVersion(), version(ffmpeg));
+        Alternating.Side cli = () -> cli(ffmpeg, video, dir.resolve("cli.mp3"));
+        Alternating core = Alternating.run("converter vs system ffmpeg", runs,
+                () -> Alternating.time(() -> convert(converter, video, dir.resolve("core.mp3"))), cli);
+        results.put("converter_ratio", Stats.of(core.ratios));
+        results.put("converter_s", Stats.of(core.ours));
+        results.put("system_ffmpeg_s", Stats.of(core.reference));
+
+        Stack stack = new Stack(root);
+        String token = stack.newUser();
+        Alternating job = Alternating.run("whole job (claim -> DONE, GridFS in and out) vs system ffmpeg", runs, () -> {
+            JsonNode done = stack.awaitDone(token, stack.upload(token, video), Duration.ofMinutes(10));
+            return Stack.between(done, "startedAt", "finishedAt");
+        }, cli);
+        results.put("job_ratio", Stats.of(job.ratios));
+        results.put("job_s", Stats.of(job.ours));
     }
 
-    @FunctionalInterface
-    private interface Work {
-        void run() throws Exception;
+    private static void convert(Mp3Converter converter, Path video, Path out) {
+        try {
+            converter.convert(video, out, new Mp3Converter.Options(192, null), "bench", p -> { });
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
-    private static double time(Work work) throws Exception {
+    private static double cli(Path ffmpeg, Path video, Path out) throws Exception {
         long start = System.nanoTime();
-        work.run();
+        Process process = new ProcessBuilder(ffmpeg.toString(), "-hide_banner", "-nostdin", "-y", "-v", "error",
+                "-i", video.toString(), "-vn", "-c:a", "libmp3lame", "-b:a", "192k", "-ar", "48000", "-ac", "2",
+                out.toString()).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+        if (process.waitFor() != 0) {
+            throw new IllegalStateException("ffmpeg failed: " + output);
+        }
         return (System.nanoTime() - start) / 1e9;
+    }
+
+    private static String version(Path ffmpeg) throws Exception {
+        Process process = new ProcessBuilder(ffmpeg.toString(), "-version").start();
+        String first = new String(process.getInputStream().readAllBytes()).lines().findFirst().orElse("ffmpeg");
+        process.waitFor();
+        return first.replaceAll(" Copyright.*", "");
     }
 }

@@ -30,6 +30,7 @@ public final class JobViews {
         view.put("attempts", job.attempts());
         view.put("createdAt", job.createdAt());
         view.put("updatedAt", job.updatedAt());
+        putIfSet(view, "startedAt", job.startedAt());
         putIfSet(view, "finishedAt", job.finishedAt());
         putIfSet(view, "mp3", job.mp3());
         putIfSet(view, "error", job.error());

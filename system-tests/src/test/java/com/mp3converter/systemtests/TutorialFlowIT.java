@@ -25,6 +25,7 @@ import static org.hamcrest.Matchers.closeTo;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 
 /** The tutorial's curl flow, exactly, against the four service jars; then the jobs API around it. */
@@ -156,6 +157,24 @@ class TutorialFlowIT {
         String output = new String(shell.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(script + "\n" + output, shell.waitFor(), is(0));
         assertThat(Mp3Converter.durationOf(expected), closeTo(Sample.MP4_H264_AAC.durationSeconds(), 0.15));
+    }
+
+    @Test
+    void aDamagedFileFailsInPlainWordsWithNoPathOrLibraryHint() throws Exception {
+        String email = platform.newUser("damaged");
+        String token = platform.login(email);
+        String jobId = upload(token, Sample.TRUNCATED_3GP);
+        JsonNode job = platform.awaitFinished(token, jobId, Duration.ofSeconds(90));
+        assertThat(job.get("state").asText(), is("FAILED"));
+        assertThat(job.get("error").get("code").asText(), is("corrupt"));
+        Mail mail = Mail.parse(Platform.awaitMail(email, 1, Duration.ofSeconds(60)).getFirst());
+        for (String words : List.of(job.get("error").get("message").asText(), mail.text())) {
+            for (String hint : List.of(platform.dir.toString(), "/tmp/", "job-", ".local", "avformat", "()", "setFormat",
+                    "error -", "Exception")) {
+                assertThat(words, not(containsString(hint)));
+            }
+        }
+        assertThat(job.get("error").get("message").asText(), containsString("damaged"));
     }
 
     private HttpResponse<byte[]> get(String path, String token, String range) throws Exception {

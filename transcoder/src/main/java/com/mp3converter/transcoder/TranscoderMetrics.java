@@ -27,6 +27,13 @@ public final class TranscoderMetrics {
         }
     }
 
+    /** Which MP3 encoder this transcoder uses: 1 for {@code system} (libmp3lame.so.0) or {@code bundled}. */
+    public static void encoder(String library, String version) {
+        Metrics.globalRegistry().getOrCreate(io.helidon.metrics.api.Gauge.builder("mp3_encoder_info", () -> 1)
+                .description("The MP3 encoder in use: the system's LAME, or the slower one bundled with FFmpeg")
+                .tags(List.of(SERVICE, Tag.create("library", library), Tag.create("version", version))));
+    }
+
     public static void outcome(String outcome) {
         Metrics.globalRegistry().getOrCreate(Counter.builder("mp3_jobs_total").description("Jobs finished by outcome")
                 .tags(List.of(SERVICE, Tag.create("outcome", outcome)))).increment();

@@ -16,39 +16,39 @@ import org.bson.Document;
  */
 public record Job(String id, Events.Owner owner, String sourceName, long sourceBytes, String sourceSha256,
                   String videoFileId, Events.Options options, JobState state, double progress, int attempts,
-                  Events.Mp3 mp3, Events.Reason error, Instant createdAt, Instant updatedAt, Instant finishedAt,
-                  Instant notifiedAt, String notificationError, Instant mp3ExpiredAt, String worker, long version,
-                  long foldedOffset, Map<String, String> traceHeaders) {
+                  Events.Mp3 mp3, Events.Reason error, Instant createdAt, Instant updatedAt, Instant startedAt,
+                  Instant finishedAt, Instant notifiedAt, String notificationError, Instant mp3ExpiredAt, String worker,
+                  long version, long foldedOffset, Map<String, String> traceHeaders) {
 
     /** A job just uploaded, QUEUED. */
     public static Job uploaded(String id, Events.Owner owner, String sourceName, long sourceBytes, String sha256,
                                String videoFileId, Events.Options options, Map<String, String> traceHeaders,
                                Instant now) {
         return new Job(id, owner, sourceName, sourceBytes, sha256, videoFileId, options, JobState.QUEUED, 0, 0, null,
-                null, now, now, null, null, null, null, null, 0, -1, Map.copyOf(traceHeaders));
+                null, now, now, null, null, null, null, null, null, 0, -1, Map.copyOf(traceHeaders));
     }
 
-    Job with(JobState state, double progress, int attempts, String worker, Instant updatedAt) {
+    Job with(JobState state, double progress, int attempts, String worker, Instant startedAt, Instant updatedAt) {
         return new Job(id, owner, sourceName, sourceBytes, sourceSha256, videoFileId, options, state, progress, attempts,
-                mp3, error, createdAt, updatedAt, finishedAt, notifiedAt, notificationError, mp3ExpiredAt, worker, version,
+                mp3, error, createdAt, updatedAt, startedAt, finishedAt, notifiedAt, notificationError, mp3ExpiredAt, worker, version,
                 foldedOffset, traceHeaders);
     }
 
     Job finished(JobState state, Events.Mp3 mp3, Events.Reason error, int attempts, Instant at) {
         return new Job(id, owner, sourceName, sourceBytes, sourceSha256, state == JobState.DONE ? null : videoFileId,
-                options, state, state == JobState.DONE ? 1.0 : progress, attempts, mp3, error, createdAt, at, at,
+                options, state, state == JobState.DONE ? 1.0 : progress, attempts, mp3, error, createdAt, at, startedAt, at,
                 notifiedAt, notificationError, mp3ExpiredAt, worker, version, foldedOffset, traceHeaders);
     }
 
     Job notified(Instant notifiedAt, String notificationError, Instant at) {
         return new Job(id, owner, sourceName, sourceBytes, sourceSha256, videoFileId, options, state, progress, attempts,
-                mp3, error, createdAt, at, finishedAt, notifiedAt, notificationError, mp3ExpiredAt, worker, version,
+                mp3, error, createdAt, at, startedAt, finishedAt, notifiedAt, notificationError, mp3ExpiredAt, worker, version,
                 foldedOffset, traceHeaders);
     }
 
     Job folded(long offset) {
         return new Job(id, owner, sourceName, sourceBytes, sourceSha256, videoFileId, options, state, progress, attempts,
-                mp3, error, createdAt, updatedAt, finishedAt, notifiedAt, notificationError, mp3ExpiredAt, worker,
+                mp3, error, createdAt, updatedAt, startedAt, finishedAt, notifiedAt, notificationError, mp3ExpiredAt, worker,
                 version + 1, offset, traceHeaders);
     }
 
@@ -83,6 +83,7 @@ public record Job(String id, Events.Owner owner, String sourceName, long sourceB
                 .append("mp3", mp3 == null ? null : new Document("fileId", mp3.fileId()).append("bytes", mp3.bytes())
                         .append("durationSeconds", mp3.durationSeconds()))
                 .append("error", error == null ? null : new Document("code", error.code()).append("message", error.message()))
+                .append("startedAt", date(startedAt))
                 .append("finishedAt", date(finishedAt))
                 .append("notifiedAt", date(notifiedAt))
                 .append("notificationError", notificationError)
@@ -112,7 +113,8 @@ public record Job(String id, Events.Owner owner, String sourceName, long sourceB
                 mp3 == null ? null : new Events.Mp3(mp3.getString("fileId"), number(mp3, "bytes").longValue(),
                         number(mp3, "durationSeconds").doubleValue()),
                 error == null ? null : new Events.Reason(error.getString("code"), error.getString("message")),
-                instant(d, "createdAt"), instant(d, "updatedAt"), instant(d, "finishedAt"), instant(d, "notifiedAt"),
+                instant(d, "createdAt"), instant(d, "updatedAt"), instant(d, "startedAt"), instant(d, "finishedAt"),
+                instant(d, "notifiedAt"),
                 d.getString("notificationError"),
                 instant(d, "mp3ExpiredAt"),
                 d.getString("worker"),

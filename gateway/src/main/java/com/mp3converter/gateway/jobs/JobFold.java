@@ -37,7 +37,9 @@ public final class JobFold {
         if (job.state().terminal() || e.attempt() < job.attempts()) {
             return null;
         }
-        return job.with(JobState.PROCESSING, e.attempt() > job.attempts() ? 0 : job.progress(), e.attempt(), e.worker(), e.at());
+        boolean newAttempt = e.attempt() > job.attempts();
+        return job.with(JobState.PROCESSING, newAttempt ? 0 : job.progress(), e.attempt(), e.worker(),
+                newAttempt ? e.at() : job.startedAt(), e.at());
     }
 
     private static Job progress(Job job, Events.ConversionProgress e) {
@@ -45,7 +47,7 @@ public final class JobFold {
                 || (e.attempt() == job.attempts() && e.progress() <= job.progress())) {
             return null;
         }
-        return job.with(JobState.PROCESSING, Math.min(0.99, e.progress()), e.attempt(), job.worker(), e.at());
+        return job.with(JobState.PROCESSING, Math.min(0.99, e.progress()), e.attempt(), job.worker(), job.startedAt(), e.at());
     }
 
     private static Job done(Job job, Events.ConversionDone e) {

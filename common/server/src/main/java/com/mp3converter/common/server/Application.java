@@ -22,6 +22,11 @@ public interface Application extends AutoCloseable {
         return Map.of();
     }
 
+    /** Facts an operator should see in the health details (e.g. which encoder runs); evaluated at each check. */
+    default Map<String, String> details() {
+        return Map.of();
+    }
+
     /** Starts the background work; it must not fail when a backend is down (retry in the background instead). */
     default void start() {
     }

@@ -82,6 +82,13 @@ public final class ServiceServer {
         var health = HealthObserver.builder().useSystemServices(false).details(true);
         app.readiness().forEach((name, up) -> health.addCheck(
                 () -> HealthCheckResponse.builder().status(up.getAsBoolean()).build(), HealthCheckType.READINESS, name));
+        if (!app.details().isEmpty()) {
+            health.addCheck(() -> {
+                var response = HealthCheckResponse.builder().status(true);
+                app.details().forEach(response::detail);
+                return response.build();
+            }, HealthCheckType.LIVENESS, app.name());
+        }
         builder.directHandlers(ProtocolErrors.handlers())
                 .addFeature(ObserveFeature.builder()
                         .endpoint("/")

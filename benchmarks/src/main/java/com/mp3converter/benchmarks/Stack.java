@@ -1,0 +1,105 @@
+package com.mp3converter.benchmarks;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.mp3converter.common.http.Json;
+
+/** The running local stack as a user reaches it: sign up, log in, upload, follow a job. */
+final class Stack {
+    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final String PASSWORD = "benchmark password, long enough";
+
+    final Map<String, String> env;
+    final URI gateway;
+
+    Stack(Path root) throws IOException {
+        env = new HashMap<>();
+        Path file = root.resolve(".local/env");
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalStateException("no local stack: run ./mp3converter up first");
+        }
+        for (String line : Files.readAllLines(file)) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                env.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        gateway = URI.create("http://127.0.0.1:" + System.getenv().getOrDefault("GATEWAY_PORT", "8080"));
+    }
+
+    /** A new user's token. */
+    String newUser() throws Exception {
+        String email = "bench-" + UUID.randomUUID().toString().substring(0, 8) + "@example.com";
+        HttpResponse<String> created = HTTP.send(HttpRequest.newBuilder(gateway.resolve("/signup"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        if (created.statusCode() != 201) {
+            throw new IllegalStateException("sign-up answered " + created.statusCode() + ": " + created.body());
+        }
+        HttpResponse<String> token = HTTP.send(HttpRequest.newBuilder(gateway.resolve("/login"))
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
+                        (email + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8)))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        if (token.statusCode() != 200) {
+            throw new IllegalStateException("login answered " + token.statusCode() + ": " + token.body());
+        }
+        return token.body();
+    }
+
+    /** Uploads a file as the tutorial's curl does; the job id. */
+    String upload(String token, Path file) throws Exception {
+        String boundary = "bench" + UUID.randomUUID();
+        HttpResponse<String> accepted = HTTP.send(HttpRequest.newBuilder(gateway.resolve("/upload"))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.concat(
+                        HttpRequest.BodyPublishers.ofString("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; "
+                                + "filename=\"" + file.getFileName() + "\"\r\n\r\n"),
+                        HttpRequest.BodyPublishers.ofFile(file),
+                        HttpRequest.BodyPublishers.ofString("\r\n--" + boundary + "--\r\n")))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        if (accepted.statusCode() != 202) {
+            throw new IllegalStateException("upload answered " + accepted.statusCode() + ": " + accepted.body());
+        }
+        return Json.MAPPER.readTree(accepted.body()).get("jobId").asText();
+    }
+
+    /** Polls the job until it ends (every 20 ms); the job's view. */
+    JsonNode awaitDone(String token, String jobId, Duration timeout) throws Exception {
+        Instant deadline = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(deadline)) {
+            HttpResponse<String> job = HTTP.send(HttpRequest.newBuilder(gateway.resolve("/jobs/" + jobId))
+                    .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode view = Json.MAPPER.readTree(job.body());
+            String state = view.path("state").asText();
+            if (state.equals("DONE")) {
+                return view;
+            }
+            if (state.equals("FAILED")) {
+                throw new IllegalStateException("job " + jobId + " failed: " + view);
+            }
+            Thread.sleep(20);
+        }
+        throw new IllegalStateException("job " + jobId + " did not finish within " + timeout);
+    }
+
+    /** Seconds between two instants of a job view. */
+    static double between(JsonNode job, String from, String to) {
+        return Duration.between(Instant.parse(job.get(from).asText()), Instant.parse(job.get(to).asText())).toNanos() / 1e9;
+    }
+}
