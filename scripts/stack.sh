@@ -113,6 +113,21 @@ SQL
 RABBIT=(chroot "$ROOTFS" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/var/lib/rabbitmq
   RABBITMQ_NODENAME=mp3converter@localhost ERL_EPMD_ADDRESS=127.0.0.1 LANG=C.UTF-8)
 rabbit() { as_root "${RABBIT[@]}" "$@"; } # run a command inside the chroot (chroot needs root)
+rabbitmq_definitions() { # the mp3 user, loaded at every boot: its password follows the secret, never on a command line
+  local salt hash
+  apt_install openssl
+  salt=$(head -c 4 /dev/urandom | base64)
+  # RabbitMQ's SHA-256 password hash: base64(salt ++ sha256(salt ++ password)), the password sent by printf (a builtin)
+  hash=$({ printf '%s' "$salt" | base64 -d; { printf '%s' "$salt" | base64 -d; printf '%s' "$(secret rabbitmq-password)"; } \
+    | openssl dgst -sha256 -binary; } | base64 -w0)
+  as_root tee "$ROOTFS/etc/rabbitmq/definitions.json" >/dev/null <<JSON
+{"users": [{"name": "mp3", "password_hash": "$hash", "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": ["administrator"]}],
+ "vhosts": [{"name": "/"}],
+ "permissions": [{"user": "mp3", "vhost": "/", "configure": ".*", "write": ".*", "read": ".*"}]}
+JSON
+  as_root chmod 640 "$ROOTFS/etc/rabbitmq/definitions.json"
+  as_root chgrp "$(grep '^rabbitmq:' "$ROOTFS/etc/group" | cut -d: -f3)" "$ROOTFS/etc/rabbitmq/definitions.json"
+}
 rabbitmq_provision() {
   [ -x "$ROOTFS/usr/lib/rabbitmq/bin/rabbitmq-server" ] && return
   apt_install debootstrap
@@ -134,15 +149,14 @@ rabbitmq_up() {
   require_free RabbitMQ "$RABBITMQ_PORT" RABBITMQ_PORT
   mkdir -p "$LOGS"
   rabbitmq_provision
-  local pw; pw=$(secret rabbitmq-password)
+  rabbitmq_definitions
   as_root tee "$ROOTFS/etc/rabbitmq/rabbitmq.conf" >/dev/null <<CONF
 listeners.tcp.1 = 127.0.0.1:$RABBITMQ_PORT
 stream.listeners.tcp.1 = 127.0.0.1:$RABBITMQ_STREAM_PORT
 stream.advertised_host = localhost
 stream.advertised_port = $RABBITMQ_STREAM_PORT
 distribution.listener.interface = 127.0.0.1
-default_user = mp3
-default_pass = $pw
+load_definitions = /etc/rabbitmq/definitions.json
 loopback_users = none
 log.console = true
 log.file = false
@@ -150,9 +164,6 @@ CONF
   if ! port_open 4369; then daemon epmd "${SUDO[@]}" "${RABBIT[@]}" epmd; fi
   daemon rabbitmq "${SUDO[@]}" "${RABBIT[@]}" /usr/lib/rabbitmq/bin/rabbitmq-server
   wait_port rabbitmq "$RABBITMQ_STREAM_PORT" 120
-  # the definition above only applies to a fresh node: keep the password in step with the secret
-  rabbit rabbitmqctl -q change_password mp3 "$pw" >/dev/null 2>&1 || rabbit rabbitmqctl -q add_user mp3 "$pw" >/dev/null
-  rabbit rabbitmqctl -q set_permissions -p / mp3 '.*' '.*' '.*' >/dev/null
   say "RabbitMQ: streams 127.0.0.1:$RABBITMQ_STREAM_PORT, AMQP 127.0.0.1:$RABBITMQ_PORT"
 }
 rabbitmq_down() {
