@@ -101,15 +101,19 @@ public final class AuthApplication implements Application {
         String audience = auth.get("audience").asString().get();
         TokenIssuer tokens = new TokenIssuer(keys, issuer, audience, auth.get("token.ttl").as(Duration.class).get(), clock);
         Authenticator authenticator = new Authenticator(new TokenVerifier(keys, issuer, audience, clock), users);
-        LoginThrottle throttle = new LoginThrottle(clock,
-                auth.get("throttle.window").as(Duration.class).get(),
-                auth.get("throttle.max-failures-per-account").asInt().get(),
-                auth.get("throttle.max-failures-per-address").asInt().get());
-        LoginService login = new LoginService(users, hasher, tokens, throttle, authenticator,
-                auth.get("trust-forwarded-for").asBoolean().get());
-        UserService userService = new UserService(users, hasher, authenticator, auth.get("signup-enabled").asBoolean().get());
+        Config throttling = auth.get("throttle");
+        LoginThrottle throttle = new LoginThrottle(clock, new LoginThrottle.Limits(
+                throttling.get("window").as(Duration.class).get(),
+                throttling.get("max-failures-per-address").asInt().get(),
+                throttling.get("max-failures-per-account-and-address").asInt().get(),
+                throttling.get("account-under-attack").asInt().get()));
+        int trustedProxies = auth.get("trusted-proxies").asInt().get();
+        LoginService login = new LoginService(users, hasher, tokens, throttle, authenticator, trustedProxies);
+        UserService userService = new UserService(users, hasher, authenticator, auth.get("signup-enabled").asBoolean().get(),
+                throttle, trustedProxies);
         rules.register("/", login)
                 .register("/users", userService)
+                .register("/revocations", new RevocationService(users))
                 .register("/.well-known", new JwksService(keys))
                 .error(DbClientException.class, (req, res, e) -> {
                     if (Database.unavailable(e)) {

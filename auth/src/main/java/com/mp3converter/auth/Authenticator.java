@@ -10,7 +10,7 @@ import com.mp3converter.common.token.TokenVerifier;
 
 import io.helidon.webserver.http.ServerRequest;
 
-/** The caller of an auth endpoint from its Bearer token; a disabled or deleted account is refused. */
+/** The caller of an auth endpoint from its Bearer token; a disabled or deleted account, or a revoked token, is refused. */
 public final class Authenticator {
     private final TokenVerifier verifier;
     private final UserStore users;
@@ -30,13 +30,23 @@ public final class Authenticator {
         }
     }
 
-    /** The caller's current account; a token of a disabled account no longer opens anything here. */
+    /** The caller's current account; a token of a disabled account, or issued before it was disabled, opens nothing. */
     public User user(ServerRequest req) {
+        return account(claims(req));
+    }
+
+    /** The claims of a token whose account exists and accepts it (see {@link #user}). */
+    public TokenClaims current(ServerRequest req) {
         TokenClaims claims = claims(req);
+        account(claims);
+        return claims;
+    }
+
+    private User account(TokenClaims claims) {
         Optional<User> user = users.byId(claims.userId());
-        if (user.isEmpty() || user.get().disabled()) {
+        if (user.isEmpty() || !user.get().accepts(claims.issuedAt())) {
             AuthMetrics.tokenRejected("account_disabled");
-            throw Problems.unauthorized("this account is disabled or no longer exists");
+            throw Problems.unauthorized("this account is disabled or no longer exists, or the token was revoked");
         }
         return user.get();
     }

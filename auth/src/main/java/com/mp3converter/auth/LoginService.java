@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
+import com.mp3converter.common.http.Headers;
 import com.mp3converter.common.http.Json;
 import com.mp3converter.common.http.ProblemException;
 import com.mp3converter.common.token.TokenClaims;
@@ -28,16 +29,16 @@ public final class LoginService implements HttpService {
     private final TokenIssuer issuer;
     private final LoginThrottle throttle;
     private final Authenticator authenticator;
-    private final boolean trustForwardedFor;
+    private final int trustedProxies;
 
     public LoginService(UserStore users, PasswordHasher hasher, TokenIssuer issuer, LoginThrottle throttle,
-                        Authenticator authenticator, boolean trustForwardedFor) {
+                        Authenticator authenticator, int trustedProxies) {
         this.users = users;
         this.hasher = hasher;
         this.issuer = issuer;
         this.throttle = throttle;
         this.authenticator = authenticator;
-        this.trustForwardedFor = trustForwardedFor;
+        this.trustedProxies = trustedProxies;
     }
 
     @Override
@@ -49,13 +50,13 @@ public final class LoginService implements HttpService {
     private void login(ServerRequest req, ServerResponse res) {
         String[] credentials = basicCredentials(req);
         String account = EmailAddress.normalize(credentials[0]);
-        String address = clientAddress(req);
+        String address = Headers.clientAddress(req, trustedProxies);
         Optional<Duration> wait = throttle.blocked(account, address);
         if (wait.isPresent()) {
             AuthMetrics.login("throttled");
             long seconds = Math.max(1, wait.get().toSeconds());
             throw new ProblemException(429, "too-many-login-failures", "Too many failed logins",
-                    "too many failed logins for this account or address; try again in " + seconds + " s")
+                    "too many failed logins from here; try again in " + seconds + " s")
                     .header("Retry-After", Long.toString(seconds));
         }
         Optional<User> user = users.byEmail(account);
@@ -68,7 +69,7 @@ public final class LoginService implements HttpService {
             throw new ProblemException(401, "invalid-credentials", "Invalid credentials",
                     "the e-mail address or the password is wrong").header("WWW-Authenticate", "Basic realm=\"mp3converter\"");
         }
-        throttle.succeeded(account);
+        throttle.succeeded(account, address);
         AuthMetrics.login("success");
         String token = issuer.issue(user.get());
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
@@ -91,7 +92,7 @@ public final class LoginService implements HttpService {
     }
 
     private void validate(ServerRequest req, ServerResponse res) {
-        TokenClaims claims = authenticator.claims(req);
+        TokenClaims claims = authenticator.current(req);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("sub", claims.userId());
         body.put("email", claims.email());
@@ -102,7 +103,7 @@ public final class LoginService implements HttpService {
     }
 
     private static String[] basicCredentials(ServerRequest req) {
-        String header = req.headers().first(HeaderNames.AUTHORIZATION).orElse("").trim();
+        String header = Headers.single(req, HeaderNames.AUTHORIZATION).orElse("").trim();
         if (!header.regionMatches(true, 0, "Basic ", 0, 6)) {
             throw new ProblemException(401, "invalid-credentials", "Missing credentials",
                     "log in with HTTP Basic: curl -X POST -u EMAIL:PASSWORD .../login")
@@ -125,17 +126,6 @@ public final class LoginService implements HttpService {
         return new ProblemException(401, "invalid-credentials", "Malformed credentials",
                 "the Basic credentials must be base64 of EMAIL:PASSWORD")
                 .header("WWW-Authenticate", "Basic realm=\"mp3converter\"");
-    }
-
-    private String clientAddress(ServerRequest req) {
-        if (trustForwardedFor) {
-            Optional<String> forwarded = req.headers().first(HeaderNames.X_FORWARDED_FOR)
-                    .map(v -> v.split(",")[0].trim()).filter(v -> !v.isEmpty());
-            if (forwarded.isPresent()) {
-                return forwarded.get();
-            }
-        }
-        return req.remotePeer().host();
     }
 
 }

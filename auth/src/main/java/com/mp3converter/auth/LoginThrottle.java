@@ -10,40 +10,58 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Failed logins per account and per client address in a sliding window; over the limit, logins are
- * refused with the time to wait. Per replica (in memory): N replicas allow up to N times the limit.
+ * Failed logins in a sliding window, counted so that guessing is slow and the account's owner is never locked out:
+ * <ul>
+ * <li>per client address, over all accounts ({@code perAddress}): an address that guesses too much waits;</li>
+ * <li>per account and client address ({@code perAccountAndAddress}): one client guessing one account waits;</li>
+ * <li>per account over all addresses ({@code accountUnderAttack}): once an account collects that many failures,
+ * a client that already failed on it waits out the window — guessing from many addresses gets one try each —
+ * while a client with no failure on it (its owner) logs in at once.</li>
+ * </ul>
+ * Per replica (in memory): N replicas allow up to N times the limits.
  */
 public final class LoginThrottle {
     private final Clock clock;
-    private final Duration window;
-    private final int perAccount;
-    private final int perAddress;
+    private final Limits limits;
     private final Map<String, Deque<Instant>> failures = new ConcurrentHashMap<>();
 
-    public LoginThrottle(Clock clock, Duration window, int perAccount, int perAddress) {
-        this.clock = clock;
-        this.window = window;
-        this.perAccount = perAccount;
-        this.perAddress = perAddress;
+    /** The window and the three limits. */
+    public record Limits(Duration window, int perAddress, int perAccountAndAddress, int accountUnderAttack) {
     }
 
-    /** How long to wait before trying again, when this account or address is over its limit. */
+    public LoginThrottle(Clock clock, Limits limits) {
+        this.clock = clock;
+        this.limits = limits;
+    }
+
+    /** How long this client must wait before it tries this account again, if it must. */
     public Optional<Duration> blocked(String account, String address) {
         Instant now = clock.instant();
-        return wait("a:" + account, perAccount, now).or(() -> wait("ip:" + address, perAddress, now));
+        Optional<Duration> wait = wait("ip:" + address, limits.perAddress(), now)
+                .or(() -> wait("pair:" + account + "|" + address, limits.perAccountAndAddress(), now));
+        if (wait.isPresent() || count("pair:" + account + "|" + address, now) == 0) {
+            return wait;
+        }
+        return wait("account:" + account, limits.accountUnderAttack(), now);
     }
 
     public void failed(String account, String address) {
         Instant now = clock.instant();
-        record("a:" + account, now);
         record("ip:" + address, now);
+        record("pair:" + account + "|" + address, now);
+        record("account:" + account, now);
         if (failures.size() > 100_000) {
             failures.entrySet().removeIf(e -> expire(e.getValue(), now).isEmpty());
         }
     }
 
-    public void succeeded(String account) {
-        failures.remove("a:" + account);
+    /** A request that counts against its address only (e.g. a sign-up with a taken address). */
+    public void suspicious(String address) {
+        record("ip:" + address, clock.instant());
+    }
+
+    public void succeeded(String account, String address) {
+        failures.remove("pair:" + account + "|" + address);
     }
 
     private Optional<Duration> wait(String key, int limit, Instant now) {
@@ -56,8 +74,18 @@ public final class LoginThrottle {
             if (times.size() < limit) {
                 return Optional.empty();
             }
-            Duration left = Duration.between(now, times.peekFirst().plus(window));
-            return Optional.of(left.isNegative() ? Duration.ofSeconds(1) : left);
+            Duration left = Duration.between(now, times.peekFirst().plus(limits.window()));
+            return Optional.of(left.isNegative() || left.isZero() ? Duration.ofSeconds(1) : left);
+        }
+    }
+
+    private int count(String key, Instant now) {
+        Deque<Instant> times = failures.get(key);
+        if (times == null) {
+            return 0;
+        }
+        synchronized (times) {
+            return expire(times, now).size();
         }
     }
 
@@ -70,7 +98,7 @@ public final class LoginThrottle {
     }
 
     private Deque<Instant> expire(Deque<Instant> times, Instant now) {
-        while (!times.isEmpty() && !times.peekFirst().plus(window).isAfter(now)) {
+        while (!times.isEmpty() && !times.peekFirst().plus(limits.window()).isAfter(now)) {
             times.pollFirst();
         }
         return times;

@@ -2,6 +2,8 @@ package com.mp3converter.auth;
 
 import java.util.Set;
 
+import com.mp3converter.common.http.Problems;
+
 /** Length over composition rules (NIST SP 800-63B): 12 to 128 characters, not a well-known password, not the e-mail. */
 public final class PasswordPolicy {
     public static final int MIN_LENGTH = 12;
@@ -12,20 +14,20 @@ public final class PasswordPolicy {
     private PasswordPolicy() {
     }
 
-    /** Throws IllegalArgumentException with a message a user can act on. */
+    /** A 400 with a message a user can act on when the password will not do. */
     public static void check(String password, String email) {
         if (password == null || password.codePointCount(0, password.length()) < MIN_LENGTH) {
-            throw new IllegalArgumentException("the password must have at least " + MIN_LENGTH + " characters");
+            throw Problems.badRequest("the password must have at least " + MIN_LENGTH + " characters");
         }
         if (password.length() > MAX_LENGTH) {
-            throw new IllegalArgumentException("the password must have at most " + MAX_LENGTH + " characters");
+            throw Problems.badRequest("the password must have at most " + MAX_LENGTH + " characters");
         }
         String lower = password.toLowerCase(java.util.Locale.ROOT);
         if (COMMON.contains(lower) || lower.chars().distinct().count() < 4) {
-            throw new IllegalArgumentException("the password is too easy to guess");
+            throw Problems.badRequest("the password is too easy to guess");
         }
         if (email != null && lower.contains(EmailAddress.normalize(email).split("@")[0]) && email.indexOf('@') > 3) {
-            throw new IllegalArgumentException("the password must not contain the e-mail address");
+            throw Problems.badRequest("the password must not contain the e-mail address");
         }
     }
 }

@@ -5,9 +5,14 @@ import java.util.List;
 
 /** A user as stored; {@code passwordHash} never leaves auth. */
 public record User(String id, String email, String passwordHash, List<String> roles, boolean disabled,
-                   Instant createdAt, Instant updatedAt) {
+                   Instant revokedBefore, Instant createdAt, Instant updatedAt) {
     public static final String ROLE_USER = "user";
     public static final String ROLE_ADMIN = "admin";
+
+    /** False for a token of this user issued at or before its revocation (the user was disabled since). */
+    public boolean accepts(Instant tokenIssuedAt) {
+        return !disabled && (revokedBefore == null || tokenIssuedAt.isAfter(revokedBefore));
+    }
 
     /** The public view of a user. */
     public java.util.Map<String, Object> view() {

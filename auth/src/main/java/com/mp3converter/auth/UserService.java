@@ -1,11 +1,14 @@
 package com.mp3converter.auth;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.mp3converter.common.http.Headers;
 import com.mp3converter.common.http.Json;
 import com.mp3converter.common.http.ProblemException;
 import com.mp3converter.common.http.Problems;
@@ -28,12 +31,17 @@ public final class UserService implements HttpService {
     private final PasswordHasher hasher;
     private final Authenticator authenticator;
     private final boolean signupEnabled;
+    private final LoginThrottle throttle;
+    private final int trustedProxies;
 
-    public UserService(UserStore users, PasswordHasher hasher, Authenticator authenticator, boolean signupEnabled) {
+    public UserService(UserStore users, PasswordHasher hasher, Authenticator authenticator, boolean signupEnabled,
+                       LoginThrottle throttle, int trustedProxies) {
         this.users = users;
         this.hasher = hasher;
         this.authenticator = authenticator;
         this.signupEnabled = signupEnabled;
+        this.throttle = throttle;
+        this.trustedProxies = trustedProxies;
     }
 
     @Override
@@ -44,11 +52,24 @@ public final class UserService implements HttpService {
                 .patch("/{id}", this::update);
     }
 
+    /**
+     * A taken address answers 409, which tells the caller that the address has an account (docs/security.md says
+     * why we keep it); each such answer counts against the caller's address like a failed login, so probing many
+     * addresses is as slow as guessing passwords.
+     */
     private void signup(ServerRequest req, ServerResponse res) {
         if (!signupEnabled) {
             AuthMetrics.signup("disabled");
             throw new ProblemException(403, "signup-disabled", "Sign-up is switched off",
                     "ask an administrator for an account");
+        }
+        String address = Headers.clientAddress(req, trustedProxies);
+        Optional<Duration> wait = throttle.blocked("", address);
+        if (wait.isPresent()) {
+            AuthMetrics.signup("throttled");
+            throw new ProblemException(429, "too-many-attempts", "Too many attempts",
+                    "too many failed attempts from here; try again in " + Math.max(1, wait.get().toSeconds()) + " s")
+                    .header("Retry-After", Long.toString(Math.max(1, wait.get().toSeconds())));
         }
         JsonNode body = Json.body(req, 4096);
         String email = EmailAddress.validate(text(body, "email"));
@@ -59,6 +80,7 @@ public final class UserService implements HttpService {
             user = users.create(email, hasher.hash(password), List.of(User.ROLE_USER));
         } catch (UserStore.DuplicateEmailException e) {
             AuthMetrics.signup("duplicate");
+            throttle.suspicious(address);
             throw new ProblemException(409, "email-taken", "E-mail address taken",
                     "an account with this e-mail address exists; log in instead");
         }

@@ -54,8 +54,20 @@ public final class UserStore {
         return db.execute().namedQuery("list-users", limit, offset).map(UserStore::user).toList();
     }
 
+    /** Disabling also revokes every token issued so far, even once the user is enabled again. */
     public boolean setDisabled(String id, boolean disabled) {
-        return db.execute().namedUpdate("set-disabled", disabled, id) == 1 || byId(id).isPresent();
+        return db.execute().namedUpdate("set-disabled", disabled, disabled, id) == 1 || byId(id).isPresent();
+    }
+
+    /** A user whose tokens issued at or before {@code revokedBefore} are refused. */
+    public record Revocation(String userId, Instant revokedBefore) {
+    }
+
+    /** Revocations made after {@code since}, oldest first. */
+    public List<Revocation> revocationsSince(Instant since) {
+        return db.execute().namedQuery("revocations-since", Timestamp.from(since))
+                .map(row -> new Revocation(row.column("id").get(String.class), instant(row.column("revoked_before").get())))
+                .toList();
     }
 
     public boolean setRoles(String id, List<String> roles) {
@@ -74,6 +86,7 @@ public final class UserStore {
                 Arrays.stream(row.column("roles").get(String.class).split(",")).map(String::trim)
                         .filter(r -> !r.isEmpty()).toList(),
                 truthy(row.column("disabled").get()),
+                row.column("revoked_before").asOptional().map(UserStore::instant).orElse(null),
                 instant(row.column("created_at").get()),
                 instant(row.column("updated_at").get()));
     }

@@ -61,9 +61,10 @@ class AuthServiceTest {
     static void server(WebServerConfig.Builder server) throws Exception {
         database = new TestDatabase();
         keysDir = Files.createTempDirectory("auth-keys");
-        app = new AuthApplication(config(database.url(), keysDir));
+        Config config = config(database.url(), keysDir);
+        app = new AuthApplication(config);
         app.start();
-        ServiceServer.configure(server, app);
+        ServiceServer.configure(server, config, app);
     }
 
     static Config config(String dbUrl, Path keys) {
@@ -218,7 +219,11 @@ class AuthServiceTest {
         Map<String, String> tokens = new java.util.LinkedHashMap<>();
         tokens.put("alg none", unsigned(header("none", keys.currentKid()), claims(userId, "mp3converter-auth", "mp3converter", now)) + "");
         String hsInput = b64(header("HS256", keys.currentKid())) + "." + b64(claims(userId, "mp3converter-auth", "mp3converter", now));
-        tokens.put("HS256 with the public key", hsInput + "." + hmac(hsInput, Json.MAPPER.writeValueAsBytes(keys.jwks())));
+        byte[] publicDer = keys.current().publicKey().getEncoded();
+        String publicPem = "-----BEGIN PUBLIC KEY-----\n" + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'})
+                .encodeToString(publicDer) + "\n-----END PUBLIC KEY-----\n";
+        tokens.put("HS256 with the public key as PEM", hsInput + "." + hmac(hsInput, publicPem.getBytes(StandardCharsets.US_ASCII)));
+        tokens.put("HS256 with the public key as DER", hsInput + "." + hmac(hsInput, publicDer));
         tokens.put("expired", sign(keys, jwt(userId, now.minus(Duration.ofHours(2))).expirationTime(now.minus(Duration.ofHours(1)))));
         tokens.put("not yet valid", sign(keys, jwt(userId, now.plus(Duration.ofHours(1))).expirationTime(now.plus(Duration.ofHours(2)))));
         tokens.put("wrong issuer", sign(keys, jwt(userId, now).issuer("someone-else")));
@@ -257,6 +262,17 @@ class AuthServiceTest {
         assertThat(disabled.entity(), disabled.status(), is(Status.OK_200));
         assertThat(me(userToken).status(), is(Status.UNAUTHORIZED_401));
         assertThat(login(email, "a long enough passphrase").status(), is(Status.UNAUTHORIZED_401));
+        var revocations = client.get("/revocations").queryParam("since", Instant.now().minusSeconds(60).toString())
+                .request(String.class);
+        assertThat(revocations.entity(), containsString("\"userId\":\"" + userId + "\""));
+
+        var enabled = client.patch("/users/" + userId).header(HeaderNames.AUTHORIZATION, "Bearer " + adminToken)
+                .header(HeaderNames.CONTENT_TYPE, "application/json").submit("{\"disabled\":false}", String.class);
+        assertThat(enabled.entity(), enabled.status(), is(Status.OK_200));
+        assertThat("a token from before the account was disabled stays revoked", me(userToken).status(),
+                is(Status.UNAUTHORIZED_401));
+        Thread.sleep(1100); // token times have whole seconds: the next token is from a later second
+        assertThat(me(login(email, "a long enough passphrase").entity()).status(), is(Status.OK_200));
         assertThat(client.patch("/users/no-such-id").header(HeaderNames.AUTHORIZATION, "Bearer " + adminToken)
                 .header(HeaderNames.CONTENT_TYPE, "application/json").submit("{\"disabled\":true}", String.class)
                 .status(), is(Status.NOT_FOUND_404));
@@ -296,10 +312,11 @@ class AuthServiceTest {
         assertThat(missing.headers().contentType().get().text(), containsString("problem+json"));
 
         Path keys = Files.createTempDirectory("auth-keys-down");
-        AuthApplication down = new AuthApplication(config("jdbc:mariadb://127.0.0.1:1/auth", keys));
+        Config downConfig = config("jdbc:mariadb://127.0.0.1:1/auth", keys);
+        AuthApplication down = new AuthApplication(downConfig);
         down.start();
-        WebServerConfig.Builder builder = WebServer.builder().config(config("jdbc:mariadb://127.0.0.1:1/auth", keys).get("server"));
-        ServiceServer.configure(builder, down);
+        WebServerConfig.Builder builder = WebServer.builder().config(downConfig.get("server"));
+        ServiceServer.configure(builder, downConfig, down);
         var server = builder.build().start();
         try {
             Http1Client other = Http1Client.builder().baseUri("http://localhost:" + server.port()).build();

@@ -46,7 +46,7 @@ public final class AuthBench {
         TokenIssuer issuer = new TokenIssuer(signing, "mp3converter-auth", "mp3converter", Duration.ofHours(1), Clock.systemUTC());
         List<String> tokens = new ArrayList<>();
         for (int i = 0; i < 5000; i++) {
-            tokens.add(issuer.issue(new User("user-" + i, "u" + i + "@example.com", "", List.of("user"), false, null, null)));
+            tokens.add(issuer.issue(new User("user-" + i, "u" + i + "@example.com", "", List.of("user"), false, null, null, null)));
         }
         long full = 0;
         long deadline = System.nanoTime() + seconds * 1_000_000_000L;

@@ -10,7 +10,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.logging.Logger;
 
+import com.mp3converter.common.http.Headers;
 import com.mp3converter.common.http.Problems;
+import com.mp3converter.common.server.StallGuard;
 import com.mp3converter.common.tracing.Tracing;
 
 import io.helidon.http.HeaderName;
@@ -38,12 +40,13 @@ public final class AuthProxy implements HttpService {
     private final URI auth;
     private final HttpClient http;
     private final Duration timeout;
-    private final boolean trustForwardedFor;
+    private final int trustedProxies;
 
-    public AuthProxy(URI auth, Duration timeout, boolean trustForwardedFor) {
+    /** {@code trustedProxies}: how many proxies in front of the gateway append to X-Forwarded-For. */
+    public AuthProxy(URI auth, Duration timeout, int trustedProxies) {
         this.auth = auth;
         this.timeout = timeout;
-        this.trustForwardedFor = trustForwardedFor;
+        this.trustedProxies = trustedProxies;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     }
 
@@ -55,7 +58,7 @@ public final class AuthProxy implements HttpService {
 
     private void login(ServerRequest req, ServerResponse res) {
         HttpRequest.Builder forward = request(req, "/login").POST(HttpRequest.BodyPublishers.noBody());
-        req.headers().first(HeaderNames.AUTHORIZATION).ifPresent(v -> forward.header("Authorization", v));
+        Headers.single(req, HeaderNames.AUTHORIZATION).ifPresent(v -> forward.header("Authorization", v));
         relay(forward, res);
     }
 
@@ -64,7 +67,7 @@ public final class AuthProxy implements HttpService {
             throw Problems.badRequest("the sign-up body is larger than " + MAX_BODY + " bytes");
         }
         byte[] body;
-        try (InputStream in = req.content().inputStream()) {
+        try (InputStream in = StallGuard.reading(req.content().inputStream())) {
             body = in.readNBytes(MAX_BODY + 1);
         } catch (IOException e) {
             throw Problems.badRequest("the request body could not be read");
@@ -76,14 +79,11 @@ public final class AuthProxy implements HttpService {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)), res);
     }
 
+    /** To auth with the client's address as the only X-Forwarded-For entry: auth trusts one hop, this one. */
     private HttpRequest.Builder request(ServerRequest req, String path) {
         HttpRequest.Builder forward = HttpRequest.newBuilder(auth.resolve(path)).timeout(timeout);
         req.headers().first(HeaderNames.ACCEPT).ifPresent(v -> forward.header("Accept", v));
-        String client = req.remotePeer().host();
-        String forwardedFor = trustForwardedFor
-                ? req.headers().first(HeaderNames.X_FORWARDED_FOR).map(v -> v + ", " + client).orElse(client)
-                : client;
-        forward.header("X-Forwarded-For", forwardedFor);
+        forward.header("X-Forwarded-For", Headers.clientAddress(req, trustedProxies));
         return forward;
     }
 

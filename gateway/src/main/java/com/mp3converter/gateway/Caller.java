@@ -12,9 +12,11 @@ import io.helidon.webserver.http.ServerRequest;
 /** The authenticated caller of a gateway request, verified locally against auth's keys. */
 public final class Caller {
     private final TokenVerifier verifier;
+    private final Revocations revocations;
 
-    public Caller(TokenVerifier verifier) {
+    public Caller(TokenVerifier verifier, Revocations revocations) {
         this.verifier = verifier;
+        this.revocations = revocations;
     }
 
     public TokenClaims claims(ServerRequest req) {
@@ -22,12 +24,18 @@ public final class Caller {
             GatewayMetrics.tokenRejected("missing");
             return Problems.unauthorized("a Bearer token is required: log in with POST /login first");
         });
+        TokenClaims claims;
         try {
-            return verifier.verify(token);
+            claims = verifier.verify(token);
         } catch (InvalidTokenException e) {
             GatewayMetrics.tokenRejected(e.reason());
             throw Problems.unauthorized(e.getMessage());
         }
+        if (revocations.revoked(claims)) {
+            GatewayMetrics.tokenRejected("revoked");
+            throw Problems.unauthorized("this token was revoked (the account was disabled): log in again");
+        }
+        return claims;
     }
 
     public static Events.Owner owner(TokenClaims claims) {

@@ -54,6 +54,8 @@ public final class GatewayApplication implements Application {
     private final OutboxRelay videos;
     private final OutboxRelay notices;
     private final JobFeed feed = new JobFeed();
+    private final URI authUrl;
+    private final Revocations revocations;
     private volatile Consumer folder;
 
     public GatewayApplication(Config config) {
@@ -69,6 +71,8 @@ public final class GatewayApplication implements Application {
                 job -> producer(streams.videoPartitionOf(job.id()), streams.videos()), this::videoUploaded, clock);
         this.notices = new OutboxRelay(jobs, JobStore.Outbox.NOTICE, replica,
                 job -> producer(streams.notifications(), streams.notifications()), this::notice, clock);
+        this.authUrl = URI.create(config.get("auth.url").asString().get());
+        this.revocations = new Revocations(authUrl, config.get("gateway.revocations-poll").as(Duration.class).get(), clock);
         GatewayMetrics.jobsByState(jobs::countInState);
     }
 
@@ -89,6 +93,7 @@ public final class GatewayApplication implements Application {
     /** Indexes, topology, relays, the fold and the live feed; while MongoDB or RabbitMQ is down, uploads wait in the outbox. */
     @Override
     public void start() {
+        revocations.start();
         Startup.retryInBackground("gateway-start", () -> {
             jobs.createIndexes();
             new IdempotentGridFs(mongo.database(), MongoConnection.MP3_BUCKET).createIndexes();
@@ -106,11 +111,10 @@ public final class GatewayApplication implements Application {
     @Override
     public void routing(HttpRouting.Builder rules) {
         Config auth = config.get("auth");
-        URI authUrl = URI.create(auth.get("url").asString().get());
-        JwksKeys keys = new JwksKeys(authUrl.resolve("/.well-known/jwks.json"), clock, Duration.ofSeconds(10),
-                Duration.ofMinutes(10));
+        JwksKeys keys = new JwksKeys(authUrl.resolve("/.well-known/jwks.json"), clock,
+                auth.get("jwks.min-refetch").as(Duration.class).get(), auth.get("jwks.max-age").as(Duration.class).get());
         Caller caller = new Caller(new TokenVerifier(keys, auth.get("issuer").asString().get(),
-                auth.get("audience").asString().get(), clock));
+                auth.get("audience").asString().get(), clock), revocations);
         Config gateway = config.get("gateway");
         UploadService.UploadLimits limits = new UploadService.UploadLimits(
                 gateway.get("upload.max-bytes").asLong().get(),
@@ -118,7 +122,7 @@ public final class GatewayApplication implements Application {
                 gateway.get("quota.max-jobs-in-flight").asInt().get());
         Mp3Sender mp3 = new Mp3Sender(mongo);
         AuthProxy authProxy = new AuthProxy(authUrl, auth.get("timeout").as(Duration.class).get(),
-                gateway.get("trust-forwarded-for").asBoolean().get());
+                gateway.get("trusted-proxies").asInt().get());
         JobService.Events events = new JobService.Events(gateway.get("events.keep-alive").as(Duration.class).get(),
                 gateway.get("events.retry").as(Duration.class).get(), gateway.get("events.timeout").as(Duration.class).get(),
                 gateway.get("events.max-per-user").asInt().get());
@@ -155,6 +159,7 @@ public final class GatewayApplication implements Application {
 
     @Override
     public void close() {
+        revocations.close();
         retention.close();
         videos.close();
         notices.close();

@@ -54,6 +54,13 @@ public final class GatewayMetrics {
                 .tags(List.of(SERVICE, Tag.create("outbox", outbox))));
     }
 
+    /** How stale the revocations list is: a disabled user's tokens work until the next successful poll. */
+    public static void revocationsAge(Supplier<Long> seconds) {
+        Metrics.globalRegistry().getOrCreate(Gauge.builder("mp3_revocations_age_seconds", () -> seconds.get())
+                .description("Seconds since the gateway last fetched the revoked users from auth")
+                .tags(List.of(SERVICE)));
+    }
+
     /** Jobs per state across all users, counted at most every 15 s (a scrape must stay cheap). */
     public static void jobsByState(java.util.function.Function<JobState, Long> count) {
         for (JobState state : JobState.values()) {

@@ -30,6 +30,7 @@ import com.mp3converter.gateway.jobs.JobStore;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
+import io.helidon.webserver.ServerConnectionException;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -163,7 +164,7 @@ public final class JobService implements HttpService {
                     send(out, job);
                 }
             }
-        } catch (IOException | UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException | ServerConnectionException e) {
             // the client went away
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -53,7 +53,7 @@ public final class JwksKeys implements KeySource {
         if (now.isAfter(triedAt.plus(minRefetch))) {
             refresh(now);
         }
-        return keys.forKeyId(kid).or(() -> known);
+        return keys.forKeyId(kid); // after a failed fetch the keys are the ones known; after a fetch, a key auth dropped is gone
     }
 
     private synchronized void refresh(Instant now) {

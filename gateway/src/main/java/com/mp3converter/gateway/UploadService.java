@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 import com.mongodb.client.gridfs.GridFSBucket;
@@ -23,6 +24,7 @@ import com.mp3converter.common.http.ProblemException;
 import com.mp3converter.common.http.Problems;
 import com.mp3converter.common.events.Events;
 import com.mp3converter.common.mongo.MongoConnection;
+import com.mp3converter.common.server.StallGuard;
 import com.mp3converter.common.token.TokenClaims;
 import com.mp3converter.common.tracing.Tracing;
 import com.mp3converter.gateway.jobs.Job;
@@ -56,6 +58,8 @@ public final class UploadService implements HttpService {
     private static final Logger LOG = Logger.getLogger(UploadService.class.getName());
     private static final int MAX_FIELD_BYTES = 64;
     private static final int MAX_NAME_CHARS = 255;
+    /** What a multipart body may carry besides the file: boundaries, part headers, the option fields. */
+    private static final long MULTIPART_OVERHEAD = 64 * 1024;
 
     private final Caller caller;
     private final JobStore jobs;
@@ -86,7 +90,7 @@ public final class UploadService implements HttpService {
     private void upload(ServerRequest req, ServerResponse res) {
         TokenClaims claims = caller.claims(req);
         long declared = req.headers().contentLength().orElse(-1);
-        if (declared > limits.maxBytes() + 64 * 1024) {
+        if (declared > limits.maxBytes() + MULTIPART_OVERHEAD) {
             throw refused(413, "too-large", "Upload too large",
                     "the upload is " + declared + " bytes; the limit is " + limits.maxBytes() + " bytes");
         }
@@ -110,8 +114,8 @@ public final class UploadService implements HttpService {
             }
         }
         try {
-            checkQuotas(userId, Math.max(0, declared));
-            Job job = receive(req, boundary, jobId, claims);
+            Allowance allowance = allowance(userId, Math.max(0, declared - MULTIPART_OVERHEAD));
+            Job job = receive(req, boundary, jobId, claims, allowance);
             GatewayMetrics.uploaded(job.sourceBytes());
             relay.wake();
             res.status(Status.ACCEPTED_202);
@@ -132,27 +136,42 @@ public final class UploadService implements HttpService {
         return key;
     }
 
-    private void checkQuotas(String userId, long declared) {
+    /** How many bytes this upload may have, and the refusal when it sends more. */
+    private record Allowance(long bytes, Supplier<ProblemException> exceeded) {
+    }
+
+    /**
+     * The size limit, or less when the user's storage quota is nearer; enforced on the bytes received (a chunked
+     * upload declares no length). Uploads running at once each see the same stored total: at most the in-flight
+     * limit of them can pass the quota together, each by at most its own size.
+     */
+    private Allowance allowance(String userId, long declared) {
         if (jobs.countInFlight(userId) >= limits.maxJobsInFlightPerUser()) {
             throw refused(429, "too-many-jobs", "Too many jobs in flight",
                     "you have " + limits.maxJobsInFlightPerUser() + " jobs queued or converting; wait for some to finish")
                     .header("Retry-After", "30");
         }
         long stored = jobs.bytesStored(userId);
-        if (stored + declared > limits.maxBytesStoredPerUser()) {
-            throw refused(413, "quota-exceeded", "Storage quota exceeded",
-                    "you store " + stored + " bytes; this upload would pass your quota of "
-                            + limits.maxBytesStoredPerUser() + " bytes: delete old jobs first");
+        long left = Math.max(0, limits.maxBytesStoredPerUser() - stored);
+        Allowance allowance = left < limits.maxBytes()
+                ? new Allowance(left, () -> refused(413, "quota-exceeded", "Storage quota exceeded",
+                        "you store " + stored + " bytes; this upload would pass your quota of "
+                                + limits.maxBytesStoredPerUser() + " bytes: delete old jobs first"))
+                : new Allowance(limits.maxBytes(), () -> refused(413, "too-large", "Upload too large",
+                        "the upload passed the limit of " + limits.maxBytes() + " bytes"));
+        if (declared > allowance.bytes()) {
+            throw allowance.exceeded().get();
         }
+        return allowance;
     }
 
-    private Job receive(ServerRequest req, String boundary, String jobId, TokenClaims claims) {
+    private Job receive(ServerRequest req, String boundary, String jobId, TokenClaims claims, Allowance allowance) {
         ObjectId fileId = new ObjectId();
         GridFSBucket videos = mongo.videos();
         Integer bitrate = null;
         Integer quality = null;
         Stored stored = null;
-        try (InputStream body = req.content().inputStream()) {
+        try (InputStream body = StallGuard.reading(req.content().inputStream())) {
             MultipartReader parts = new MultipartReader(body, boundary);
             for (Optional<MultipartReader.Part> next = parts.next(); next.isPresent(); next = parts.next()) {
                 MultipartReader.Part part = next.get();
@@ -164,7 +183,7 @@ public final class UploadService implements HttpService {
                         stored = Tracing.inSpan("gateway", "gridfs write videos", SpanKind.CLIENT,
                                 Attributes.of(AttributeKey.stringKey("db.system"), "mongodb",
                                         AttributeKey.stringKey("db.collection.name"), MongoConnection.VIDEOS_BUCKET),
-                                () -> store(videos, fileId, part, jobId, claims));
+                                () -> store(videos, fileId, part, jobId, claims, allowance));
                     }
                     case "bitrate" -> bitrate = intField(part, "bitrate", 32, 320);
                     case "quality" -> quality = intField(part, "quality", 0, 9);
@@ -203,7 +222,7 @@ public final class UploadService implements HttpService {
     }
 
     private Stored store(GridFSBucket videos, ObjectId fileId, MultipartReader.Part part, String jobId,
-                         TokenClaims claims) throws IOException {
+                         TokenClaims claims, Allowance allowance) throws IOException {
         String name = SourceNames.clean(part.fileName().orElse("upload"), MAX_NAME_CHARS);
         InputStream in = part.body();
         byte[] head = in.readNBytes(MediaSniffer.BYTES_NEEDED);
@@ -230,9 +249,8 @@ public final class UploadService implements HttpService {
             byte[] buffer = new byte[256 * 1024];
             for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
                 total += n;
-                if (total > limits.maxBytes()) {
-                    throw refused(413, "too-large", "Upload too large",
-                            "the upload passed the limit of " + limits.maxBytes() + " bytes");
+                if (total > allowance.bytes()) {
+                    throw allowance.exceeded().get();
                 }
                 sha256.update(buffer, 0, n);
                 out.write(buffer, 0, n);

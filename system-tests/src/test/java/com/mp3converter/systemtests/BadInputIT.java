@@ -31,6 +31,9 @@ import org.junit.jupiter.api.Test;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static com.mp3converter.systemtests.Multipart.body;
+import static com.mp3converter.systemtests.Multipart.field;
+import static com.mp3converter.systemtests.Multipart.filePart;
 import static org.hamcrest.Matchers.is;
 
 /**
@@ -69,7 +72,7 @@ class BadInputIT {
         com.mp3converter.auth.SigningKeys keys = com.mp3converter.auth.SigningKeys.load(platform.dir.resolve("keys"));
         String expired = new com.mp3converter.auth.TokenIssuer(keys, "mp3converter-auth", "mp3converter", Duration.ofHours(1),
                 java.time.Clock.offset(java.time.Clock.systemUTC(), Duration.ofHours(-3)))
-                .issue(new com.mp3converter.auth.User("someone", "x@example.com", "", List.of("user"), false, null, null));
+                .issue(new com.mp3converter.auth.User("someone", "x@example.com", "", List.of("user"), false, null, null, null));
         List<Case> cases = new ArrayList<>(List.of(
                 new Case("login without credentials", 401, () -> send("POST", "/login", Map.of(), null)),
                 new Case("login with garbage Basic", 401, () -> send("POST", "/login", Map.of("Authorization", "Basic %%%"), null)),
@@ -300,29 +303,6 @@ class BadInputIT {
 
     private static String b64(String s) {
         return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static byte[] filePart(String name, byte[] content) {
-        ByteArrayOutputStream part = new ByteArrayOutputStream();
-        part.writeBytes(("Content-Disposition: form-data; name=\"file\"; filename=\"" + name + "\"\r\n"
-                + "Content-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
-        part.writeBytes(content);
-        return part.toByteArray();
-    }
-
-    private static byte[] field(String name, String value) {
-        return ("Content-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value).getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static byte[] body(String boundary, byte[]... parts) {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        for (byte[] part : parts) {
-            body.writeBytes(("--" + boundary + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
-            body.writeBytes(part);
-            body.writeBytes("\r\n".getBytes(StandardCharsets.ISO_8859_1));
-        }
-        body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.ISO_8859_1));
-        return body.toByteArray();
     }
 
     private static byte[] truncated(byte[] body) {

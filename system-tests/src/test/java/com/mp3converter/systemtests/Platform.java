@@ -41,6 +41,7 @@ final class Platform implements AutoCloseable {
         String dbUrl = LocalServers.get("DB_URL");
         String server = dbUrl.substring(0, dbUrl.lastIndexOf('/'));
         sql(server, "CREATE DATABASE " + database);
+        env.put("SERVER_HOST", LocalServers.get("SERVER_HOST"));
         env.put("DB_URL", server + "/" + database);
         env.put("DB_USERNAME", LocalServers.get("DB_USERNAME"));
         env.put("DB_PASSWORD", LocalServers.get("DB_PASSWORD"));

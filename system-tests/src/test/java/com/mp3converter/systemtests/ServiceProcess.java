@@ -37,7 +37,10 @@ final class ServiceProcess implements AutoCloseable {
 
     private static final java.util.regex.Pattern LISTENING = java.util.regex.Pattern.compile("listening on port (\\d+)");
 
-    /** Starts the jar on port 0 (the kernel picks a free one) and returns once its log names the port. */
+    /**
+     * Starts the jar on port 0 (the kernel picks a free one) unless {@code SERVER_PORT} is given, and returns once its
+     * log names the port.
+     */
     static ServiceProcess start(String name, Map<String, String> env, Path logDir) throws IOException {
         Path jar = LocalServers.repoRoot().resolve(name).resolve("target").resolve(name + ".jar");
         if (!Files.isRegularFile(jar)) {
@@ -48,7 +51,7 @@ final class ServiceProcess implements AutoCloseable {
                 "-Djava.io.tmpdir=" + logDir, "-jar", jar.toString()));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().putAll(env);
-        builder.environment().put("SERVER_PORT", "0");
+        builder.environment().put("SERVER_PORT", env.getOrDefault("SERVER_PORT", "0"));
         Path log = Files.createTempFile(logDir, name + "-", ".log");
         builder.redirectErrorStream(true).redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Process process = builder.start();

@@ -147,8 +147,9 @@ class TracePropagationTest {
     }
 
     private static WebServer serve(Application app, Map<String, String> settings, String service) {
-        WebServerConfig.Builder builder = WebServer.builder().config(config(settings, service).get("server"));
-        ServiceServer.configure(builder, app);
+        Config config = config(settings, service);
+        WebServerConfig.Builder builder = WebServer.builder().config(config.get("server"));
+        ServiceServer.configure(builder, config, app);
         WebServer server = builder.build().start();
         app.start();
         return server;

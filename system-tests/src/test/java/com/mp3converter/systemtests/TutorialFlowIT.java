@@ -133,10 +133,7 @@ class TutorialFlowIT {
     void aVideoWithoutAudioFailsWithAClearMail() throws Exception {
         String email = platform.newUser("silent");
         String token = platform.login(email);
-        String jobId = upload(token, Sample.MP4_NO_AUDIO);
-        JsonNode job = platform.awaitFinished(token, jobId, Duration.ofSeconds(90));
-        assertThat(job.get("state").asText(), is("FAILED"));
-        assertThat(job.get("error").get("code").asText(), is("no-audio"));
+        failed(token, Sample.MP4_NO_AUDIO, "no-audio");
         List<JsonNode> inbox = Platform.awaitMail(email, 1, Duration.ofSeconds(60));
         Mail mail = Mail.parse(inbox.getFirst());
         assertThat(mail.subject(), is("We could not convert " + Sample.MP4_NO_AUDIO.fileName()));
@@ -144,6 +141,14 @@ class TutorialFlowIT {
         assertThat(mail.text(), containsString("upload a video that has sound"));
         Thread.sleep(1000);
         assertThat(Platform.inbox(email), hasSize(1));
+    }
+
+    /** Uploads the sample and waits for its job to fail with this error code. */
+    private JsonNode failed(String token, Sample sample, String code) throws Exception {
+        JsonNode job = platform.awaitFinished(token, upload(token, sample), Duration.ofSeconds(90));
+        assertThat(job.toString(), job.get("state").asText(), is("FAILED"));
+        assertThat(job.get("error").get("code").asText(), is(code));
+        return job;
     }
 
     /** The mail's two lines (log in, download), pasted into a shell with the credentials filled in, fetch the MP3. */
@@ -163,10 +168,7 @@ class TutorialFlowIT {
     void aDamagedFileFailsInPlainWordsWithNoPathOrLibraryHint() throws Exception {
         String email = platform.newUser("damaged");
         String token = platform.login(email);
-        String jobId = upload(token, Sample.TRUNCATED_3GP);
-        JsonNode job = platform.awaitFinished(token, jobId, Duration.ofSeconds(90));
-        assertThat(job.get("state").asText(), is("FAILED"));
-        assertThat(job.get("error").get("code").asText(), is("corrupt"));
+        JsonNode job = failed(token, Sample.TRUNCATED_3GP, "corrupt");
         Mail mail = Mail.parse(Platform.awaitMail(email, 1, Duration.ofSeconds(60)).getFirst());
         for (String words : List.of(job.get("error").get("message").asText(), mail.text())) {
             for (String hint : List.of(platform.dir.toString(), "/tmp/", "job-", ".local", "avformat", "()", "setFormat",

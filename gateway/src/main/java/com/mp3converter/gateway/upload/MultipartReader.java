@@ -54,17 +54,7 @@ public final class MultipartReader {
         if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")) {
             return Optional.empty();
         }
-        for (String param : contentType.split(";")) {
-            String p = param.trim();
-            if (p.toLowerCase(Locale.ROOT).startsWith("boundary=")) {
-                String value = p.substring(9).trim();
-                if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
-                    value = value.substring(1, value.length() - 1);
-                }
-                return value.isEmpty() ? Optional.empty() : Optional.of(value);
-            }
-        }
-        return Optional.empty();
+        return parameter(contentType, "boundary").filter(value -> !value.isEmpty());
     }
 
     /** The next part, or empty after the closing boundary. The previous part's body is skipped if unread. */
@@ -208,17 +198,47 @@ public final class MultipartReader {
         return -1;
     }
 
-    private static Optional<String> parameter(String header, String name) {
-        for (String param : header.split(";")) {
-            String p = param.trim();
-            int eq = p.indexOf('=');
-            if (eq > 0 && p.substring(0, eq).trim().equalsIgnoreCase(name)) {
-                String value = p.substring(eq + 1).trim();
-                if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
-                    value = value.substring(1, value.length() - 1).replace("\\\"", "\"").replace("\\\\", "\\");
-                }
-                return Optional.of(value);
+    /**
+     * A parameter of a header value such as {@code form-data; name="file"; filename="a;b.mkv"}: parameters are split
+     * on {@code ;} outside quoted strings, and a quoted value's backslash escapes are undone.
+     */
+    static Optional<String> parameter(String header, String name) {
+        int i = header.indexOf(';');
+        while (i >= 0 && i < header.length()) {
+            int start = i + 1;
+            int eq = header.indexOf('=', start);
+            int semicolon = header.indexOf(';', start);
+            if (eq < 0) {
+                return Optional.empty();
             }
+            if (semicolon >= 0 && semicolon < eq) {
+                i = semicolon;
+                continue;
+            }
+            String key = header.substring(start, eq).trim();
+            StringBuilder value = new StringBuilder();
+            int at = eq + 1;
+            while (at < header.length() && header.charAt(at) == ' ') {
+                at++;
+            }
+            if (at < header.length() && header.charAt(at) == '"') {
+                for (at++; at < header.length() && header.charAt(at) != '"'; at++) {
+                    char c = header.charAt(at);
+                    if (c == '\\' && at + 1 < header.length()) {
+                        c = header.charAt(++at);
+                    }
+                    value.append(c);
+                }
+                at = header.indexOf(';', at);
+            } else {
+                int end = header.indexOf(';', at);
+                value.append(header, at, end < 0 ? header.length() : end);
+                at = end;
+            }
+            if (key.equalsIgnoreCase(name)) {
+                return Optional.of(value.toString().trim());
+            }
+            i = at;
         }
         return Optional.empty();
     }
@@ -226,7 +246,11 @@ public final class MultipartReader {
     private static String decodeExtended(String value) {
         int quote = value.indexOf("''");
         String encoded = quote >= 0 ? value.substring(quote + 2) : value;
-        return java.net.URLDecoder.decode(encoded.replace("+", "%2B"), StandardCharsets.UTF_8);
+        try {
+            return java.net.URLDecoder.decode(encoded.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return encoded;
+        }
     }
 
     private final class PartStream extends InputStream {

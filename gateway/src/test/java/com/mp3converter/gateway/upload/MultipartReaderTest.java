@@ -73,6 +73,17 @@ class MultipartReaderTest {
         assertThat(MultipartReader.boundary("multipart/form-data").isPresent(), is(false));
     }
 
+    @Test
+    void parametersAreSplitOnlyOutsideQuotedStrings() {
+        String disposition = "form-data; name=\"file\"; filename=\"a; name=\\\"evil\\\".mkv\"";
+        assertThat(MultipartReader.parameter(disposition, "filename").orElseThrow(), is("a; name=\"evil\".mkv"));
+        assertThat(MultipartReader.parameter(disposition, "name").orElseThrow(), is("file"));
+        assertThat(MultipartReader.parameter("form-data; filename=\"x;y\"; name=bitrate", "name").orElseThrow(),
+                is("bitrate"));
+        assertThat(MultipartReader.boundary("multipart/form-data; charset=\"a;boundary=wrong\"; boundary=right")
+                .orElseThrow(), is("right"));
+    }
+
     private static byte[] part(String name, String fileName, byte[] content) {
         String disposition = "Content-Disposition: form-data; name=\"" + name + "\""
                 + (fileName == null ? "" : "; filename=\"" + fileName.replace("\"", "\\\"") + "\"") + "\r\n\r\n";

@@ -23,8 +23,12 @@ public final class Problems {
     /** Error handlers plus a problem+json 404 for every path no service matched. */
     public static void register(HttpRouting.Builder rules) {
         rules.error(ProblemException.class, (req, res, ex) -> send(req, res, ex.problem(), ex))
-                .error(IllegalArgumentException.class, (req, res, ex) ->
-                        send(req, res, Problem.of(400, "bad-request", "Bad request", ex.getMessage()), null))
+                .error(IllegalArgumentException.class, (req, res, ex) -> {
+                    // a library's words (a URL decoder's, a parser's) are not for the client: ours, and the detail in the log
+                    LOG.log(Level.FINE, "malformed request to " + req.path().path(), ex);
+                    send(req, res, Problem.of(400, "bad-request", "Bad request",
+                            "the request is malformed (its address, query or headers)"), null);
+                })
                 .error(UncheckedIOException.class, (req, res, ex) -> {
                     LOG.log(Level.FINE, "connection problem on " + req.path().path(), ex);
                     send(req, res, Problem.of(400, "bad-request", "Bad request", "the request body could not be read"), null);

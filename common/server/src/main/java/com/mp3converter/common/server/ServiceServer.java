@@ -1,5 +1,6 @@
 package com.mp3converter.common.server;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.logging.Logger;
@@ -42,7 +43,7 @@ public final class ServiceServer {
         Config config = config(service);
         Application app = create.apply(config);
         WebServerConfig.Builder builder = WebServer.builder().config(config.get("server"));
-        configure(builder, app);
+        configure(builder, config, app);
         WebServer server = builder.build().start();
         Runtime.getRuntime().addShutdownHook(new Thread(app::close, service + "-shutdown"));
         app.start();
@@ -77,8 +78,13 @@ public final class ServiceServer {
         return config(settings, ConfigSources.create(Map.of()).build());
     }
 
-    /** The application's routing with the observe endpoints and error handling: tests with {@code @ServerTest} use it. */
-    public static void configure(WebServerConfig.Builder builder, Application app) {
+    /**
+     * The application's routing with the observe endpoints and error handling, and bounded waits for clients that
+     * stop sending ({@code connections.*}): tests with {@code @ServerTest} use it.
+     */
+    public static void configure(WebServerConfig.Builder builder, Config config, Application app) {
+        StallGuard.limits(config.get("connections.idle-timeout").as(Duration.class).get(),
+                config.get("connections.body-stall-timeout").as(Duration.class).get());
         var health = HealthObserver.builder().useSystemServices(false).details(true);
         app.readiness().forEach((name, up) -> health.addCheck(
                 () -> HealthCheckResponse.builder().status(up.getAsBoolean()).build(), HealthCheckType.READINESS, name));
@@ -89,13 +95,16 @@ public final class ServiceServer {
                 return response.build();
             }, HealthCheckType.LIVENESS, app.name());
         }
-        builder.directHandlers(ProtocolErrors.handlers())
+        builder.addConnectionSelector(StallGuard.http1())
+                .directHandlers(ProtocolErrors.handlers())
                 .addFeature(ObserveFeature.builder()
                         .endpoint("/")
                         .addObserver(health.build())
                         .addObserver(MetricsObserver.create())
                         .build())
                 .routing(rules -> {
+                    rules.addFilter(StallGuard.filter());
+                    rules.addFilter(new ConnectionCloseGuard());
                     rules.addFilter(new ServerSpans());
                     app.routing(rules);
                     Problems.register(rules);

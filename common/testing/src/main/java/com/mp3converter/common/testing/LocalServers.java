@@ -34,7 +34,7 @@ public final class LocalServers {
             }
         }
         System.getenv().forEach((k, v) -> {
-            if (settings.containsKey(k) || k.startsWith("DB_") || k.startsWith("RABBITMQ_") || k.startsWith("MONGO_")
+            if (settings.containsKey(k) || k.equals("SERVER_HOST") || k.startsWith("DB_") || k.startsWith("RABBITMQ_") || k.startsWith("MONGO_")
                     || k.startsWith("SMTP_") || k.startsWith("GREENMAIL_")) {
                 settings.put(k, v);
             }

@@ -4,7 +4,7 @@ import java.time.Instant;
 import java.util.List;
 
 /** What a verified access token says about its holder. */
-public record TokenClaims(String userId, String email, List<String> roles, Instant expiresAt) {
+public record TokenClaims(String userId, String email, List<String> roles, Instant issuedAt, Instant expiresAt) {
     public boolean isAdmin() {
         return roles.contains("admin");
     }

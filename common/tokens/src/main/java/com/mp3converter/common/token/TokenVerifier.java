@@ -20,8 +20,8 @@ import jakarta.json.JsonValue;
 /**
  * Verifies ES256 access tokens locally: algorithm pinned (no {@code none}, no HS256 with a public key),
  * key by {@code kid}, signature, issuer, audience, expiry and not-before with a small clock skew.
- * Signatures already verified are remembered until the token expires, so a busy client costs one
- * map lookup per request instead of an ECDSA verification.
+ * Signatures already verified are remembered until the token expires or its key is retired, so a busy client
+ * costs two map lookups per request instead of an ECDSA verification.
  */
 public final class TokenVerifier {
     public static final String ALGORITHM = "ES256";
@@ -32,7 +32,7 @@ public final class TokenVerifier {
     private final String issuer;
     private final String audience;
     private final Clock clock;
-    private final Map<String, TokenClaims> verified = new ConcurrentHashMap<>();
+    private final Map<String, Verified> verified = new ConcurrentHashMap<>();
 
     public TokenVerifier(KeySource keys, String issuer, String audience, Clock clock) {
         this.keys = keys;
@@ -43,22 +43,26 @@ public final class TokenVerifier {
 
     public TokenClaims verify(String token) throws InvalidTokenException {
         Instant now = clock.instant();
-        TokenClaims cached = verified.get(token);
+        Verified cached = verified.get(token);
         if (cached != null) {
-            if (now.isBefore(cached.expiresAt().plus(SKEW))) {
-                return cached;
+            if (now.isBefore(cached.claims().expiresAt().plus(SKEW)) && keys.key(cached.kid()).isPresent()) {
+                return cached.claims();
             }
             verified.remove(token);
         }
-        TokenClaims claims = verifyFully(token, now);
+        Verified fresh = verifyFully(token, now);
         if (verified.size() >= CACHE_LIMIT) {
             verified.clear();
         }
-        verified.put(token, claims);
-        return claims;
+        verified.put(token, fresh);
+        return fresh.claims();
     }
 
-    private TokenClaims verifyFully(String token, Instant now) throws InvalidTokenException {
+    /** A token whose signature checked out, and the key it was checked with (a retired key ends the shortcut). */
+    private record Verified(TokenClaims claims, String kid) {
+    }
+
+    private Verified verifyFully(String token, Instant now) throws InvalidTokenException {
         if (token == null || token.isBlank() || token.length() > 8192 || token.chars().filter(c -> c == '.').count() != 2) {
             throw new InvalidTokenException("malformed", "the token is not a signed JWT");
         }
@@ -109,7 +113,8 @@ public final class TokenVerifier {
                 .filter(v -> v.getValueType() == JsonValue.ValueType.ARRAY)
                 .map(v -> v.asJsonArray().stream().map(TokenVerifier::text).toList())
                 .orElse(List.of());
-        return new TokenClaims(subject, email, roles, expires);
+        Instant issued = jwt.issueTime().orElseThrow(() -> new InvalidTokenException("malformed", "the token has no issue time"));
+        return new Verified(new TokenClaims(subject, email, roles, issued, expires), kid);
     }
 
     private static String text(JsonValue value) {

@@ -1,0 +1,612 @@
+package com.mp3converter.systemtests;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.interfaces.ECPublicKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
+import com.mp3converter.auth.SigningKeys;
+import com.mp3converter.common.http.Json;
+import com.mp3converter.common.testing.LocalServers;
+import com.mp3converter.testmedia.Sample;
+import com.mp3converter.testmedia.TestMedia;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static com.mp3converter.systemtests.Multipart.body;
+import static com.mp3converter.systemtests.Multipart.filePart;
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.everyItem;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThan;
+import static org.hamcrest.Matchers.not;
+
+/**
+ * The probes of an attacker with an ordinary account, against the four jars: each one held before it was fixed
+ * would fail here. Connection limits are short (3 s) so the stalled-client probes run quickly.
+ */
+class SecurityIT {
+    private static final Duration STALL_LIMIT = Duration.ofSeconds(3);
+    private static final long QUOTA = 3_000_000;
+    private static final int EVENT_STREAMS = 3;
+    private static Platform platform;
+    private static MongoClient mongo;
+    private static MongoDatabase db;
+
+    @BeforeAll
+    static void start() throws Exception {
+        platform = Platform.start(Map.of(
+                "CONNECTIONS_IDLE_DASH_TIMEOUT", STALL_LIMIT.toString(),
+                "CONNECTIONS_BODY_DASH_STALL_DASH_TIMEOUT", STALL_LIMIT.toString(),
+                "AUTH_JWKS_MIN_DASH_REFETCH", "PT1S",
+                "AUTH_JWKS_MAX_DASH_AGE", "PT3S",
+                "GATEWAY_QUOTA_MAX_DASH_BYTES_DASH_STORED", Long.toString(QUOTA),
+                "GATEWAY_EVENTS_MAX_DASH_PER_DASH_USER", Integer.toString(EVENT_STREAMS)));
+        mongo = MongoClients.create(LocalServers.get("MONGO_URI"));
+        db = mongo.getDatabase(platform.env.get("MONGO_DATABASE"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        mongo.close();
+        platform.close();
+    }
+
+    // --- 1. request smuggling -----------------------------------------------------------------------------
+
+    @Test
+    void aBodyLeftUnreadIsNeverTakenForASecondRequestOnAnyService() throws Exception {
+        String token = platform.login(platform.newUser("smuggler"));
+        String hidden = "GET /jobs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + "\r\n\r\n";
+        List<String> failures = new ArrayList<>();
+        for (ServiceProcess service : platform.processes()) {
+            for (String connection : List.of("close", "CLOSE", "keep-alive, close")) {
+                probeSmuggling(service, "GET /health/live", connection, hidden, failures);
+            }
+        }
+        probeSmuggling(platform.gateway, "POST /upload", "close", hidden, failures); // 401: the upload is not read
+        probeSmuggling(platform.gateway, "POST /login", "close", hidden, failures);
+        probeSmuggling(platform.auth, "POST /login", "close", hidden, failures);
+        assertThat(String.join("\n", failures), failures, is(empty()));
+    }
+
+    private static void probeSmuggling(ServiceProcess service, String requestLine, String connection, String hidden,
+                                       List<String> failures) throws IOException {
+        String request = requestLine + " HTTP/1.1\r\nHost: x\r\nConnection: " + connection
+                + "\r\nContent-Length: " + hidden.length() + "\r\n\r\n" + hidden;
+        RawHttp.Exchange exchange = RawHttp.exchange(service.port, request, Duration.ofSeconds(5));
+        if (exchange.statuses().size() != 1 || !exchange.closedByServer()) {
+            failures.add(service.name + " " + requestLine + " (Connection: " + connection + "): " + exchange.statuses()
+                    + " responses, closed " + exchange.closedByServer());
+        }
+    }
+
+    // --- 2 and 3. lockout and spoofed addresses -----------------------------------------------------------
+
+    @Test
+    void guessingFromOneAddressIsThrottledWhateverItSaysInXForwardedForAndTheOwnerStillLogsIn() throws Exception {
+        String victim = platform.newUser("victim");
+        InetAddress attacker = InetAddress.getByName("127.0.0.66");
+        List<Integer> answers = new ArrayList<>();
+        for (int i = 0; i < 8; i++) { // each guess claims another address, one of them the owner's
+            answers.add(login(attacker, platform.gateway.port, victim, "wrong guess " + i,
+                    i == 3 ? "127.0.0.7" : "198.51.100." + i).statusCode());
+        }
+        assertThat("the sixth guess from one address waits, whatever X-Forwarded-For said", answers.subList(5, 8),
+                everyItem(is(429)));
+        assertThat(login(InetAddress.getByName("127.0.0.7"), platform.gateway.port, victim, Platform.PASSWORD, null)
+                .statusCode(), is(200));
+
+        List<Integer> sprayed = new ArrayList<>();
+        for (int i = 0; i < 22; i++) { // one guess per account, another claimed address each time
+            sprayed.add(login(attacker, platform.gateway.port, "nobody-" + i + "@example.com", "wrong guess",
+                    "203.0.113." + i).statusCode());
+        }
+        assertThat("an address that guesses across accounts waits too", sprayed.getLast(), is(429));
+    }
+
+    @Test
+    void guessingAnAccountFromManyAddressesAtAuthNeverLocksItsOwnerOut() throws Exception {
+        String victim = platform.newUser("many-addresses");
+        // auth trusts one proxy (the gateway); an attacker reaching it directly may claim any address
+        for (int i = 0; i < 30; i++) {
+            login(InetAddress.getLoopbackAddress(), platform.auth.port, victim, "wrong guess " + i, "192.0.2." + i);
+        }
+        assertThat("a client that failed on the attacked account waits",
+                login(InetAddress.getLoopbackAddress(), platform.auth.port, victim, Platform.PASSWORD, "192.0.2.1")
+                        .statusCode(), is(429));
+        assertThat("its owner, from an address with no failure, logs in at once",
+                login(InetAddress.getLoopbackAddress(), platform.auth.port, victim, Platform.PASSWORD, "192.0.2.200")
+                        .statusCode(), is(200));
+        assertThat("and through the gateway",
+                login(InetAddress.getByName("127.0.0.8"), platform.gateway.port, victim, Platform.PASSWORD, null)
+                        .statusCode(), is(200));
+    }
+
+    private static HttpResponse<String> login(InetAddress from, int port, String email, String password,
+                                              String forwardedFor) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/login"))
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
+                        (email + ":" + password).getBytes(StandardCharsets.UTF_8)))
+                .POST(HttpRequest.BodyPublishers.noBody());
+        if (forwardedFor != null) {
+            request.header("X-Forwarded-For", forwardedFor);
+        }
+        try (HttpClient client = HttpClient.newBuilder().localAddress(from).build()) {
+            return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
+    // --- 4. disabled accounts -----------------------------------------------------------------------------
+
+    @Test
+    void aDisabledUsersTokensAreRefusedEverywhereWithinSeconds() throws Exception {
+        String email = platform.newUser("disabled");
+        String token = platform.login(email);
+        assertThat(get(platform.gateway, "/jobs", token).statusCode(), is(200));
+        String userId = Json.MAPPER.readTree(get(platform.auth, "/users/me", token).body()).get("id").asText();
+        String admin = adminToken();
+        HttpResponse<String> disabled = Platform.HTTP.send(HttpRequest.newBuilder(platform.auth.uri("/users/" + userId))
+                .header("Authorization", "Bearer " + admin).header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"disabled\":true}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(disabled.body(), disabled.statusCode(), is(200));
+        Instant at = Instant.now();
+        assertThat("auth refuses it at once", validate(token), is(401));
+        while (get(platform.gateway, "/jobs", token).statusCode() != 401) {
+            assertThat("the gateway refuses it within 5 s", Duration.between(at, Instant.now()), lessThan(Duration.ofSeconds(5)));
+            Thread.sleep(100);
+        }
+        HttpResponse<String> upload = upload(token, "clip.wav", Files.readAllBytes(TestMedia.path(Sample.WAV_22K)));
+        assertThat(upload.statusCode(), is(401));
+        assertThat(upload.body(), containsString("revoked"));
+        assertThat("the account cannot log in either", loginStatus(email), is(401));
+    }
+
+    // --- 5. FFmpeg's reach --------------------------------------------------------------------------------
+
+    @Test
+    void aManifestDisguisedAsMediaConvertsNothingAndTellsNothingAboutTheServersFiles() throws Exception {
+        String token = platform.login(platform.newUser("manifest"));
+        Path existing = TestMedia.path(Sample.M4A_AAC_AUDIO_ONLY).toAbsolutePath();
+        Path missing = existing.resolveSibling("no-such-file-" + UUID.randomUUID() + ".m4a");
+        List<JsonNode> errors = new ArrayList<>();
+        for (Path target : List.of(existing, missing)) {
+            for (String manifest : List.of(dash(target), "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\nfile:" + target
+                    + "\n#EXT-X-ENDLIST\n", "ffconcat version 1.0\nfile '" + target + "'\n")) {
+                byte[] disguised = concat(new byte[] {'I', 'D', '3', 3, 0, 0, 0, 0, 0, 0},
+                        manifest.getBytes(StandardCharsets.UTF_8));
+                HttpResponse<String> accepted = upload(token, "song.mp3", disguised);
+                if (accepted.statusCode() == 202) {
+                    String jobId = Json.MAPPER.readTree(accepted.body()).get("jobId").asText();
+                    JsonNode job = platform.awaitFinished(token, jobId, Duration.ofSeconds(60));
+                    assertThat(job.toString(), job.get("state").asText(), is("FAILED"));
+                    errors.add(job.get("error"));
+                } else {
+                    assertThat(accepted.body(), accepted.statusCode(), is(415));
+                }
+            }
+        }
+        Set<String> distinct = new HashSet<>();
+        errors.forEach(e -> distinct.add(e.toString()));
+        assertThat("one answer for every manifest, whether its target exists or not: " + distinct, distinct.size(),
+                lessThan(2));
+        for (String error : distinct) {
+            assertThat(error, not(containsString("/")));
+        }
+    }
+
+    private static String dash(Path target) {
+        return "<?xml version=\"1.0\"?><MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\" "
+                + "profiles=\"urn:mpeg:dash:profile:isoff-on-demand:2011\" type=\"static\" mediaPresentationDuration=\"PT1S\" "
+                + "minBufferTime=\"PT1S\"><Period><AdaptationSet mimeType=\"audio/mp4\"><Representation id=\"1\" "
+                + "bandwidth=\"1\" audioSamplingRate=\"44100\"><BaseURL>file:" + target + "</BaseURL></Representation>"
+                + "</AdaptationSet></Period></MPD>";
+    }
+
+    // --- 6. unbounded waits -------------------------------------------------------------------------------
+
+    @Test
+    void halfSentHeadersAreCutOffOnEveryService() throws Exception {
+        List<String> failures = new ArrayList<>();
+        for (ServiceProcess service : platform.processes()) {
+            RawHttp.Exchange exchange = RawHttp.exchange(service.port, "GET /health/live HTTP/1.1\r\nHost: x\r\n",
+                    Duration.ofSeconds(20));
+            if (!exchange.closedByServer() || exchange.took().compareTo(STALL_LIMIT.plusSeconds(5)) > 0) {
+                failures.add(service.name + ": closed " + exchange.closedByServer() + " after " + exchange.took());
+            }
+        }
+        assertThat(String.join("\n", failures), failures, is(empty()));
+    }
+
+    @Test
+    void aStalledChunkedUploadIsAbandonedAndLeavesNothing() throws Exception {
+        String token = platform.login(platform.newUser("stalled"));
+        String userId = userId(token);
+        String boundary = "stall" + UUID.randomUUID();
+        byte[] head = body(boundary, filePart("stalled.wav", Files.readAllBytes(TestMedia.path(Sample.WAV_22K))));
+        byte[] firstHalf = java.util.Arrays.copyOf(head, head.length / 2);
+        long started = System.nanoTime();
+        RawHttp.Exchange exchange;
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), platform.gateway.port));
+            socket.setSoTimeout(20_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /upload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token
+                    + "\r\nContent-Type: multipart/form-data; boundary=" + boundary
+                    + "\r\nTransfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(firstHalf.length) + "\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            out.write(firstHalf);
+            out.write("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush(); // and then nothing
+            exchange = RawHttp.readUntilClosed(socket.getInputStream(), started);
+        }
+        assertThat("the gateway let go of the stalled upload", exchange.closedByServer(), is(true));
+        assertThat(exchange.took(), lessThan(STALL_LIMIT.plusSeconds(5)));
+        Thread.sleep(500);
+        assertThat("no file of the stalled upload", db.getCollection("videos.files")
+                .countDocuments(Filters.eq("metadata.owner", userId)), is(0L));
+        awaitNoOrphanChunks();
+        assertThat("no job", db.getCollection("jobs").countDocuments(Filters.eq("owner.userId", userId)), is(0L));
+    }
+
+    @Test
+    void theQuotaCountsTheBytesReceivedNotTheBytesDeclared() throws Exception {
+        String token = platform.login(platform.newUser("quota"));
+        byte[] wav = Files.readAllBytes(TestMedia.longWav(Duration.ofSeconds(20))); // 3.5 MB, over the 3 MB quota
+        String boundary = "quota" + UUID.randomUUID();
+        byte[] multipart = body(boundary, filePart("long.wav", wav));
+        StringBuilder request = new StringBuilder("POST /upload HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                + "Authorization: Bearer " + token + "\r\nContent-Type: multipart/form-data; boundary=" + boundary
+                + "\r\nTransfer-Encoding: chunked\r\n\r\n");
+        byte[] chunked = concat(request.toString().getBytes(StandardCharsets.ISO_8859_1),
+                chunks(multipart, 65536));
+        RawHttp.Exchange exchange = RawHttp.exchange(InetAddress.getLoopbackAddress(), platform.gateway.port, chunked,
+                Duration.ofSeconds(30));
+        assertThat(exchange.text(), exchange.statuses(), is(List.of(413)));
+        assertThat(exchange.text(), containsString("quota"));
+        assertThat(db.getCollection("videos.files").countDocuments(Filters.eq("metadata.owner", userId(token))), is(0L));
+        awaitNoOrphanChunks();
+        assertThat("a file within the quota still goes in",
+                upload(token, "short.wav", Files.readAllBytes(TestMedia.path(Sample.WAV_22K))).statusCode(), is(202));
+    }
+
+    @Test
+    void aUserCanFollowOnlySoManyJobsAtOnce() throws Exception {
+        String token = platform.login(platform.newUser("follower"));
+        ServiceProcess transcoder = platform.running("transcoder").getFirst();
+        transcoder.kill(); // the job stays queued: its event stream stays open
+        try {
+            HttpResponse<String> accepted = upload(token, "queued.wav", Files.readAllBytes(TestMedia.path(Sample.WAV_22K)));
+            String jobId = Json.MAPPER.readTree(accepted.body()).get("jobId").asText();
+            List<Socket> streams = new ArrayList<>();
+            try {
+                for (int i = 0; i < EVENT_STREAMS; i++) {
+                    streams.add(openEvents(token, jobId));
+                }
+                HttpResponse<String> refused = get(platform.gateway, "/jobs/" + jobId + "/events", token);
+                assertThat(refused.body(), refused.statusCode(), is(429));
+                streams.removeFirst().close();
+                Instant deadline = Instant.now().plusSeconds(10);
+                HttpResponse<Void> again;
+                do { // the gateway notices the closed stream at its next write (a keep-alive at the latest)
+                    Thread.sleep(200);
+                    again = Platform.HTTP.send(HttpRequest.newBuilder(platform.gateway("/jobs/" + jobId + "/events"))
+                            .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(2)).build(),
+                            HttpResponse.BodyHandlers.discarding());
+                } while (again.statusCode() == 429 && Instant.now().isBefore(deadline));
+            } catch (java.net.http.HttpTimeoutException openAgain) {
+                // the stream opened (and stayed open until the timeout): a slot was free again
+            } finally {
+                for (Socket s : streams) {
+                    s.close();
+                }
+            }
+        } finally {
+            platform.launch("transcoder", Map.of("TRANSCODER_INSTANCE_DASH_NAME", "transcoder-" + platform.id + "-z"))
+                    .awaitReady(Duration.ofSeconds(90));
+        }
+    }
+
+    private static Socket openEvents(String token, String jobId) throws IOException {
+        Socket socket = new Socket(InetAddress.getLoopbackAddress(), platform.gateway.port);
+        socket.getOutputStream().write(("GET /jobs/" + jobId + "/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                + token + "\r\nAccept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        socket.setSoTimeout(5000);
+        byte[] head = new byte[12];
+        int n = socket.getInputStream().readNBytes(head, 0, head.length);
+        assertThat(new String(head, 0, n, StandardCharsets.ISO_8859_1), is("HTTP/1.1 200"));
+        return socket;
+    }
+
+    // --- 7. smaller ---------------------------------------------------------------------------------------
+
+    @Test
+    void twoAuthorizationHeadersAreRefusedNotGuessedBetween() throws Exception {
+        String token = platform.login(platform.newUser("two-headers"));
+        String basic = Base64.getEncoder().encodeToString("someone@example.com:whatever it is".getBytes());
+        for (ServiceProcess service : List.of(platform.gateway, platform.auth)) {
+            String path = service == platform.gateway ? "GET /jobs" : "POST /login";
+            RawHttp.Exchange exchange = RawHttp.exchange(service.port, path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                    + "Authorization: Bearer " + token + "\r\nAuthorization: Basic " + basic + "\r\n\r\n", Duration.ofSeconds(5));
+            assertThat(service.name + ": " + exchange.text(), exchange.statuses(), is(List.of(400)));
+            assertThat(exchange.text(), containsString("Authorization header once"));
+        }
+    }
+
+    @Test
+    void aQuotedSemicolonStaysInsideTheFileName() throws Exception {
+        String token = platform.login(platform.newUser("quoted"));
+        String boundary = "q" + UUID.randomUUID();
+        byte[] wav = Files.readAllBytes(TestMedia.path(Sample.WAV_22K));
+        byte[] part = concat(("Content-Disposition: form-data; name=\"file\"; filename=\"take 1; name=\\\"bitrate\\\".wav\""
+                + "\r\nContent-Type: audio/wav\r\n\r\n").getBytes(StandardCharsets.UTF_8), wav);
+        HttpResponse<String> accepted = Platform.HTTP.send(HttpRequest.newBuilder(platform.gateway("/upload"))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body(boundary, part))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(accepted.body(), accepted.statusCode(), is(202));
+        String jobId = Json.MAPPER.readTree(accepted.body()).get("jobId").asText();
+        assertThat(platform.job(token, jobId).get("sourceName").asText(), containsString("take 1; name="));
+    }
+
+    @Test
+    void badEscapesAreAnsweredInOurWordsNotTheJdks() throws Exception {
+        String token = platform.login(platform.newUser("escapes"));
+        List<String> failures = new ArrayList<>();
+        for (String path : List.of("/jobs?limit=%zz", "/jobs?offset=%", "/download?fid=%G1", "/jobs/%zz")) {
+            RawHttp.Exchange exchange = RawHttp.exchange(platform.gateway.port, "GET " + path + " HTTP/1.1\r\nHost: x\r\n"
+                    + "Connection: close\r\nAuthorization: Bearer " + token + "\r\n\r\n", Duration.ofSeconds(5));
+            String text = exchange.text();
+            if (exchange.statuses().isEmpty() || exchange.statuses().getFirst() != 400
+                    || text.contains("URLDecoder") || text.contains("escape (%)") || text.contains("Exception")) {
+                failures.add(path + ": " + text);
+            }
+        }
+        String boundary = "e" + UUID.randomUUID();
+        byte[] part = concat(("Content-Disposition: form-data; name=\"file\"; filename*=UTF-8''%zz%.wav\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII), Files.readAllBytes(TestMedia.path(Sample.WAV_22K)));
+        HttpResponse<String> upload = Platform.HTTP.send(HttpRequest.newBuilder(platform.gateway("/upload"))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body(boundary, part))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (upload.statusCode() != 202 || upload.body().contains("URLDecoder") || upload.body().contains("escape (%)")) {
+            failures.add("a file name with a bad escape: " + upload.statusCode() + " " + upload.body());
+        }
+        assertThat(String.join("\n", failures), failures, is(empty()));
+    }
+
+    // --- 8. forged tokens and key rotation ----------------------------------------------------------------
+
+    @Test
+    void hs256SignedWithAnyFormOfThePublicKeyIsRefused() throws Exception {
+        String email = platform.newUser("hs256");
+        String genuine = platform.login(email);
+        SigningKeys keys = SigningKeys.load(platform.dir.resolve("keys"));
+        ECPublicKey publicKey = (ECPublicKey) keys.current().publicKey();
+        byte[] der = publicKey.getEncoded();
+        String pem = "-----BEGIN PUBLIC KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der)
+                + "\n-----END PUBLIC KEY-----\n";
+        String x = ((List<?>) keys.jwks().get("keys")).stream().map(k -> (Map<?, ?>) k)
+                .filter(k -> keys.currentKid().equals(k.get("kid"))).map(k -> (String) k.get("x")).findFirst().orElseThrow();
+        Map<String, byte[]> forms = Map.of("PEM", pem.getBytes(StandardCharsets.US_ASCII), "DER", der,
+                "raw x", Base64.getUrlDecoder().decode(x), "x as text", x.getBytes(StandardCharsets.US_ASCII),
+                "JWKS", Json.MAPPER.writeValueAsBytes(keys.jwks()));
+        String payload = genuine.split("\\.")[1];
+        String header = b64url("{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"" + keys.currentKid() + "\"}");
+        List<String> failures = new ArrayList<>();
+        for (var form : forms.entrySet()) {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(form.getValue(), "HmacSHA256"));
+            String forged = header + "." + payload + "." + Base64.getUrlEncoder().withoutPadding()
+                    .encodeToString(mac.doFinal((header + "." + payload).getBytes(StandardCharsets.US_ASCII)));
+            int atGateway = get(platform.gateway, "/jobs", forged).statusCode();
+            int atAuth = validate(forged);
+            if (atGateway != 401 || atAuth != 401) {
+                failures.add(form.getKey() + ": gateway " + atGateway + ", auth " + atAuth);
+            }
+        }
+        assertThat(get(platform.gateway, "/jobs", genuine).statusCode(), is(200));
+        assertThat(String.join("\n", failures), failures, is(empty()));
+    }
+
+    @Test
+    void aTokenOfTheOldKeyWorksAfterARotationAndStopsOnceTheKeyIsRetired() throws Exception {
+        String email = platform.newUser("rotation");
+        String old = platform.login(email);
+        Path keyDir = platform.dir.resolve("keys");
+        Set<Path> oldKeys = Set.copyOf(listKeys(keyDir));
+        Thread.sleep(1100); // the new key must be strictly newer
+        SigningKeys.generate(keyDir);
+        restartAuth();
+        String fresh = platform.login(email);
+        assertThat(kid(fresh), not(is(kid(old))));
+        assertThat("the new key's token at the gateway", get(platform.gateway, "/jobs", fresh).statusCode(), is(200));
+        assertThat("the old key's token at the gateway", get(platform.gateway, "/jobs", old).statusCode(), is(200));
+        assertThat("the old key's token at auth", validate(old), is(200));
+
+        for (Path retired : oldKeys) {
+            Files.delete(retired);
+        }
+        restartAuth();
+        assertThat("auth refuses the retired key at once", validate(old), is(401));
+        Instant deadline = Instant.now().plusSeconds(15);
+        while (get(platform.gateway, "/jobs", old).statusCode() != 401) {
+            assertThat("the gateway drops the retired key once its copy of the keys is older than max-age",
+                    Instant.now().isBefore(deadline), is(true));
+            Thread.sleep(250);
+        }
+        assertThat(get(platform.gateway, "/jobs", fresh).statusCode(), is(200));
+    }
+
+    private static List<Path> listKeys(Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".jwk.json")).toList();
+        }
+    }
+
+    /** A new auth process on the same port (the gateway keeps its address), reading the keys again. */
+    private static void restartAuth() throws Exception {
+        int port = platform.auth.port;
+        platform.auth.terminate(Duration.ofSeconds(20));
+        platform.auth = platform.launch("auth", Map.of("SERVER_PORT", Integer.toString(port)));
+        platform.auth.awaitReady(Duration.ofSeconds(90));
+    }
+
+    // --- the local stack listens on loopback only ---------------------------------------------------------
+
+    @Test
+    void everyServiceAndServerOfTheLocalStackListensOnLoopbackOnly() throws Exception {
+        Map<Long, ListeningSockets.Listener> listening = ListeningSockets.byInode();
+        List<String> failures = new ArrayList<>();
+        Set<String> found = new HashSet<>();
+        for (ServiceProcess service : platform.processes()) {
+            if (!service.alive()) {
+                continue;
+            }
+            for (long inode : ListeningSockets.socketInodesOf(service.process().pid())) {
+                ListeningSockets.Listener listener = listening.get(inode);
+                if (listener != null) {
+                    found.add(service.name + "@" + service.port);
+                    if (!listener.loopback()) {
+                        failures.add(service.name + " listens on " + listener);
+                    }
+                }
+            }
+        }
+        Set<Integer> stack = ListeningSockets.stackPorts();
+        for (ListeningSockets.Listener listener : listening.values()) {
+            if (stack.contains(listener.port())) {
+                found.add("stack@" + listener.port());
+                if (!listener.loopback()) {
+                    failures.add("port " + listener.port() + " of the local stack listens on " + listener);
+                }
+            }
+        }
+        assertThat("a listener for every running service and every server of the stack: " + found, found.size(),
+                is(platform.processes().stream().filter(ServiceProcess::alive).toList().size() + stack.size()));
+        assertThat(String.join("\n", failures), failures, is(empty()));
+    }
+
+    // --- helpers ------------------------------------------------------------------------------------------
+
+    private static HttpResponse<String> get(ServiceProcess service, String path, String token) throws Exception {
+        return Platform.HTTP.send(HttpRequest.newBuilder(service.uri(path)).header("Authorization", "Bearer " + token)
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Auth's own check of a token ({@code POST /validate}, kept for the tutorial's clients). */
+    private static int validate(String token) throws Exception {
+        return Platform.HTTP.send(HttpRequest.newBuilder(platform.auth.uri("/validate"))
+                .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    private static HttpResponse<String> upload(String token, String name, byte[] content) throws Exception {
+        String boundary = "b" + UUID.randomUUID();
+        return Platform.HTTP.send(HttpRequest.newBuilder(platform.gateway("/upload"))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body(boundary, filePart(name, content)))).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static int loginStatus(String email) throws Exception {
+        return login(InetAddress.getLoopbackAddress(), platform.gateway.port, email, Platform.PASSWORD, null).statusCode();
+    }
+
+    private static String adminToken() throws Exception {
+        HttpResponse<String> response = login(InetAddress.getLoopbackAddress(), platform.gateway.port,
+                platform.env.get("AUTH_ADMIN_EMAIL"), platform.env.get("AUTH_ADMIN_PASSWORD"), null);
+        assertThat(response.body(), response.statusCode(), is(200));
+        return response.body();
+    }
+
+    private static String userId(String token) throws Exception {
+        return Json.MAPPER.readTree(Base64.getUrlDecoder().decode(token.split("\\.")[1])).get("sub").asText();
+    }
+
+    private static String kid(String token) throws Exception {
+        return Json.MAPPER.readTree(Base64.getUrlDecoder().decode(token.split("\\.")[0])).get("kid").asText();
+    }
+
+    /**
+     * No GridFS chunk of the videos bucket without its file: an abandoned upload left none. (A video being deleted
+     * after its conversion has its file removed a moment before its chunks, hence the short wait.)
+     */
+    private static void awaitNoOrphanChunks() throws InterruptedException {
+        Instant deadline = Instant.now().plusSeconds(5);
+        long orphans;
+        while ((orphans = orphanChunks()) > 0 && Instant.now().isBefore(deadline)) {
+            Thread.sleep(200);
+        }
+        assertThat("chunks without their file", orphans, is(0L));
+    }
+
+    private static long orphanChunks() {
+        Set<Object> files = new HashSet<>();
+        db.getCollection("videos.files").find().forEach(f -> files.add(f.get("_id")));
+        long orphans = 0;
+        for (var chunk : db.getCollection("videos.chunks").find()) {
+            if (!files.contains(chunk.get("files_id"))) {
+                orphans++;
+            }
+        }
+        return orphans;
+    }
+
+    private static String b64url(String text) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] both = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
+    }
+
+    private static byte[] chunks(byte[] body, int size) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < body.length; i += size) {
+            int n = Math.min(size, body.length - i);
+            out.writeBytes((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.write(body, i, n);
+            out.writeBytes("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        }
+        out.writeBytes("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        return out.toByteArray();
+    }
+}
