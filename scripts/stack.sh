@@ -355,14 +355,28 @@ stack_status() {
   done
   return $sick
 }
-stack_logs() { # [part]
+log_text() { # the services' ECS JSON lines as plain text: time level logger: [trace] message (error); others unchanged
+  sed -u -E \
+    -e '/^\{"@timestamp"/!b' \
+    -e 's/^\{"@timestamp":"[0-9-]+T([0-9:.]+)Z","log\.level":"([A-Z]+)","log\.logger":"([^"]*\.)?([^".]*)",(.*)$/\1 \2 \4: \5/' \
+    -e 's/^([^ ]+ [^ ]+ [^ ]+ ).*"trace\.id":"([0-9a-f]{8})[0-9a-f]*",(.*)$/\1[\2] \3/' \
+    -e 's/^([^ ]+ [^ ]+ [^ ]+ (\[[0-9a-f]+\] )?).*"message":"(([^"\\]|\\.)*)"(.*)$/\1\3\5/' \
+    -e 's/^(.*),"error\.type":"[^"]*","error\.message":"(([^"\\]|\\.)*)".*$/\1 (\2)/' \
+    -e 's/,"ecs\.version":"[^"]*"\}$//' \
+    -e 's/\\n/ | /g; s/\\t/ /g; s/\\"/"/g; s/\\\\/\\/g'
+}
+stack_logs() { # [part] [--json]
+  local format=log_text args=() a
+  for a in "$@"; do if [ "$a" = --json ]; then format=cat; else args+=("$a"); fi; done
+  set -- "${args[@]+"${args[@]}"}"
   if [ $# -eq 0 ]; then
     ls "$LOGS"/*.log >/dev/null 2>&1 || die "no logs yet: ./mp3converter up starts the stack"
-    exec tail -n 20 -F "$LOGS"/*.log
+    tail -n 20 -F "$LOGS"/*.log | "$format"
+    return
   fi
   case " $PARTS " in
     *" $1 "*) [ -f "$LOGS/$1.log" ] || die "$1 has no log yet: it has not been started (./mp3converter up)"
-              exec tail -n 100 -F "$LOGS/$1.log" ;;
+              tail -n 100 -F "$LOGS/$1.log" | "$format" ;;
     *) echo "no part named '$1'; the parts are: $PARTS" >&2; exit 2 ;;
   esac
 }

@@ -90,10 +90,13 @@ public final class AuthProxy implements HttpService {
     private void relay(HttpRequest.Builder forward, ServerResponse res) {
         HttpResponse<byte[]> answer;
         HttpRequest request = forward.build();
-        Span span = Tracing.tracer("gateway").spanBuilder(request.method() + " auth " + request.uri().getPath())
+        Span span = Tracing.tracer("gateway").spanBuilder(request.method() + " " + request.uri().getPath())
                 .setSpanKind(SpanKind.CLIENT)
                 .setAttribute("http.request.method", request.method())
                 .setAttribute("url.full", request.uri().toString())
+                .setAttribute("url.template", request.uri().getPath())
+                .setAttribute("server.address", request.uri().getHost())
+                .setAttribute("server.port", (long) request.uri().getPort())
                 .startSpan();
         try (Scope ignored = span.makeCurrent()) {
             HttpRequest.Builder traced = HttpRequest.newBuilder(request, (name, value) -> true);

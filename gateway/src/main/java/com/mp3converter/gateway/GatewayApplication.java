@@ -74,6 +74,7 @@ public final class GatewayApplication implements Application {
         this.authUrl = URI.create(config.get("auth.url").asString().get());
         this.revocations = new Revocations(authUrl, config.get("gateway.revocations-poll").as(Duration.class).get(), clock);
         GatewayMetrics.jobsByState(jobs::countInState);
+        GatewayMetrics.initialize();
     }
 
     public static void main(String[] args) {

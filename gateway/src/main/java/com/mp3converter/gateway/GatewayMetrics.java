@@ -6,12 +6,13 @@ import java.util.function.Supplier;
 
 import com.mp3converter.gateway.jobs.JobState;
 
+import com.mp3converter.common.server.Histograms;
+
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.DistributionSummary;
 import io.helidon.metrics.api.Gauge;
 import io.helidon.metrics.api.Metrics;
 import io.helidon.metrics.api.Tag;
-import io.helidon.metrics.api.Timer;
 
 /** The gateway's own metrics on /metrics (next to Helidon's JVM and HTTP ones). */
 public final class GatewayMetrics {
@@ -28,9 +29,19 @@ public final class GatewayMetrics {
                 .publishPercentileHistogram(true)).record(bytes);
     }
 
+    /** Every refusal reason at 0 from the start, so rates and alerts see them before the first one. */
+    public static void initialize() {
+        List.of("too-large", "not-multipart", "bad-multipart", "empty-file", "not-media", "bad-options",
+                "quota-exceeded", "too-many-jobs", "incomplete").forEach(GatewayMetrics::refusals);
+    }
+
     public static void uploadRefused(String reason) {
-        Metrics.globalRegistry().getOrCreate(Counter.builder("mp3_uploads_refused_total")
-                .description("Uploads refused by reason").tags(List.of(SERVICE, Tag.create("reason", reason)))).increment();
+        refusals(reason).increment();
+    }
+
+    private static Counter refusals(String reason) {
+        return Metrics.globalRegistry().getOrCreate(Counter.builder("mp3_uploads_refused_total")
+                .description("Uploads refused by reason").tags(List.of(SERVICE, Tag.create("reason", reason))));
     }
 
     public static void tokenRejected(String reason) {
@@ -39,9 +50,9 @@ public final class GatewayMetrics {
     }
 
     public static void publishConfirmed(String outbox, Duration latency) {
-        Metrics.globalRegistry().getOrCreate(Timer.builder("mp3_publish_confirm_seconds")
-                .description("Time from send to broker confirm of an outbox message")
-                .tags(List.of(SERVICE, Tag.create("stream", outbox.equals("video") ? "videos" : "notifications")))).record(latency);
+        Histograms.timer("mp3_publish_confirm_seconds", "Time from send to broker confirm of an outbox message",
+                Histograms.PUBLISH_CONFIRM, List.of(SERVICE, Tag.create("stream", outbox.equals("video") ? "videos" : "notifications")))
+                .record(latency);
     }
 
     public static void publishFailed() {

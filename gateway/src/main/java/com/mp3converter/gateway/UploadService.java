@@ -33,8 +33,6 @@ import com.mp3converter.gateway.jobs.OutboxRelay;
 import com.mp3converter.gateway.upload.MediaSniffer;
 import com.mp3converter.gateway.upload.MultipartReader;
 
-import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.SpanKind;
 
 import org.bson.BsonObjectId;
@@ -181,8 +179,7 @@ public final class UploadService implements HttpService {
                             throw refused(400, "bad-multipart", "More than one file", "send exactly one 'file' part");
                         }
                         stored = Tracing.inSpan("gateway", "gridfs write videos", SpanKind.CLIENT,
-                                Attributes.of(AttributeKey.stringKey("db.system"), "mongodb",
-                                        AttributeKey.stringKey("db.collection.name"), MongoConnection.VIDEOS_BUCKET),
+                                MongoConnection.gridFsSpan(MongoConnection.VIDEOS_BUCKET, "gridfs write"),
                                 () -> store(videos, fileId, part, jobId, claims, allowance));
                     }
                     case "bitrate" -> bitrate = intField(part, "bitrate", 32, 320);

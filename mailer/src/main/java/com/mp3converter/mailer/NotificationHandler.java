@@ -17,7 +17,6 @@ import com.mp3converter.common.stream.SingleActiveConsumer;
 import com.mp3converter.common.tracing.Tracing;
 
 import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.context.Context;
 
@@ -118,7 +117,8 @@ public final class NotificationHandler implements SingleActiveConsumer.Handler {
             }
             try {
                 Tracing.inSpan("mailer", "smtp send", SpanKind.CLIENT,
-                        Attributes.of(AttributeKey.stringKey("mp3converter.mail.kind"), delivery.kind()), () -> {
+                        sender.spanAttributes().toBuilder()
+                                .put(AttributeKey.stringKey("mp3converter.mail.kind"), delivery.kind()).build(), () -> {
                             sender.send(message);
                             return null;
                         });

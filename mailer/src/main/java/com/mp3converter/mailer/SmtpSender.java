@@ -3,6 +3,10 @@ package com.mp3converter.mailer;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.time.Duration;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
 
 import jakarta.mail.MessagingException;
 import jakarta.mail.SendFailedException;
@@ -41,7 +45,14 @@ public final class SmtpSender {
         }
     }
 
+    /** Where a send goes, for its span. */
+    public Attributes spanAttributes() {
+        return Attributes.of(AttributeKey.stringKey("server.address"), settings.host(),
+                AttributeKey.longKey("server.port"), (long) settings.port());
+    }
+
     public void send(MimeMessage message) throws SendException {
+        long started = System.nanoTime();
         try (Transport transport = session.getTransport()) {
             if (settings.username().isEmpty()) {
                 transport.connect();
@@ -50,8 +61,12 @@ public final class SmtpSender {
             }
             message.saveChanges();
             transport.sendMessage(message, message.getAllRecipients());
+            MailerMetrics.smtpSend(Duration.ofNanos(System.nanoTime() - started), "sent");
         } catch (MessagingException e) {
-            throw classify(e);
+            SendException failure = classify(e);
+            MailerMetrics.smtpSend(Duration.ofNanos(System.nanoTime() - started),
+                    failure.permanent() ? "refused" : "deferred");
+            throw failure;
         }
     }
 

@@ -26,6 +26,7 @@ import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
 import com.mp3converter.common.http.Json;
 import com.mp3converter.common.testing.LocalServers;
+import com.mp3converter.common.testing.ServiceProcess;
 import com.mp3converter.common.testing.TcpProxy;
 import com.mp3converter.testmedia.Sample;
 import com.mp3converter.testmedia.TestMedia;

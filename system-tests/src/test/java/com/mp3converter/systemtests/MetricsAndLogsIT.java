@@ -8,10 +8,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import com.mp3converter.common.http.Json;
 import com.mp3converter.common.testing.LocalServers;
+import com.mp3converter.common.testing.ServiceProcess;
 import com.mp3converter.testmedia.Sample;
 import com.mp3converter.testmedia.TestMedia;
 
@@ -24,8 +29,10 @@ import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.is;
 
 /**
- * After exactly one job on a fresh platform, each service's /metrics shows values that match that job,
- * and no log line of the whole run holds a password, a token or a secret.
+ * After exactly one job on a fresh platform, each service's /metrics shows values that match that job (histograms
+ * with buckets, the HTTP request histogram by route on every service, the JVM's meters), the dashboard and alert
+ * rules in docs/monitoring name only metrics that exist, every log line is an ECS object, and no log line of the
+ * whole run holds a password, a token or a secret.
  */
 class MetricsAndLogsIT {
 
@@ -73,6 +80,25 @@ class MetricsAndLogsIT {
             String mailer = metrics(platform.running("mailer").getFirst());
             assertThat(value(mailer, "mp3_mail_results_total", "outcome", "sent"), is(1.0));
             assertThat(value(mailer, "mp3_consumer_offset"), is(0.0));
+            assertThat(value(mailer, "mp3_smtp_send_seconds_count", "outcome", "sent"), is(1.0));
+
+            Map<String, String> scraped = Map.of("auth", auth, "gateway", gateway, "transcoder", transcoder,
+                    "mailer", metrics(platform.running("mailer").getFirst()));
+            scraped.forEach((service, text) -> {
+                assertThat(service + " times its HTTP requests in a histogram by route", value(text,
+                        "http_server_request_duration_seconds_bucket", "http_route", "/health/ready", "le", "+Inf"),
+                        greaterThan(0.0));
+                assertThat(service + " has the JVM's meters under their usual names",
+                        value(text, "jvm_threads_live_threads"), greaterThan(0.0));
+                value(text, "jvm_memory_used_bytes", "area", "heap");
+            });
+            assertThat(value(gateway, "http_server_request_duration_seconds_bucket", "http_route", "/upload",
+                    "status_class", "2xx", "le", "+Inf"), is(1.0));
+            assertThat(value(gateway, "http_server_request_duration_seconds_bucket", "http_route", "/upload",
+                    "status_class", "2xx", "le", "0.005"), greaterThanOrEqualTo(0.0));
+            assertThat(value(transcoder, "mp3_conversion_seconds_bucket", "le", "600.0"), is(1.0));
+            assertThat(value(gateway, "mp3_publish_confirm_seconds_bucket", "le", "10.0"), is(1.0));
+            assertEveryMetricTheMonitoringFilesNameIsPublished(String.join("\n", scraped.values()));
 
             List<String> secrets = new ArrayList<>(List.of(Platform.PASSWORD, token, platform.env.get("AUTH_ADMIN_PASSWORD"),
                     platform.env.get("DB_PASSWORD"), platform.env.get("RABBITMQ_PASSWORD"), token.split("\\.")[2]));
@@ -94,7 +120,46 @@ class MetricsAndLogsIT {
                 }
             }
             assertThat(String.join("\n", leaks), leaks, empty());
+            assertLogLinesAreEcs(platform.dir);
         }
+    }
+
+    /** The dashboard's and the alert rules' expressions name only metrics the services publish. */
+    private static void assertEveryMetricTheMonitoringFilesNameIsPublished(String scraped) throws Exception {
+        Path monitoring = LocalServers.repoRoot().resolve("docs/monitoring");
+        String expressions = Files.readString(monitoring.resolve("alerts.yaml"))
+                + Files.readString(monitoring.resolve("grafana-dashboard.json"));
+        Matcher names = Pattern.compile("\\b((?:mp3|http_server|jvm|process)_[a-z0-9_]+)").matcher(expressions);
+        Set<String> named = new TreeSet<>();
+        while (names.find()) {
+            named.add(names.group(1));
+        }
+        assertThat(named.size(), greaterThan(10));
+        List<String> missing = named.stream().filter(name -> !Pattern.compile("(?m)^" + name + "[{ ]").matcher(scraped).find())
+                .toList();
+        assertThat("metrics the dashboard or the alerts name but no service publishes", missing, empty());
+    }
+
+    /** Every service log line is one ECS object: @timestamp, log.level, message, service.name. */
+    private static void assertLogLinesAreEcs(Path dir) throws Exception {
+        Set<String> levels = Set.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE");
+        int traced = 0;
+        try (Stream<Path> logs = Files.list(dir)) {
+            for (Path log : logs.filter(p -> p.toString().endsWith(".log")).toList()) {
+                for (String line : Files.readAllLines(log)) {
+                    if (!line.startsWith("{")) {
+                        continue; // the JVM's own lines before logging starts
+                    }
+                    var json = Json.MAPPER.readTree(line);
+                    assertThat(line, json.path("@timestamp").asText().isEmpty(), is(false));
+                    assertThat(line, levels.contains(json.path("log.level").asText()), is(true));
+                    assertThat(line, json.has("message") && json.has("log.logger") && json.has("service.name"), is(true));
+                    assertThat(line, json.path("ecs.version").asText(), is("8.11.0"));
+                    traced += json.has("trace.id") && json.has("span.id") ? 1 : 0;
+                }
+            }
+        }
+        assertThat("some lines carry the trace of the work they were logged for", traced, greaterThan(0));
     }
 
     private static String metrics(ServiceProcess service) throws Exception {

@@ -20,6 +20,7 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mp3converter.common.http.Json;
 import com.mp3converter.common.testing.LocalServers;
+import com.mp3converter.common.testing.ServiceProcess;
 
 /**
  * The four services from their jars against the local stack's real servers, isolated per test class:

@@ -34,6 +34,7 @@ import com.mongodb.client.model.Filters;
 import com.mp3converter.auth.SigningKeys;
 import com.mp3converter.common.http.Json;
 import com.mp3converter.common.testing.LocalServers;
+import com.mp3converter.common.testing.ServiceProcess;
 import com.mp3converter.testmedia.Sample;
 import com.mp3converter.testmedia.TestMedia;
 

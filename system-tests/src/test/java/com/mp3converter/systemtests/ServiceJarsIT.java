@@ -1,9 +1,18 @@
 package com.mp3converter.systemtests;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import com.mp3converter.common.testing.ServiceProcess;
+import com.sun.net.httpserver.HttpServer;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,6 +53,45 @@ class ServiceJarsIT {
             assertThat(service.name + " exits on SIGTERM within 30 s (" + service.tail() + ")", exit, is(143));
             assertThat((System.nanoTime() - started) / 1_000_000_000.0 < 30, is(true));
         }
+    }
+
+    /**
+     * Only the standard OpenTelemetry variables: the spans go to that endpoint (a stand-in OTLP/HTTP receiver here)
+     * under that service name, with no setting of ours.
+     */
+    @Test
+    void theStandardOtelVariablesAloneSetTheExporterAndTheServiceName() throws Exception {
+        List<byte[]> received = new CopyOnWriteArrayList<>();
+        HttpServer collector = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        collector.createContext("/v1/traces", exchange -> {
+            received.add(exchange.getRequestBody().readAllBytes());
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        collector.start();
+        Map<String, String> env = new HashMap<>(platform.env);
+        env.put("OTEL_SERVICE_NAME", "auth-as-the-operator-named-it");
+        env.put("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + collector.getAddress().getPort());
+        env.put("OTEL_BSP_SCHEDULE_DELAY", "100");
+        try (ServiceProcess auth = ServiceProcess.start("auth", env, platform.dir)) {
+            auth.awaitReady(Duration.ofSeconds(90));
+            Platform.HTTP.send(java.net.http.HttpRequest.newBuilder(auth.uri("/.well-known/jwks.json")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding());
+            Instant deadline = Instant.now().plusSeconds(20);
+            while (received.stream().noneMatch(body -> contains(body, "auth-as-the-operator-named-it"))
+                    && Instant.now().isBefore(deadline)) {
+                Thread.sleep(100);
+            }
+        } finally {
+            collector.stop(0);
+        }
+        assertThat("spans exported to OTEL_EXPORTER_OTLP_ENDPOINT under OTEL_SERVICE_NAME",
+                received.stream().anyMatch(body -> contains(body, "auth-as-the-operator-named-it")
+                        && contains(body, "/.well-known/jwks.json")), is(true));
+    }
+
+    private static boolean contains(byte[] body, String text) {
+        return new String(body, StandardCharsets.ISO_8859_1).contains(text);
     }
 
     @Test

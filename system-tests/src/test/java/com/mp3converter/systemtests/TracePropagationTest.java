@@ -27,6 +27,7 @@ import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
@@ -37,12 +38,15 @@ import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import org.junit.jupiter.api.Test;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.is;
 
 /**
  * One job through gateway, transcoder and mailer (all four services in this JVM, real servers behind them)
  * with an in-memory span exporter: every span of the upload, from the caller's traceparent (as Envoy sends
- * it) through both streams to the SMTP send, shares one trace id with the right parent links.
+ * it) through both streams to the SMTP send, shares one trace id with the right parent links, and each kind
+ * (HTTP server and client, messaging, database, MongoDB commands) carries the OpenTelemetry conventional names
+ * and attributes.
  */
 class TracePropagationTest {
     private static final String TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -93,14 +97,31 @@ class TracePropagationTest {
                     .filter(s -> s.getTraceId().equals(TRACE_ID)).toList();
             SpanData upload = one(trace, "POST /upload", SpanKind.SERVER);
             assertThat(upload.getParentSpanId(), is(EDGE_SPAN));
-            assertThat(one(trace, "gridfs write videos", SpanKind.CLIENT).getParentSpanId(), is(upload.getSpanId()));
+            assertAttributes(upload, Map.of("http.request.method", "POST", "http.route", "/upload", "url.scheme", "http",
+                    "url.path", "/upload", "server.address", "127.0.0.1", "http.response.status_code", "202",
+                    "mp3converter.request.id", "req-" + boundary));
+            SpanData writeVideo = one(trace, "gridfs write videos", SpanKind.CLIENT);
+            assertThat(writeVideo.getParentSpanId(), is(upload.getSpanId()));
+            assertAttributes(writeVideo, Map.of("db.system.name", "mongodb", "db.collection.name", "videos.files"));
+            SpanData insertJob = trace.stream().filter(s -> s.getKind() == SpanKind.CLIENT
+                    && "jobs".equals(s.getAttributes().get(AttributeKey.stringKey("db.collection.name")))
+                    && "insert".equals(s.getAttributes().get(AttributeKey.stringKey("db.operation.name"))))
+                    .findFirst().orElseThrow(() -> new AssertionError("no MongoDB span inserting the job in " + names(trace)));
+            assertThat(insertJob.getParentSpanId(), is(upload.getSpanId()));
+            assertAttributes(insertJob, Map.of("db.system.name", "mongodb"));
+            assertThat("the deprecated db.system is on no span", trace.stream()
+                    .filter(s -> s.getAttributes().get(AttributeKey.stringKey("db.system")) != null).toList(), empty());
             String videos = platform.env.get("STREAMS_VIDEOS_NAME");
             String jobEvents = platform.env.get("STREAMS_JOB_DASH_EVENTS_NAME");
             String notifications = platform.env.get("STREAMS_NOTIFICATIONS_NAME");
             SpanData sendVideo = one(trace, "send " + videos, SpanKind.PRODUCER);
             assertThat(sendVideo.getParentSpanId(), is(upload.getSpanId()));
+            assertAttributes(sendVideo, Map.of("messaging.system", "rabbitmq", "messaging.operation.name", "send",
+                    "messaging.operation.type", "send", "messaging.destination.name", videos));
             SpanData convert = one(trace, "process " + videos, SpanKind.CONSUMER);
             assertThat(convert.getParentSpanId(), is(sendVideo.getSpanId()));
+            assertAttributes(convert, Map.of("messaging.system", "rabbitmq", "messaging.operation.name", "process",
+                    "messaging.operation.type", "process", "messaging.destination.name", videos));
             assertThat(one(trace, "gridfs read videos", SpanKind.CLIENT).getParentSpanId(), is(convert.getSpanId()));
             assertThat(one(trace, "convert to mp3", SpanKind.INTERNAL).getParentSpanId(), is(convert.getSpanId()));
             assertThat(one(trace, "gridfs write mp3s", SpanKind.CLIENT).getParentSpanId(), is(convert.getSpanId()));
@@ -108,7 +129,9 @@ class TracePropagationTest {
             SpanData fold = childOf(trace, sendDone, "process " + jobEvents, SpanKind.CONSUMER);
             SpanData sendNotice = childOf(trace, fold, "send " + notifications, SpanKind.PRODUCER);
             SpanData mail = childOf(trace, sendNotice, "process " + notifications, SpanKind.CONSUMER);
-            assertThat(one(trace, "smtp send", SpanKind.CLIENT).getParentSpanId(), is(mail.getSpanId()));
+            SpanData smtp = one(trace, "smtp send", SpanKind.CLIENT);
+            assertThat(smtp.getParentSpanId(), is(mail.getSpanId()));
+            assertAttributes(smtp, Map.of("server.address", platform.env.get("SMTP_HOST")));
             SpanData sendSent = childOf(trace, mail, "send " + jobEvents, SpanKind.PRODUCER);
             childOf(trace, sendSent, "process " + jobEvents, SpanKind.CONSUMER);
 
@@ -118,7 +141,9 @@ class TracePropagationTest {
                             .getBytes(StandardCharsets.UTF_8))).POST(HttpRequest.BodyPublishers.noBody()));
             List<SpanData> login = exporter.getFinishedSpanItems().stream().filter(s -> s.getTraceId().equals(TRACE_ID)).toList();
             List<SpanData> servers = login.stream().filter(s -> s.getName().equals("POST /login") && s.getKind() == SpanKind.SERVER).toList();
-            SpanData client = one(login, "POST auth /login", SpanKind.CLIENT);
+            SpanData client = one(login, "POST /login", SpanKind.CLIENT);
+            assertAttributes(client, Map.of("http.request.method", "POST", "url.template", "/login",
+                    "server.address", "127.0.0.1", "http.response.status_code", "200"));
             SpanData edge = servers.stream().filter(s -> s.getParentSpanId().equals(EDGE_SPAN)).findFirst().orElseThrow();
             assertThat(client.getParentSpanId(), is(edge.getSpanId()));
             assertThat("auth continues the gateway's client span",
@@ -153,6 +178,13 @@ class TracePropagationTest {
         WebServer server = builder.build().start();
         app.start();
         return server;
+    }
+
+    /** Each attribute, whatever its type, as text. */
+    private static void assertAttributes(SpanData span, Map<String, String> expected) {
+        Map<String, String> actual = new HashMap<>();
+        span.getAttributes().forEach((key, value) -> actual.put(key.getKey(), String.valueOf(value)));
+        expected.forEach((key, value) -> assertThat(span.getName() + " " + key + " in " + actual, actual.get(key), is(value)));
     }
 
     /** The one span of this name and kind whose parent is {@code parent}. */

@@ -175,7 +175,7 @@ public final class ConversionHandler implements SingleActiveConsumer.Handler {
             work = Files.createTempDirectory(settings.tempDir(), "job-");
             Path source = work.resolve("source");
             Path target = work.resolve("audio.mp3");
-            Tracing.inSpan("transcoder", "gridfs read videos", SpanKind.CLIENT, gridFs(MongoConnection.VIDEOS_BUCKET),
+            Tracing.inSpan("transcoder", "gridfs read videos", SpanKind.CLIENT, MongoConnection.gridFsSpan(MongoConnection.VIDEOS_BUCKET, "gridfs read"),
                     () -> download(job, source));
             progress.set(0.05);
             Mp3Converter.Result result = Tracing.inSpan("transcoder", "convert to mp3", SpanKind.INTERNAL,
@@ -185,7 +185,7 @@ public final class ConversionHandler implements SingleActiveConsumer.Handler {
                             baseName(job.sourceName()), p -> progress.set(0.05 + 0.9 * p)));
             progress.set(0.95);
             ObjectId mp3 = mp3Id(job.jobId());
-            long bytes = Tracing.inSpan("transcoder", "gridfs write mp3s", SpanKind.CLIENT, gridFs(MongoConnection.MP3_BUCKET),
+            long bytes = Tracing.inSpan("transcoder", "gridfs write mp3s", SpanKind.CLIENT, MongoConnection.gridFsSpan(MongoConnection.MP3_BUCKET, "gridfs write"),
                     () -> upload(job, mp3, target, result));
             double took = Duration.between(started, clock.instant()).toNanos() / 1e9;
             Conversions.Outcome done = outcome(Events.CONVERSION_DONE, job.jobId(), attempt, new Events.ConversionDone(
@@ -308,11 +308,6 @@ public final class ConversionHandler implements SingleActiveConsumer.Handler {
             return new IdempotentGridFs(mongo.database(), MongoConnection.MP3_BUCKET)
                     .write(new BsonObjectId(id), baseName(job.sourceName()) + ".mp3", metadata, in);
         }
-    }
-
-    private static Attributes gridFs(String bucket) {
-        return Attributes.of(AttributeKey.stringKey("db.system"), "mongodb",
-                AttributeKey.stringKey("db.collection.name"), bucket);
     }
 
     private void parkWhileStopping() {

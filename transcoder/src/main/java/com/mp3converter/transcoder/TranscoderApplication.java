@@ -58,6 +58,7 @@ public final class TranscoderApplication implements Application, ConversionHandl
                 .orElse("transcoder-" + Startup.hostName());
         this.converter = new Mp3Converter(config.get("transcoder.lame-library").asString().get());
         TranscoderMetrics.encoder(converter.encoder(), converter.encoderVersion());
+        TranscoderMetrics.initialize();
     }
 
     public static void main(String[] args) {

@@ -3,11 +3,13 @@ package com.mp3converter.transcoder;
 import java.time.Duration;
 import java.util.List;
 
+import com.mp3converter.common.server.Histograms;
+import com.mp3converter.transcoder.convert.ConversionException;
+
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.DistributionSummary;
 import io.helidon.metrics.api.Metrics;
 import io.helidon.metrics.api.Tag;
-import io.helidon.metrics.api.Timer;
 
 /** Conversion outcomes, duration, realtime factor and publish latency on /metrics. */
 public final class TranscoderMetrics {
@@ -17,9 +19,8 @@ public final class TranscoderMetrics {
     }
 
     public static void converted(Duration took, double audioSeconds, boolean copied) {
-        Metrics.globalRegistry().getOrCreate(Timer.builder("mp3_conversion_seconds")
-                .description("Wall time of a conversion, GridFS read and write included")
-                .tags(List.of(SERVICE, Tag.create("mode", copied ? "copy" : "encode")))).record(took);
+        Histograms.timer("mp3_conversion_seconds", "Wall time of a conversion, GridFS read and write included",
+                Histograms.CONVERSION, List.of(SERVICE, Tag.create("mode", copied ? "copy" : "encode"))).record(took);
         if (took.toNanos() > 0) {
             Metrics.globalRegistry().getOrCreate(DistributionSummary.builder("mp3_conversion_realtime_factor")
                     .description("Seconds of audio converted per second of wall time").tags(List.of(SERVICE)))
@@ -34,21 +35,36 @@ public final class TranscoderMetrics {
                 .tags(List.of(SERVICE, Tag.create("library", library), Tag.create("version", version))));
     }
 
+    /** Every outcome and failure code at 0 from the start, so rates and alerts see them before the first one. */
+    public static void initialize() {
+        List.of("done", "failed", "malformed").forEach(TranscoderMetrics::jobs);
+        List.of(ConversionException.NO_AUDIO, ConversionException.NOT_MEDIA, ConversionException.CORRUPT,
+                ConversionException.UNSUPPORTED, ConversionException.IO, "retries-exhausted")
+                .forEach(TranscoderMetrics::failures);
+    }
+
     public static void outcome(String outcome) {
-        Metrics.globalRegistry().getOrCreate(Counter.builder("mp3_jobs_total").description("Jobs finished by outcome")
-                .tags(List.of(SERVICE, Tag.create("outcome", outcome)))).increment();
+        jobs(outcome).increment();
     }
 
     public static void failed(String code) {
-        Metrics.globalRegistry().getOrCreate(Counter.builder("mp3_job_failures_total")
+        failures(code).increment();
+    }
+
+    private static Counter jobs(String outcome) {
+        return Metrics.globalRegistry().getOrCreate(Counter.builder("mp3_jobs_total").description("Jobs finished by outcome")
+                .tags(List.of(SERVICE, Tag.create("outcome", outcome))));
+    }
+
+    private static Counter failures(String code) {
+        return Metrics.globalRegistry().getOrCreate(Counter.builder("mp3_job_failures_total")
                 .description("Failed jobs and retried attempts by reason code")
-                .tags(List.of(SERVICE, Tag.create("code", code)))).increment();
+                .tags(List.of(SERVICE, Tag.create("code", code))));
     }
 
     public static void publishConfirmed(Duration latency) {
-        Metrics.globalRegistry().getOrCreate(Timer.builder("mp3_publish_confirm_seconds")
-                .description("Time from send to broker confirm of a conversion outcome")
-                .tags(List.of(SERVICE, Tag.create("stream", "job-events")))).record(latency);
+        Histograms.timer("mp3_publish_confirm_seconds", "Time from send to broker confirm of a conversion outcome",
+                Histograms.PUBLISH_CONFIRM, List.of(SERVICE, Tag.create("stream", "job-events"))).record(latency);
     }
 
 }

@@ -14,6 +14,8 @@ import com.mongodb.client.gridfs.GridFSBucket;
 import com.mongodb.client.gridfs.GridFSBuckets;
 
 import io.helidon.config.Config;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
 
 import org.bson.Document;
 
@@ -35,9 +37,17 @@ public final class MongoConnection implements AutoCloseable {
                 .applyConnectionString(new ConnectionString(uri))
                 .applyToClusterSettings(c -> c.serverSelectionTimeout(5, TimeUnit.SECONDS))
                 .applyToSocketSettings(s -> s.connectTimeout(3, TimeUnit.SECONDS).readTimeout(30, TimeUnit.SECONDS))
+                .addCommandListener(new MongoTracing())
                 .build();
         this.client = MongoClients.create(settings);
         this.database = client.getDatabase(databaseName);
+    }
+
+    /** A span's attributes for a whole-file GridFS read or write (the stable database conventions). */
+    public static Attributes gridFsSpan(String bucket, String operation) {
+        return Attributes.of(AttributeKey.stringKey("db.system.name"), "mongodb",
+                AttributeKey.stringKey("db.collection.name"), bucket + ".files",
+                AttributeKey.stringKey("db.operation.name"), operation);
     }
 
     /** From {@code mongo.uri} and {@code mongo.database} (defaults: this library's mp3converter-defaults.yaml). */

@@ -61,7 +61,7 @@ public final class ServiceServer {
         ConfigSources.classpathAll(DEFAULTS).forEach(builder::addSource);
         Config config = builder.build();
         Config.global(config);
-        Tracing.configure(config, service);
+        Tracing.configure(service);
         return config;
     }
 
@@ -85,6 +85,7 @@ public final class ServiceServer {
     public static void configure(WebServerConfig.Builder builder, Config config, Application app) {
         StallGuard.limits(config.get("connections.idle-timeout").as(Duration.class).get(),
                 config.get("connections.body-stall-timeout").as(Duration.class).get());
+        JvmMetrics.bind();
         var health = HealthObserver.builder().useSystemServices(false).details(true);
         app.readiness().forEach((name, up) -> health.addCheck(
                 () -> HealthCheckResponse.builder().status(up.getAsBoolean()).build(), HealthCheckType.READINESS, name));

@@ -1,10 +1,15 @@
 package com.mp3converter.common.tracing;
 
+import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+
+import com.mp3converter.common.server.Histograms;
 
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
+import io.helidon.metrics.api.Tag;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
@@ -17,9 +22,12 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 
 /**
- * A server span for every HTTP request, continuing the caller's trace (W3C or B3, as Envoy forwards it),
- * and the request id: taken from {@code x-request-id} or made up, echoed in the response and carried on
- * through the streams. Health and metrics scrapes are not traced.
+ * A server span for every HTTP request, continuing the caller's trace (W3C or B3, as Envoy forwards it), named and
+ * described by the OpenTelemetry HTTP conventions ({@code GET /jobs/{id}}, {@code http.route}, {@code url.scheme},
+ * {@code server.address} ...), and the request id: taken from {@code x-request-id} or made up, echoed in the
+ * response and carried on through the streams. Each request is also timed into
+ * {@code http_server_request_duration_seconds} (a histogram by method, route and status class); health checks and
+ * metrics scrapes are timed too (their path is their route) but not traced.
  */
 public final class ServerSpans implements Filter {
     private static final HeaderName REQUEST_ID = HeaderNames.create(Tracing.REQUEST_ID_HEADER);
@@ -29,8 +37,13 @@ public final class ServerSpans implements Filter {
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         String path = req.path().path();
+        long started = System.nanoTime();
         if (path.startsWith("/health") || path.equals("/metrics")) {
-            chain.proceed();
+            try {
+                chain.proceed();
+            } finally {
+                time(req.prologue().method().text(), path, res.status().code(), started);
+            }
             return;
         }
         Map<String, String> headers = new HashMap<>();
@@ -40,33 +53,47 @@ public final class ServerSpans implements Filter {
         String requestId = headers.computeIfAbsent(Tracing.REQUEST_ID_HEADER, k -> Tracing.newRequestId());
         Context parent = Tracing.extract(headers);
         String method = req.prologue().method().text();
-        Span span = Tracing.tracer("http").spanBuilder(method + " " + route(path))
+        Span span = Tracing.tracer("http").spanBuilder(method)
                 .setParent(parent)
                 .setSpanKind(SpanKind.SERVER)
                 .setAttribute(AttributeKey.stringKey("http.request.method"), method)
                 .setAttribute(AttributeKey.stringKey("url.path"), path)
-                .setAttribute(AttributeKey.stringKey("http.request.id"), requestId)
+                .setAttribute(AttributeKey.stringKey("url.scheme"), req.isSecure() ? "https" : "http")
+                .setAttribute(AttributeKey.stringKey("server.address"), req.requestedUri().host())
+                .setAttribute(AttributeKey.longKey("server.port"), (long) req.requestedUri().port())
+                .setAttribute(AttributeKey.stringKey("network.protocol.version"), req.prologue().protocolVersion())
+                .setAttribute(Tracing.REQUEST_ID_ATTRIBUTE, requestId)
                 .startSpan();
         res.header(REQUEST_ID, requestId);
         try (Scope ignored = parent.with(span).makeCurrent()) {
             chain.proceed();
         } catch (RuntimeException | Error e) {
             span.recordException(e);
+            span.setAttribute(AttributeKey.stringKey("error.type"), e.getClass().getName());
             span.setStatus(StatusCode.ERROR);
             throw e;
         } finally {
             int status = res.status().code();
+            // a service registered at "/" with a route "/upload" matches as "//upload"
+            String route = req.matchingPattern().filter(p -> !p.isBlank()).map(p -> p.replaceAll("/{2,}", "/")).orElse(null);
+            if (route != null) {
+                span.updateName(method + " " + route);
+                span.setAttribute(AttributeKey.stringKey("http.route"), route);
+            }
             span.setAttribute(AttributeKey.longKey("http.response.status_code"), status);
             if (status >= 500) {
+                span.setAttribute(AttributeKey.stringKey("error.type"), Integer.toString(status));
                 span.setStatus(StatusCode.ERROR);
             }
             span.end();
+            time(method, route == null ? "unmatched" : route, status, started);
         }
     }
 
-    /** A low-cardinality span name: ids in the path become placeholders. */
-    static String route(String path) {
-        return path.replaceAll("/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "/{id}")
-                .replaceAll("/[0-9a-f]{24}", "/{id}");
+    private static void time(String method, String route, int status, long started) {
+        Histograms.timer("http_server_request_duration_seconds", "Time to answer an HTTP request", Histograms.HTTP,
+                List.of(Tag.create("service", Tracing.serviceName()), Tag.create("method", method), Tag.create("http_route", route),
+                        Tag.create("status_class", status / 100 + "xx")))
+                .record(Duration.ofNanos(System.nanoTime() - started));
     }
 }

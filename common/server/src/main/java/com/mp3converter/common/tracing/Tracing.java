@@ -1,11 +1,9 @@
 package com.mp3converter.common.tracing;
 
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 
-import io.helidon.config.Config;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -17,26 +15,27 @@ import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.ContextKey;
 import io.opentelemetry.context.Scope;
-import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
-import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.extension.trace.propagation.B3Propagator;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.resources.Resource;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
-import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
-import io.opentelemetry.sdk.trace.samplers.Sampler;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.trace.ReadWriteSpan;
+import io.opentelemetry.sdk.trace.ReadableSpan;
+import io.opentelemetry.sdk.trace.SpanProcessor;
 
 /**
- * The process's OpenTelemetry: W3C trace context and B3 (multi-header, as Envoy sends it) in and out,
- * spans always recorded so trace ids reach the logs and the stream messages, exported over OTLP/HTTP only
- * when {@code tracing.enabled} is true (the Kubernetes overlays turn it on towards the mesh's collector).
+ * The process's OpenTelemetry, configured the standard way: the SDK's autoconfiguration reads the {@code OTEL_*}
+ * environment variables (or {@code otel.*} system properties) that every OpenTelemetry tool documents, on top of
+ * our defaults: service name from the service, W3C trace context and B3 multi-header (as Envoy sends it), spans
+ * always recorded so trace ids reach the logs and the stream messages, and no exporter until one is named
+ * ({@code OTEL_TRACES_EXPORTER=otlp}) or an OTLP endpoint is given ({@code OTEL_EXPORTER_OTLP_ENDPOINT}).
  */
 public final class Tracing {
     public static final ContextKey<String> REQUEST_ID = ContextKey.named("x-request-id");
     public static final String REQUEST_ID_HEADER = "x-request-id";
+    /** The request id on spans: Envoy's x-request-id, which no semantic convention names. */
+    public static final AttributeKey<String> REQUEST_ID_ATTRIBUTE = AttributeKey.stringKey("mp3converter.request.id");
     private static final TextMapPropagator PROPAGATOR = TextMapPropagator.composite(
             W3CTraceContextPropagator.getInstance(), B3Propagator.injectingMultiHeaders());
     private static final TextMapGetter<Map<String, String>> MAP_GETTER = new TextMapGetter<>() {
@@ -50,30 +49,68 @@ public final class Tracing {
             return carrier == null ? null : carrier.get(key);
         }
     };
+    /** Does nothing with a span; its presence keeps the SDK recording span ids when no exporter is set. */
+    private static final SpanProcessor KEEP_IDS = new SpanProcessor() {
+        @Override
+        public void onStart(Context parentContext, ReadWriteSpan span) {
+        }
+
+        @Override
+        public boolean isStartRequired() {
+            return false;
+        }
+
+        @Override
+        public void onEnd(ReadableSpan span) {
+        }
+
+        @Override
+        public boolean isEndRequired() {
+            return false;
+        }
+    };
     private static volatile OpenTelemetry openTelemetry = OpenTelemetry.noop();
     private static volatile String serviceName = "mp3converter";
 
     private Tracing() {
     }
 
-    /** Sets up the SDK for this service from {@code tracing.*}. */
-    public static void configure(Config config, String service) {
-        Config tracing = config.get("tracing");
-        SdkTracerProviderBuilder provider = SdkTracerProvider.builder()
-                .setResource(Resource.getDefault().merge(Resource.create(Attributes.of(
-                        AttributeKey.stringKey("service.name"), service,
-                        AttributeKey.stringKey("service.namespace"), "mp3converter"))))
-                .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(tracing.get("sampler-ratio").asDouble().orElse(1.0))));
-        if (tracing.get("enabled").asBoolean().orElse(false)) {
-            String endpoint = tracing.get("otlp-endpoint").asString().orElse("http://localhost:4318");
-            provider.addSpanProcessor(BatchSpanProcessor.builder(OtlpHttpSpanExporter.builder()
-                    .setEndpoint(endpoint.endsWith("/v1/traces") ? endpoint : endpoint + "/v1/traces")
-                    .setTimeout(Duration.ofSeconds(5)).build()).build());
-        }
-        SdkTracerProvider tracerProvider = provider.build();
-        Runtime.getRuntime().addShutdownHook(new Thread(tracerProvider::close, "tracing-flush"));
-        use(OpenTelemetrySdk.builder().setTracerProvider(tracerProvider)
-                .setPropagators(ContextPropagators.create(PROPAGATOR)).build(), service);
+    /** Sets up the SDK for this service from the environment's {@code OTEL_*} settings and our defaults. */
+    public static void configure(String service) {
+        configure(service, System.getenv());
+    }
+
+    static void configure(String service, Map<String, String> environment) {
+        String[] named = {service};
+        OpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
+                .addPropertiesSupplier(() -> defaults(service, environment))
+                // an SDK without span processors hands out invalid spans; ours must be real even when nothing exports
+                .addTracerProviderCustomizer((provider, properties) -> provider.addSpanProcessor(KEEP_IDS))
+                .addResourceCustomizer((resource, properties) -> {
+                    named[0] = resource.getAttribute(AttributeKey.stringKey("service.name"));
+                    return resource;
+                })
+                .disableShutdownHook()
+                .build()
+                .getOpenTelemetrySdk();
+        Runtime.getRuntime().addShutdownHook(new Thread(sdk::close, "tracing-flush"));
+        use(sdk, named[0]);
+    }
+
+    /** Ours, where the environment says nothing: the SDK lets OTEL_* variables and otel.* properties win. */
+    static Map<String, String> defaults(String service, Map<String, String> environment) {
+        Map<String, String> defaults = new LinkedHashMap<>();
+        defaults.put("otel.service.name", service);
+        defaults.put("otel.resource.attributes", "service.namespace=mp3converter");
+        defaults.put("otel.propagators", "tracecontext,b3multi");
+        defaults.put("otel.traces.sampler", "parentbased_always_on");
+        boolean endpointGiven = environment.containsKey("OTEL_EXPORTER_OTLP_ENDPOINT")
+                || environment.containsKey("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+        defaults.put("otel.traces.exporter", endpointGiven ? "otlp" : "none");
+        defaults.put("otel.exporter.otlp.protocol", "http/protobuf");
+        defaults.put("otel.metrics.exporter", "none"); // metrics are scraped from /metrics
+        defaults.put("otel.logs.exporter", "none"); // logs are ECS JSON lines on stdout
+        return defaults;
     }
 
     /** Installs an SDK (tests use one with an in-memory exporter). */
@@ -88,6 +125,11 @@ public final class Tracing {
 
     public static String serviceName() {
         return serviceName;
+    }
+
+    /** The SDK in use, for instrumentations (the MongoDB driver's). */
+    public static OpenTelemetry openTelemetry() {
+        return openTelemetry;
     }
 
     /** The context carried by these headers (W3C or B3), with the request id when there is one. */

@@ -1,4 +1,4 @@
-package com.mp3converter.systemtests;
+package com.mp3converter.common.testing;
 
 import java.io.IOException;
 import java.net.URI;
@@ -14,17 +14,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import com.mp3converter.common.testing.LocalServers;
 
-/** One service started from its runnable jar, as the local stack and the container images run it. */
-final class ServiceProcess implements AutoCloseable {
+/** One service started from its runnable jar, as the local stack and the container images run it (tests, benchmarks). */
+public final class ServiceProcess implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    final String name;
-    final int port;
-    final Path log;
+    public final String name;
+    public final int port;
+    public final Path log;
     /** TRANSCODER_INSTANCE_DASH_NAME, for a transcoder: its lease owner name. */
-    final String instanceName;
+    public final String instanceName;
     private final Process process;
 
     private ServiceProcess(String name, int port, Path log, Process process, String instanceName) {
@@ -41,13 +40,20 @@ final class ServiceProcess implements AutoCloseable {
      * Starts the jar on port 0 (the kernel picks a free one) unless {@code SERVER_PORT} is given, and returns once its
      * log names the port.
      */
-    static ServiceProcess start(String name, Map<String, String> env, Path logDir) throws IOException {
+    public static ServiceProcess start(String name, Map<String, String> env, Path logDir) throws IOException {
+        return start(name, env, logDir, List.of("-Xmx384m"));
+    }
+
+    /** The same with these JVM options (heap settings) instead of the tests' {@code -Xmx384m}. */
+    public static ServiceProcess start(String name, Map<String, String> env, Path logDir, List<String> jvmOptions)
+            throws IOException {
         Path jar = LocalServers.repoRoot().resolve(name).resolve("target").resolve(name + ".jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: build with ./mvnw package first");
         }
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx384m", "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                 "-Djava.io.tmpdir=" + logDir, "-jar", jar.toString()));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().putAll(env);
@@ -80,12 +86,12 @@ final class ServiceProcess implements AutoCloseable {
         throw new IOException(name + " named no port in its log within 90 s: " + Files.readString(log));
     }
 
-    URI uri(String path) {
+    public URI uri(String path) {
         return URI.create("http://127.0.0.1:" + port + path);
     }
 
     /** Waits for /health/ready to answer 200. */
-    ServiceProcess awaitReady(Duration timeout) throws Exception {
+    public ServiceProcess awaitReady(Duration timeout) throws Exception {
         Instant deadline = Instant.now().plus(timeout);
         while (Instant.now().isBefore(deadline)) {
             if (!process.isAlive()) {
@@ -100,21 +106,21 @@ final class ServiceProcess implements AutoCloseable {
             } catch (IOException notYet) {
                 // starting
             }
-            Thread.sleep(250);
+            Thread.sleep(50);
         }
         throw new IllegalStateException(name + " not ready within " + timeout + ": " + tail());
     }
 
-    boolean alive() {
+    public boolean alive() {
         return process.isAlive();
     }
 
-    Process process() {
+    public Process process() {
         return process;
     }
 
     /** SIGTERM, then the exit code (or -1 when it did not stop in time and was killed). */
-    int terminate(Duration grace) throws InterruptedException {
+    public int terminate(Duration grace) throws InterruptedException {
         process.destroy();
         if (process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
             return process.exitValue();
@@ -124,11 +130,11 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     /** kill -9. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly().waitFor();
     }
 
-    String tail() {
+    public String tail() {
         try {
             List<String> lines = Files.readAllLines(log);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
