@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -47,7 +49,7 @@ class KubernetesManifestsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"k8s/overlays/minikube", "k8s/overlays/production", "istio"})
+    @ValueSource(strings = {"k8s/overlays/minikube", "k8s/overlays/production", "istio", "istio/classic"})
     void everyDocumentMatchesItsStrictSchema(String dir) throws Exception {
         List<JsonNode> documents = documents(kustomize(LocalServers.repoRoot().resolve(dir)));
         assertThat(documents.size(), greaterThan(5));
@@ -61,7 +63,8 @@ class KubernetesManifestsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"k8s/base", "k8s/overlays/minikube", "k8s/overlays/production", "k8s/components/secrets", "istio"})
+    @ValueSource(strings = {"k8s/base", "k8s/overlays/minikube", "k8s/overlays/production", "k8s/components/secrets",
+            "istio", "istio/mesh", "istio/gateway-api", "istio/classic"})
     void kustomizationsMatchTheirSchemaAndCommitNoSecret(String dir) throws Exception {
         Path folder = LocalServers.repoRoot().resolve(dir);
         JsonNode kustomization = YAML.readTree(folder.resolve("kustomization.yaml").toFile());
@@ -93,12 +96,21 @@ class KubernetesManifestsTest {
         JsonNode gatewayService = k8s.stream().filter(d -> d.get("kind").asText().equals("Service")
                 && d.at("/metadata/name").asText().equals("gateway")).findFirst().orElseThrow();
         int gatewayPort = gatewayService.at("/spec/ports/0/port").asInt();
-        JsonNode virtualService = only(istio, "VirtualService");
+        JsonNode virtualService = only(documents(kustomize(LocalServers.repoRoot().resolve("istio/classic"))), "VirtualService");
         assertThat(virtualService.at("/spec/hosts/0").asText(), org.hamcrest.Matchers.is("mp3converter.com"));
         for (JsonNode route : virtualService.at("/spec/http")) {
             assertThat(route.at("/route/0/destination/host").asText(), org.hamcrest.Matchers.startsWith("gateway."));
             assertThat(route.at("/route/0/destination/port/number").asInt(), org.hamcrest.Matchers.is(gatewayPort));
         }
+        JsonNode route = istio.stream().filter(d -> d.get("kind").asText().equals("HTTPRoute")
+                && d.at("/metadata/name").asText().equals("mp3converter")).findFirst().orElseThrow();
+        assertThat(route.at("/spec/hostnames/0").asText(), org.hamcrest.Matchers.is("mp3converter.com"));
+        for (JsonNode rule : route.at("/spec/rules")) {
+            assertThat(rule.at("/backendRefs/0/name").asText(), org.hamcrest.Matchers.is("gateway"));
+            assertThat(rule.at("/backendRefs/0/port").asInt(), org.hamcrest.Matchers.is(gatewayPort));
+        }
+        assertThat("the same timeouts through either ingress", route.at("/spec/rules").findValuesAsText("request"),
+                org.hamcrest.Matchers.is(List.of("1800s", "3600s", "15s")));
         assertThat(only(istio, "PeerAuthentication").at("/spec/mtls/mode").asText(), org.hamcrest.Matchers.is("STRICT"));
         List<String> problems = new ArrayList<>();
         for (JsonNode doc : k8s) {
@@ -113,8 +125,8 @@ class KubernetesManifestsTest {
         }
         String auth = istio.stream().filter(d -> d.get("kind").asText().equals("AuthorizationPolicy")
                 && d.at("/metadata/name").asText().equals("auth")).findFirst().orElseThrow().toString();
-        assertThat("only the gateway calls auth (and the ingress only reads the JWKS)", auth,
-                org.hamcrest.Matchers.containsString("sa/gateway"));
+        assertThat("only the gateway calls auth", auth, org.hamcrest.Matchers.containsString("sa/gateway\""));
+        assertThat("nothing else calls auth", auth, org.hamcrest.Matchers.not(org.hamcrest.Matchers.containsString("ingress")));
         for (String backend : List.of("transcoder", "mailer")) {
             boolean exposed = istio.stream().anyMatch(d -> d.get("kind").asText().equals("AuthorizationPolicy")
                     && d.at("/spec/selector/matchLabels/app").asText().equals(backend));
@@ -143,6 +155,192 @@ class KubernetesManifestsTest {
         }
         assertThat(String.join("\n", problems), problems.stream().anyMatch(p -> p.contains("imagePullPolicyy")), org.hamcrest.Matchers.is(true));
         assertThat(String.join("\n", problems), problems.stream().anyMatch(p -> p.contains("paht")), org.hamcrest.Matchers.is(true));
+    }
+
+    /** What an operator relies on beyond the schemas, over what each overlay and ingress renders. */
+    @org.junit.jupiter.api.Test
+    void thePoliciesAnOperatorReliesOnHold() throws Exception {
+        List<String> problems = new ArrayList<>();
+        for (String overlay : List.of("k8s/overlays/minikube", "k8s/overlays/production")) {
+            problems.addAll(platformRules(overlay, documents(kustomize(LocalServers.repoRoot().resolve(overlay)))));
+        }
+        for (String ingress : List.of("istio", "istio/classic")) {
+            problems.addAll(ingressRules(ingress, documents(kustomize(LocalServers.repoRoot().resolve(ingress)))));
+        }
+        assertThat(String.join("\n", problems), problems, empty());
+    }
+
+    /** Each rule, broken once in what the overlays and the ingress render, is reported. */
+    @org.junit.jupiter.api.Test
+    void eachPolicyFailsWhenBroken() throws Exception {
+        List<JsonNode> production = documents(kustomize(LocalServers.repoRoot().resolve("k8s/overlays/production")));
+        Map<String, java.util.function.Consumer<List<JsonNode>>> breaks = new java.util.LinkedHashMap<>();
+        breaks.put("admin port", docs -> ((ObjectNode) named(docs, "Service", "gateway").at("/spec/ports/0"))
+                .put("targetPort", "http-admin"));
+        breaks.put("probes", docs -> ((ObjectNode) named(docs, "Deployment", "mailer")
+                .at("/spec/template/spec/containers/0/readinessProbe/httpGet")).put("port", "http"));
+        breaks.put("app.kubernetes.io/component", docs -> ((ObjectNode) named(docs, "Deployment", "auth")
+                .at("/spec/template/metadata/labels")).remove("app.kubernetes.io/component"));
+        breaks.put("NetworkPolicy", docs -> docs.remove(named(docs, "NetworkPolicy", "transcoder")));
+        breaks.put("pull from a registry", docs -> ((ObjectNode) named(docs, "Deployment", "gateway")
+                .at("/spec/template/spec/containers/0")).put("image", "mp3converter/gateway:0.1.0"));
+        breaks.put("init container", docs -> ((ObjectNode) named(docs, "StatefulSet", "mongodb")
+                .at("/spec/template/spec/initContainers/0")).remove("resources"));
+        breaks.put("version", docs -> ((ObjectNode) named(docs, "Deployment", "transcoder")
+                .at("/spec/template/spec/containers/0")).put("image", "registry.invalid/mp3converter/transcoder:0.0.9"));
+        for (var broken : breaks.entrySet()) {
+            List<JsonNode> copy = new ArrayList<>(production.stream().map(d -> (JsonNode) d.deepCopy()).toList());
+            broken.getValue().accept(copy);
+            List<String> problems = platformRules("production", copy);
+            assertThat(broken.getKey() + " broken must be reported", String.join("\n", problems),
+                    org.hamcrest.Matchers.containsString(broken.getKey()));
+        }
+        List<JsonNode> ingress = documents(kustomize(LocalServers.repoRoot().resolve("istio")));
+        Map<String, java.util.function.Consumer<List<JsonNode>>> ingressBreaks = new java.util.LinkedHashMap<>();
+        ingressBreaks.put("redirect", docs -> docs.remove(named(docs, "HTTPRoute", "https-redirect")));
+        ingressBreaks.put("Authorization header only", docs -> ((ObjectNode) named(docs, "RequestAuthentication",
+                "mp3converter-jwt").at("/spec/jwtRules/0")).putArray("fromParams").add("access_token"));
+        ingressBreaks.put("admin port", docs -> ((ObjectNode) named(docs, "HTTPRoute", "mp3converter")
+                .at("/spec/rules/0/backendRefs/0")).put("port", 9090));
+        for (var broken : ingressBreaks.entrySet()) {
+            List<JsonNode> copy = new ArrayList<>(ingress.stream().map(d -> (JsonNode) d.deepCopy()).toList());
+            broken.getValue().accept(copy);
+            assertThat(broken.getKey() + " broken must be reported", String.join("\n", ingressRules("istio", copy)),
+                    org.hamcrest.Matchers.containsString(broken.getKey()));
+        }
+    }
+
+    private static final List<String> SERVICES = List.of("auth", "gateway", "transcoder", "mailer");
+    private static final List<String> WORKLOAD_LABELS = List.of("app.kubernetes.io/name", "app.kubernetes.io/component",
+            "app.kubernetes.io/version", "app.kubernetes.io/part-of");
+
+    private static List<String> platformRules(String where, List<JsonNode> docs) throws IOException {
+        List<String> problems = new ArrayList<>();
+        String version = projectVersion();
+        List<JsonNode> policies = docs.stream().filter(d -> d.get("kind").asText().equals("NetworkPolicy")).toList();
+        if (policies.stream().noneMatch(p -> p.at("/spec/podSelector").isEmpty()
+                && p.at("/spec/ingress").isMissingNode())) {
+            problems.add(where + ": no default-deny NetworkPolicy");
+        }
+        for (JsonNode doc : docs) {
+            String kind = doc.get("kind").asText();
+            String name = doc.at("/metadata/name").asText();
+            if (kind.equals("Service")) {
+                for (JsonNode port : doc.at("/spec/ports")) {
+                    if (port.path("targetPort").asText().equals("http-admin") || port.path("port").asInt() == 9090) {
+                        problems.add(where + ": Service/" + name + " exposes the admin port");
+                    }
+                }
+            }
+            if (!kind.equals("Deployment") && !kind.equals("StatefulSet")) {
+                continue;
+            }
+            JsonNode template = doc.at("/spec/template");
+            for (String label : WORKLOAD_LABELS) {
+                if (template.at("/metadata/labels").path(label).asText().isEmpty()) {
+                    problems.add(where + ": " + kind + "/" + name + " pod label " + label + " missing");
+                }
+            }
+            JsonNode labels = template.at("/metadata/labels");
+            boolean covered = policies.stream().anyMatch(p -> !p.at("/spec/podSelector").isEmpty()
+                    && selects(p.at("/spec/podSelector"), labels));
+            if (!covered) {
+                problems.add(where + ": " + kind + "/" + name + " has no NetworkPolicy of its own");
+            }
+            for (JsonNode init : template.at("/spec/initContainers")) {
+                if (init.at("/resources/requests").isMissingNode() || init.at("/resources/limits").isMissingNode()) {
+                    problems.add(where + ": " + name + " init container " + init.path("name").asText() + " needs requests and limits");
+                }
+            }
+            if (!SERVICES.contains(name)) {
+                continue;
+            }
+            JsonNode container = template.at("/spec/containers/0");
+            String image = container.path("image").asText();
+            if (where.contains("production") && !image.substring(0, Math.max(0, image.indexOf('/'))).contains(".")) {
+                problems.add(where + ": " + name + " would pull " + image + " from Docker Hub: pull from a registry");
+            }
+            if (!image.endsWith(":" + version) || !labels.path("app.kubernetes.io/version").asText().equals(version)) {
+                problems.add(where + ": " + name + " image " + image + " and its version label must be the project's version " + version);
+            }
+            boolean hasAdmin = false;
+            for (JsonNode port : container.path("ports")) {
+                hasAdmin |= port.path("name").asText().equals("http-admin");
+            }
+            if (!hasAdmin) {
+                problems.add(where + ": " + name + " has no admin port");
+            }
+            for (String probe : List.of("readinessProbe", "livenessProbe", "startupProbe")) {
+                if (!container.at("/" + probe + "/httpGet/port").asText().equals("http-admin")) {
+                    problems.add(where + ": " + name + " " + probe + " must use the admin port (probes)");
+                }
+            }
+            if (!template.at("/metadata/annotations/prometheus.io~1port").asText().equals("9090")) {
+                problems.add(where + ": " + name + " must be scraped on the admin port");
+            }
+        }
+        return problems;
+    }
+
+    private static List<String> ingressRules(String where, List<JsonNode> docs) {
+        List<String> problems = new ArrayList<>();
+        for (JsonNode auth : docs.stream().filter(d -> d.get("kind").asText().equals("RequestAuthentication")).toList()) {
+            for (JsonNode rule : auth.at("/spec/jwtRules")) {
+                if (!rule.has("fromHeaders") || rule.has("fromParams") || rule.has("fromCookies")
+                        || rule.at("/fromHeaders").size() != 1
+                        || !rule.at("/fromHeaders/0/name").asText().equals("Authorization")) {
+                    problems.add(where + ": the edge must take tokens from the Authorization header only");
+                }
+            }
+        }
+        boolean redirect = docs.stream().anyMatch(d -> d.get("kind").asText().equals("HTTPRoute")
+                && d.at("/spec/parentRefs/0/sectionName").asText().equals("http")
+                && d.at("/spec/rules/0/filters/0/requestRedirect/scheme").asText().equals("https"))
+                || docs.stream().anyMatch(d -> d.get("kind").asText().equals("Gateway")
+                && d.at("/apiVersion").asText().startsWith("networking.istio.io")
+                && d.at("/spec/servers").findValues("httpsRedirect").stream().anyMatch(JsonNode::asBoolean));
+        if (!redirect) {
+            problems.add(where + ": port 80 must answer with a redirect to HTTPS");
+        }
+        for (JsonNode doc : docs) {
+            if (doc.toString().contains("\"number\":9090") || doc.toString().contains("\"port\":9090")) {
+                problems.add(where + ": " + doc.get("kind").asText() + "/" + doc.at("/metadata/name").asText()
+                        + " routes to the admin port");
+            }
+        }
+        return problems;
+    }
+
+    private static boolean selects(JsonNode selector, JsonNode labels) {
+        var match = selector.path("matchLabels").properties().iterator();
+        while (match.hasNext()) {
+            var entry = match.next();
+            if (!labels.path(entry.getKey()).asText().equals(entry.getValue().asText())) {
+                return false;
+            }
+        }
+        for (JsonNode expression : selector.path("matchExpressions")) {
+            List<String> values = new ArrayList<>();
+            expression.path("values").forEach(v -> values.add(v.asText()));
+            if (expression.path("operator").asText().equals("In")
+                    && !values.contains(labels.path(expression.path("key").asText()).asText())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static JsonNode named(List<JsonNode> docs, String kind, String name) {
+        return docs.stream().filter(d -> d.get("kind").asText().equals(kind) && d.at("/metadata/name").asText().equals(name))
+                .findFirst().orElseThrow(() -> new AssertionError("no " + kind + "/" + name));
+    }
+
+    /** The root pom's version, without -SNAPSHOT: what the images are tagged with (k8s/build-images). */
+    private static String projectVersion() throws IOException {
+        Matcher version = Pattern.compile("<version>([^<]+)</version>")
+                .matcher(Files.readString(LocalServers.repoRoot().resolve("pom.xml")));
+        assertThat(version.find(), org.hamcrest.Matchers.is(true));
+        return version.group(1).replace("-SNAPSHOT", "");
     }
 
     private static JsonNode only(List<JsonNode> documents, String kind) {

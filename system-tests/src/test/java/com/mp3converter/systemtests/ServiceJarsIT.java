@@ -94,6 +94,40 @@ class ServiceJarsIT {
         return new String(body, StandardCharsets.ISO_8859_1).contains(text);
     }
 
+    /** With an admin port (as in Kubernetes), health and metrics are there and nowhere on the public port. */
+    @Test
+    void healthAndMetricsMoveToTheAdminPortWhenOneIsSet() throws Exception {
+        int admin;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            admin = free.getLocalPort();
+        }
+        Map<String, String> env = new HashMap<>(platform.env);
+        env.put("ADMIN_PORT", Integer.toString(admin));
+        try (ServiceProcess auth = ServiceProcess.start("auth", env, platform.dir)) {
+            java.net.URI adminUri = java.net.URI.create("http://127.0.0.1:" + admin);
+            Instant deadline = Instant.now().plusSeconds(90);
+            int ready = 0;
+            while (ready != 200 && Instant.now().isBefore(deadline)) {
+                try {
+                    ready = status(adminUri.resolve("/health/ready"));
+                } catch (java.io.IOException notYet) {
+                    Thread.sleep(100);
+                }
+            }
+            assertThat(ready, is(200));
+            assertThat(status(adminUri.resolve("/metrics")), is(200));
+            assertThat("the public port serves no health", status(auth.uri("/health/ready")), is(404));
+            assertThat("the public port serves no metrics", status(auth.uri("/metrics")), is(404));
+            assertThat("the public port serves the API", status(auth.uri("/.well-known/jwks.json")), is(200));
+            assertThat("the admin port serves no API", status(adminUri.resolve("/.well-known/jwks.json")), is(404));
+        }
+    }
+
+    private static int status(java.net.URI uri) throws Exception {
+        return Platform.HTTP.send(java.net.http.HttpRequest.newBuilder(uri).build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
     @Test
     void theMailerRefusesToStartWithoutItsSmtpSettingsAndSaysWhich() throws Exception {
         Map<String, String> env = new HashMap<>(platform.env);

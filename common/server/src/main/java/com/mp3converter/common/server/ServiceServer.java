@@ -1,7 +1,9 @@
 package com.mp3converter.common.server;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.logging.Logger;
 
@@ -15,8 +17,10 @@ import io.helidon.config.spi.ConfigSource;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
 import io.helidon.logging.common.LogConfig;
+import io.helidon.webserver.ListenerConfig;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
@@ -34,6 +38,8 @@ import io.helidon.webserver.observe.metrics.MetricsObserver;
 public final class ServiceServer {
     private static final Logger LOG = Logger.getLogger(ServiceServer.class.getName());
     private static final String DEFAULTS = "mp3converter-defaults.yaml";
+    /** With {@code admin.port} set (in Kubernetes), health and metrics are served there and not on the public port. */
+    private static final String ADMIN_SOCKET = "admin";
 
     private ServiceServer() {
     }
@@ -48,6 +54,12 @@ public final class ServiceServer {
         Runtime.getRuntime().addShutdownHook(new Thread(app::close, service + "-shutdown"));
         app.start();
         LOG.info(() -> service + " listening on port " + server.port());
+        if (config.get("admin.port").exists()) {
+            LOG.info(() -> service + " serves health and metrics on admin port " + server.port(ADMIN_SOCKET));
+        }
+        if (Boolean.getBoolean("mp3converter.aot-training")) {
+            AotTraining.run(server);
+        }
         return server;
     }
 
@@ -79,8 +91,9 @@ public final class ServiceServer {
     }
 
     /**
-     * The application's routing with the observe endpoints and error handling, and bounded waits for clients that
-     * stop sending ({@code connections.*}): tests with {@code @ServerTest} use it.
+     * The application's routing with the observe endpoints (on the admin port when {@code admin.port} is set) and error
+     * handling, and bounded waits for clients that stop sending ({@code connections.*}): tests with {@code @ServerTest}
+     * use it.
      */
     public static void configure(WebServerConfig.Builder builder, Config config, Application app) {
         StallGuard.limits(config.get("connections.idle-timeout").as(Duration.class).get(),
@@ -96,10 +109,17 @@ public final class ServiceServer {
                 return response.build();
             }, HealthCheckType.LIVENESS, app.name());
         }
+        Optional<Integer> adminPort = config.get("admin.port").asInt().asOptional();
+        adminPort.ifPresent(port -> builder.putSocket(ADMIN_SOCKET, ListenerConfig.builder()
+                .host(config.get("server.host").asString().orElse("0.0.0.0"))
+                .port(port)
+                .addRouting(HttpRouting.builder().addFilter(new ConnectionCloseGuard()).addFilter(new ServerSpans()))
+                .build()));
         builder.addConnectionSelector(StallGuard.http1())
                 .directHandlers(ProtocolErrors.handlers())
                 .addFeature(ObserveFeature.builder()
                         .endpoint("/")
+                        .sockets(List.of(adminPort.isPresent() ? ADMIN_SOCKET : WebServer.DEFAULT_SOCKET_NAME))
                         .addObserver(health.build())
                         .addObserver(MetricsObserver.create())
                         .build())
