@@ -188,7 +188,7 @@ mongo_up() {
   require_free MongoDB "$MONGO_PORT" MONGO_PORT
   mkdir -p "$STATE/mongodb"
   local app; app=$(installed devstack mongodb)
-  daemon mongodb "$(java_bin)" -Xmx1g -cp "$app/classes:$app/libs/*" com.mp3converter.devstack.MongoStandIn \
+  daemon mongodb "$(java_bin)" -Xmx4g -cp "$app/classes:$app/libs/*" com.mp3converter.devstack.MongoStandIn \
     --port "$MONGO_PORT" --file "$STATE/mongodb/data.mv"
   wait_port mongodb "$MONGO_PORT" 60
   say "MongoDB: STAND-IN (mongo-java-server, wire-compatible, not a real MongoDB) on 127.0.0.1:$MONGO_PORT; set MONGO_URI to use a real server"

@@ -44,6 +44,11 @@ final class Alternating {
         return result;
     }
 
+    /** Per pair, the reference's time ÷ ours: our speed relative to the reference's (1 = as fast). */
+    List<Double> speedRatios() {
+        return ratios.stream().map(r -> 1 / r).toList();
+    }
+
     static double time(Runnable work) {
         long start = System.nanoTime();
         work.run();

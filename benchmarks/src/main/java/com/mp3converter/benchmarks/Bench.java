@@ -1,12 +1,16 @@
 package com.mp3converter.benchmarks;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
- * {@code ./mp3converter bench PART}: measurements against what a user would pick instead, printed run by run
- * and written to benchmarks/results/latest.json. Parts: transcoder, auth, gateway.
+ * {@code ./mp3converter bench PART}: measurements against what a user would pick instead, printed run by run and
+ * written to benchmarks/results/latest.json (docs/benchmarks.md says what each key means and what we saw).
  */
 public final class Bench {
+    private static final List<String> ALL = List.of("tokens", "latency", "pipeline", "startup", "scale", "gateway",
+            "transcoder");
+
     private Bench() {
     }
 
@@ -14,18 +18,32 @@ public final class Bench {
         Path root = Path.of(System.getProperty("repo.root", ".")).toAbsolutePath();
         Results results = new Results(root);
         String part = args.length > 0 ? args[0] : "";
-        switch (part) {
-            case "transcoder" -> TranscodeBench.run(root, results, intArg(args, 1, 5), intArg(args, 2, 10));
-            case "auth" -> AuthBench.main(java.util.Arrays.copyOfRange(args, 1, args.length));
-            case "gateway" -> GatewayBench.main(java.util.Arrays.copyOfRange(args, 1, args.length));
-            default -> {
-                System.err.println("usage: ./mp3converter bench transcoder [runs=5] [minutes=10] | auth | gateway");
-                System.exit(2);
+        if (part.equals("all")) {
+            long start = System.nanoTime();
+            for (String each : ALL) {
+                System.out.printf("%n== %s ==%n", each);
+                run(each, root, results);
             }
+            System.out.printf("%nall parts in %.1f min; results in %s%n", (System.nanoTime() - start) / 60e9,
+                    root.relativize(results.file()));
+        } else if (ALL.contains(part)) {
+            run(part, root, results);
+        } else {
+            System.err.println("usage: ./mp3converter bench all|" + String.join("|", ALL));
+            System.exit(2);
         }
     }
 
-    private static int intArg(String[] args, int index, int fallback) {
-        return args.length > index ? Integer.parseInt(args[index]) : fallback;
+    private static void run(String part, Path root, Results results) throws Exception {
+        switch (part) {
+            case "tokens" -> TokenBench.run(results, 5);
+            case "latency" -> LatencyBench.run(new Stack(root), results, 3);
+            case "pipeline" -> PipelineBench.run(new Stack(root), results, 5);
+            case "startup" -> StartupBench.run(new Stack(root), results, 3);
+            case "scale" -> ScaleBench.run(new Stack(root), results, 2);
+            case "gateway" -> GatewayBench.run(new Stack(root), results, 1024, 3);
+            case "transcoder" -> TranscodeBench.run(root, results, 5, 10);
+            default -> throw new IllegalArgumentException(part);
+        }
     }
 }

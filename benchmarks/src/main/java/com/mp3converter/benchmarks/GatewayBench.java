@@ -2,18 +2,14 @@ package com.mp3converter.benchmarks;
 
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.Date;
-import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
@@ -26,143 +22,145 @@ import com.mongodb.client.gridfs.GridFSBuckets;
 import com.mongodb.client.gridfs.GridFSUploadStream;
 import com.mp3converter.common.http.Json;
 import com.mp3converter.common.mongo.MongoConnection;
+import com.mp3converter.common.testing.ServiceProcess;
 import com.mp3converter.testmedia.Sample;
 import com.mp3converter.testmedia.TestMedia;
 
+import org.bson.BsonObjectId;
 import org.bson.Document;
 import org.bson.types.ObjectId;
 
 /**
- * Streams a large file through the gateway (started here at -Xmx256m against the running stack) and beside it
- * does the same with the plain GridFS driver, in the same run: upload throughput, download throughput, and the
- * gateway's peak RSS (VmHWM). Usage: [MONGO_URI=...] GatewayBench [MiB=1024]
+ * A large file through a gateway started here at {@code -Xmx256m}, against the plain GridFS driver doing the same
+ * with the same bytes, alternating, into equally empty databases of the same MongoDB:
+ * <ul>
+ * <li>{@code upload_ratio}: driver write time ÷ {@code POST /upload} time (1 = as fast as the driver);</li>
+ * <li>{@code download_ratio}: driver read time ÷ {@code GET /jobs/{id}/mp3} time;</li>
+ * <li>{@code gateway_peak_rss_mb}: the gateway's peak resident memory (VmHWM) over both.</li>
+ * </ul>
  */
-public final class GatewayBench {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
+final class GatewayBench {
     private GatewayBench() {
     }
 
-    public static void main(String[] args) throws Exception {
-        long mib = args.length > 0 ? Long.parseLong(args[0]) : 1024;
+    static void run(Stack stack, Results results, long mib, int runs) throws Exception {
         long bytes = mib << 20;
-        Map<String, String> env = env();
-        String id = UUID.randomUUID().toString().substring(0, 8);
-        Path dir = Files.createDirectories(Path.of(".local/bench"));
-        Path payload = payload(dir, bytes);
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        Map<String, String> gatewayEnv = new HashMap<>(env);
-        gatewayEnv.put("SERVER_PORT", Integer.toString(port));
-        gatewayEnv.put("MONGO_DATABASE", "bench_" + id);
-        gatewayEnv.put("STREAMS_VIDEOS_NAME", "bench.videos." + id);
-        gatewayEnv.put("STREAMS_NOTIFICATIONS_NAME", "bench.notifications." + id);
-        gatewayEnv.put("STREAMS_MAX_DASH_AGE", "PT1H");
-        gatewayEnv.put("GATEWAY_UPLOAD_MAX_DASH_BYTES", Long.toString(bytes * 2));
-        gatewayEnv.put("GATEWAY_QUOTA_MAX_DASH_BYTES_DASH_STORED", Long.toString(bytes * 4));
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                "--sun-misc-unsafe-memory-access=allow", "-jar", "gateway/target/gateway.jar")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("gateway-bench.log").toFile());
-        pb.environment().putAll(gatewayEnv);
-        Process gateway = pb.start();
-        try (MongoClient client = MongoClients.create(env.get("MONGO_URI"))) {
-            MongoDatabase db = client.getDatabase("bench_" + id);
-            URI base = URI.create("http://127.0.0.1:" + port);
-            awaitReady(base);
-            String email = "bench-" + id + "@example.com";
-            String password = "benchmark password " + id;
-            HTTP.send(HttpRequest.newBuilder(base.resolve("/signup")).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"email\":\"" + email + "\",\"password\":\"" + password + "\"}")).build(),
-                    HttpResponse.BodyHandlers.discarding());
-            String token = HTTP.send(HttpRequest.newBuilder(base.resolve("/login")).header("Authorization", "Basic "
-                    + Base64.getEncoder().encodeToString((email + ":" + password).getBytes(StandardCharsets.UTF_8)))
-                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()).body();
+        Path payload = payload(Files.createDirectories(stack.root.resolve(".local/bench")), bytes);
+        try (Fleet fleet = new Fleet(stack); MongoClient client = MongoClients.create(stack.env.get("MONGO_URI"))) {
+            ServiceProcess gateway = fleet.startReady("gateway", Map.of(
+                    "GATEWAY_UPLOAD_MAX_DASH_BYTES", Long.toString(bytes * 2),
+                    "GATEWAY_QUOTA_MAX_DASH_BYTES_DASH_STORED", Long.toString(bytes * 4)), List.of("-Xmx256m"));
+            URI base = gateway.uri("/");
+            String token = Stack.newUser(base);
             String userId = Json.MAPPER.readTree(Base64.getUrlDecoder().decode(token.split("\\.")[1])).get("sub").asText();
-            long rssBefore = peakRss(gateway.pid());
+            MongoDatabase gatewayDb = client.getDatabase(fleet.env.get("MONGO_DATABASE"));
+            System.out.printf("%d MiB, gateway -Xmx256m, MongoDB %s%n", mib, stack.mongoDescription());
 
-            String boundary = "bench" + id;
-            byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.mp4\"\r\n\r\n")
-                    .getBytes(StandardCharsets.UTF_8);
-            byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
-            long t0 = System.nanoTime();
-            HttpResponse<String> upload = HTTP.send(HttpRequest.newBuilder(base.resolve("/upload"))
-                    .header("Authorization", "Bearer " + token).header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                    .POST(HttpRequest.BodyPublishers.concat(HttpRequest.BodyPublishers.ofByteArray(head),
-                            HttpRequest.BodyPublishers.ofFile(payload), HttpRequest.BodyPublishers.ofByteArray(tail))).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            double gatewayUpload = (System.nanoTime() - t0) / 1e9;
-            if (upload.statusCode() != 202) {
-                throw new IllegalStateException("upload answered " + upload.statusCode() + ": " + upload.body());
-            }
-            long rssUpload = peakRss(gateway.pid());
+            Alternating upload = Alternating.run("upload: gateway POST /upload vs the plain GridFS driver", runs, () -> {
+                double seconds = Alternating.time(() -> uploadThroughGateway(base, token, payload));
+                emptyVideos(gatewayDb);
+                return seconds;
+            }, () -> {
+                MongoDatabase fresh = client.getDatabase("bench_driver_" + UUID.randomUUID().toString().substring(0, 8));
+                double seconds = Alternating.time(() -> write(GridFSBuckets.create(fresh, MongoConnection.VIDEOS_BUCKET),
+                        new ObjectId(), payload));
+                fresh.drop();
+                return seconds;
+            });
+            results.put("upload_ratio", Stats.of(upload.speedRatios()));
 
-            GridFSBucket reference = GridFSBuckets.create(db, MongoConnection.MP3_BUCKET);
+            GridFSBucket mp3s = GridFSBuckets.create(gatewayDb, MongoConnection.MP3_BUCKET);
             ObjectId fileId = new ObjectId();
-            t0 = System.nanoTime();
-            try (InputStream in = Files.newInputStream(payload);
-                 GridFSUploadStream out = reference.openUploadStream(new org.bson.BsonObjectId(fileId), "big.mp3")) {
-                in.transferTo(out);
-            }
-            double driverUpload = (System.nanoTime() - t0) / 1e9;
+            write(mp3s, fileId, payload);
+            String jobId = doneJob(gatewayDb, userId, fileId, bytes);
+            Alternating download = Alternating.run("download: gateway GET /jobs/{id}/mp3 vs the plain GridFS driver", runs,
+                    () -> Alternating.time(() -> check(bytes, downloadThroughGateway(base, token, jobId))),
+                    () -> Alternating.time(() -> check(bytes, read(mp3s, fileId))));
+            results.put("download_ratio", Stats.of(download.speedRatios()));
+            results.put("gateway_peak_rss_mb", Stats.round(Fleet.rssMib(gateway.process().pid(), "VmHWM")));
+            gatewayDb.drop();
+        }
+    }
 
-            String jobId = UUID.randomUUID().toString();
-            db.getCollection("jobs").insertOne(new Document("_id", jobId)
-                    .append("owner", new Document("userId", userId).append("email", email))
-                    .append("sourceName", "big.mp4").append("sourceBytes", bytes).append("state", "DONE").append("progress", 1.0)
-                    .append("attempts", 1).append("mp3FileId", fileId.toHexString()).append("mp3Bytes", bytes)
-                    .append("createdAt", new Date()).append("updatedAt", new Date()));
-            t0 = System.nanoTime();
-            HttpResponse<InputStream> download = HTTP.send(HttpRequest.newBuilder(base.resolve("/jobs/" + jobId + "/mp3"))
+    private static void uploadThroughGateway(URI base, String token, Path payload) {
+        String boundary = "bench" + UUID.randomUUID();
+        try {
+            HttpResponse<String> accepted = Stack.HTTP.send(HttpRequest.newBuilder(base.resolve("/upload"))
+                    .header("Authorization", "Bearer " + token)
+                    .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                    .POST(HttpRequest.BodyPublishers.concat(
+                            HttpRequest.BodyPublishers.ofString("--" + boundary + "\r\nContent-Disposition: form-data; "
+                                    + "name=\"file\"; filename=\"big.mp4\"\r\n\r\n"),
+                            HttpRequest.BodyPublishers.ofFile(payload),
+                            HttpRequest.BodyPublishers.ofString("\r\n--" + boundary + "--\r\n"))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (accepted.statusCode() != 202) {
+                throw new IllegalStateException("upload answered " + accepted.statusCode() + ": " + accepted.body());
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static long downloadThroughGateway(URI base, String token, String jobId) {
+        try {
+            HttpResponse<InputStream> mp3 = Stack.HTTP.send(HttpRequest.newBuilder(base.resolve("/jobs/" + jobId + "/mp3"))
                     .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofInputStream());
-            long received;
-            try (InputStream in = download.body()) {
-                received = in.transferTo(OutputStream.nullOutputStream());
+            try (InputStream in = mp3.body()) {
+                return in.transferTo(OutputStream.nullOutputStream());
             }
-            double gatewayDownload = (System.nanoTime() - t0) / 1e9;
-            long rssDownload = peakRss(gateway.pid());
-            t0 = System.nanoTime();
-            long read;
-            try (InputStream in = reference.openDownloadStream(fileId).batchSize(MongoConnection.CHUNKS_PER_BATCH)) {
-                read = in.transferTo(OutputStream.nullOutputStream());
-            }
-            double driverDownload = (System.nanoTime() - t0) / 1e9;
-            if (received != bytes || read != bytes) {
-                throw new IllegalStateException("received " + received + " and read " + read + " of " + bytes + " bytes");
-            }
-            double mb = bytes / 1e6;
-            System.out.printf("MongoDB endpoint: %s (the local stack's mongo-java-server STAND-IN unless MONGO_URI was set)%n",
-                    env.get("MONGO_URI"));
-            System.out.printf("%d MiB, gateway -Xmx256m%n", mib);
-            System.out.printf("upload:   gateway %7.1f MB/s   plain GridFS driver %7.1f MB/s   ratio %.2f%n",
-                    mb / gatewayUpload, mb / driverUpload, driverUpload / gatewayUpload);
-            System.out.printf("download: gateway %7.1f MB/s   plain GridFS driver %7.1f MB/s   ratio %.2f%n",
-                    mb / gatewayDownload, mb / driverDownload, driverDownload / gatewayDownload);
-            System.out.printf("gateway peak RSS: %d MiB after start, %d MiB after the upload, %d MiB after the download%n",
-                    rssBefore >> 10, rssUpload >> 10, rssDownload >> 10);
-            db.drop();
-        } finally {
-            gateway.destroy();
-            gateway.waitFor();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 
-    private static Map<String, String> env() throws Exception {
-        Map<String, String> env = new HashMap<>();
-        for (String line : Files.readAllLines(Path.of(".local/env"))) {
-            int eq = line.indexOf('=');
-            if (eq > 0) {
-                env.put(line.substring(0, eq), line.substring(eq + 1));
-            }
+    /** The plain driver's write, as a user of it would: its upload stream, the JDK's transferTo. */
+    private static void write(GridFSBucket bucket, ObjectId id, Path payload) {
+        try (InputStream in = Files.newInputStream(payload);
+             GridFSUploadStream out = bucket.openUploadStream(new BsonObjectId(id), "big.mp4")) {
+            in.transferTo(out);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
         }
-        if (System.getenv("MONGO_URI") != null) {
-            env.put("MONGO_URI", System.getenv("MONGO_URI")); // e.g. a real MongoDB, or a stand-in kept in memory
-        }
-        return env;
     }
 
-    /** A file of the given size that sniffs as MP4 (real MP4 head, then pseudo-random bytes). */
+    /** The plain driver's read, fetching as many chunks per round trip as the gateway does (the stand-in needs a limit). */
+    private static long read(GridFSBucket bucket, ObjectId id) {
+        try (InputStream in = bucket.openDownloadStream(id).batchSize(MongoConnection.CHUNKS_PER_BATCH)) {
+            return in.transferTo(OutputStream.nullOutputStream());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void check(long expected, long received) {
+        if (received != expected) {
+            throw new IllegalStateException("received " + received + " of " + expected + " bytes");
+        }
+    }
+
+    /** What an upload left: its video and its job (the store is as empty for the next run as for the driver's). */
+    private static void emptyVideos(MongoDatabase db) {
+        db.getCollection(MongoConnection.VIDEOS_BUCKET + ".files").deleteMany(new Document());
+        db.getCollection(MongoConnection.VIDEOS_BUCKET + ".chunks").deleteMany(new Document());
+        db.getCollection("jobs").deleteMany(new Document());
+    }
+
+    /** A finished job owning the stored file, in the shape the gateway's fold records one. */
+    private static String doneJob(MongoDatabase db, String userId, ObjectId fileId, long bytes) {
+        String jobId = UUID.randomUUID().toString();
+        Date now = new Date();
+        db.getCollection("jobs").insertOne(new Document("_id", jobId)
+                .append("owner", new Document("userId", userId).append("email", "bench@example.com"))
+                .append("sourceName", "big.mp4").append("sourceBytes", bytes).append("options", new Document())
+                .append("state", "DONE").append("progress", 1.0).append("attempts", 1)
+                .append("mp3", new Document("fileId", fileId.toHexString()).append("bytes", bytes).append("durationSeconds", 1.0))
+                .append("createdAt", now).append("updatedAt", now).append("finishedAt", now)
+                .append("version", 1L).append("foldedOffset", 0L));
+        return jobId;
+    }
+
+    /** A file of the given size that sniffs as MP4 (a real MP4's first 4 KiB, then pseudo-random bytes). */
     private static Path payload(Path dir, long bytes) throws Exception {
         Path file = dir.resolve("payload-" + (bytes >> 20) + "MiB.bin");
         if (Files.isRegularFile(file) && Files.size(file) == bytes) {
@@ -172,39 +170,12 @@ public final class GatewayBench {
         byte[] block = new byte[1 << 20];
         new Random(7).nextBytes(block);
         try (OutputStream out = Files.newOutputStream(file)) {
-            out.write(head, 0, Math.min(head.length, 4096));
-            long left = bytes - Math.min(head.length, 4096);
-            while (left > 0) {
-                int n = (int) Math.min(block.length, left);
-                out.write(block, 0, n);
-                left -= n;
+            int headBytes = Math.min(head.length, 4096);
+            out.write(head, 0, headBytes);
+            for (long left = bytes - headBytes; left > 0; left -= block.length) {
+                out.write(block, 0, (int) Math.min(block.length, left));
             }
         }
         return file;
-    }
-
-    private static void awaitReady(URI base) throws Exception {
-        for (int i = 0; i < 240; i++) {
-            try {
-                if (HTTP.send(HttpRequest.newBuilder(base.resolve("/health/ready")).build(), HttpResponse.BodyHandlers.discarding())
-                        .statusCode() == 200) {
-                    return;
-                }
-            } catch (java.io.IOException notYet) {
-                // starting
-            }
-            Thread.sleep(250);
-        }
-        throw new IllegalStateException("the gateway did not become ready");
-    }
-
-    /** VmHWM of a process in KiB: the peak resident set size since it started. */
-    private static long peakRss(long pid) throws Exception {
-        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-            if (line.startsWith("VmHWM:")) {
-                return Long.parseLong(line.replaceAll("\\D", ""));
-            }
-        }
-        return -1;
     }
 }

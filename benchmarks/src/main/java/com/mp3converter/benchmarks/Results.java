@@ -21,6 +21,10 @@ final class Results {
         this.file = root.resolve("benchmarks/results/latest.json");
     }
 
+    Path file() {
+        return file;
+    }
+
     synchronized void put(String key, Object value) throws IOException {
         ObjectNode all = Files.isRegularFile(file) ? (ObjectNode) Json.MAPPER.readTree(file.toFile())
                 : Json.MAPPER.createObjectNode();

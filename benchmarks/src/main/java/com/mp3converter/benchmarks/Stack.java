@@ -23,10 +23,12 @@ final class Stack {
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String PASSWORD = "benchmark password, long enough";
 
+    final Path root;
     final Map<String, String> env;
     final URI gateway;
 
     Stack(Path root) throws IOException {
+        this.root = root;
         env = new HashMap<>();
         Path file = root.resolve(".local/env");
         if (!Files.isRegularFile(file)) {
@@ -38,11 +40,23 @@ final class Stack {
                 env.put(line.substring(0, eq), line.substring(eq + 1));
             }
         }
+        if (System.getenv("MONGO_URI") != null) {
+            env.put("MONGO_URI", System.getenv("MONGO_URI")); // a real MongoDB instead of the stack's stand-in
+        }
         gateway = URI.create("http://127.0.0.1:" + System.getenv().getOrDefault("GATEWAY_PORT", "8080"));
     }
 
-    /** A new user's token. */
+    /** Which MongoDB the figures are against: the stack's stand-in unless MONGO_URI names a real server. */
+    String mongoDescription() {
+        return env.get("MONGO_URI") + (System.getenv("MONGO_URI") == null ? " (the local stack's stand-in)" : "");
+    }
+
+    /** A new user's token at this gateway (the running stack's, or one a benchmark started). */
     String newUser() throws Exception {
+        return newUser(gateway);
+    }
+
+    static String newUser(URI gateway) throws Exception {
         String email = "bench-" + UUID.randomUUID().toString().substring(0, 8) + "@example.com";
         HttpResponse<String> created = HTTP.send(HttpRequest.newBuilder(gateway.resolve("/signup"))
                 .header("Content-Type", "application/json")
@@ -63,6 +77,10 @@ final class Stack {
 
     /** Uploads a file as the tutorial's curl does; the job id. */
     String upload(String token, Path file) throws Exception {
+        return upload(gateway, token, file);
+    }
+
+    static String upload(URI gateway, String token, Path file) throws Exception {
         String boundary = "bench" + UUID.randomUUID();
         HttpResponse<String> accepted = HTTP.send(HttpRequest.newBuilder(gateway.resolve("/upload"))
                 .header("Authorization", "Bearer " + token)
@@ -79,8 +97,12 @@ final class Stack {
         return Json.MAPPER.readTree(accepted.body()).get("jobId").asText();
     }
 
-    /** Polls the job until it ends (every 20 ms); the job's view. */
+    /** Polls the job until it ends (every 10 ms); the job's view. */
     JsonNode awaitDone(String token, String jobId, Duration timeout) throws Exception {
+        return awaitDone(gateway, token, jobId, timeout);
+    }
+
+    static JsonNode awaitDone(URI gateway, String token, String jobId, Duration timeout) throws Exception {
         Instant deadline = Instant.now().plus(timeout);
         while (Instant.now().isBefore(deadline)) {
             HttpResponse<String> job = HTTP.send(HttpRequest.newBuilder(gateway.resolve("/jobs/" + jobId))
@@ -93,7 +115,7 @@ final class Stack {
             if (state.equals("FAILED")) {
                 throw new IllegalStateException("job " + jobId + " failed: " + view);
             }
-            Thread.sleep(20);
+            Thread.sleep(10);
         }
         throw new IllegalStateException("job " + jobId + " did not finish within " + timeout);
     }

@@ -5,10 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
-import java.util.HexFormat;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -17,8 +14,6 @@ import java.util.logging.Logger;
 import com.mongodb.client.gridfs.GridFSBucket;
 import com.mongodb.client.gridfs.GridFSUploadStream;
 import com.mongodb.client.gridfs.model.GridFSUploadOptions;
-import com.mongodb.client.model.Filters;
-import com.mongodb.client.model.Updates;
 import com.mp3converter.common.http.Json;
 import com.mp3converter.common.http.ProblemException;
 import com.mp3converter.common.http.Problems;
@@ -48,7 +43,7 @@ import io.helidon.webserver.http.ServerResponse;
 
 /**
  * {@code POST /upload}: one multipart file part streamed straight into GridFS (never whole in memory,
- * never a second copy on disk), sniffed, hashed and measured on the way; any refusal or cut-off aborts
+ * never a second copy on disk), sniffed and measured on the way; any refusal or cut-off aborts
  * the GridFS file so nothing partial stays. Then the job is stored with its outbox entry and the relay
  * publishes {@code video.uploaded}: once 202 is answered the job cannot be lost.
  */
@@ -204,7 +199,7 @@ public final class UploadService implements HttpService {
             }
             throw cutOff(e);
         }
-        Job job = Job.uploaded(jobId, Caller.owner(claims), stored.name(), stored.bytes(), stored.sha256(),
+        Job job = Job.uploaded(jobId, Caller.owner(claims), stored.name(), stored.bytes(),
                 fileId.toHexString(), new Events.Options(bitrate, quality), Tracing.inject(), clock.instant());
         try {
             jobs.insert(job);
@@ -215,7 +210,7 @@ public final class UploadService implements HttpService {
         return job;
     }
 
-    private record Stored(String name, long bytes, String sha256) {
+    private record Stored(String name, long bytes) {
     }
 
     private Stored store(GridFSBucket videos, ObjectId fileId, MultipartReader.Part part, String jobId,
@@ -233,7 +228,6 @@ public final class UploadService implements HttpService {
             throw refused(415, "not-media", "Not a media file",
                     "'" + name + "' is not a video or audio container we can read (we look at its bytes, not its name)");
         }
-        MessageDigest sha256 = sha256();
         Document metadata = new Document("owner", claims.userId()).append("jobId", jobId)
                 .append("sourceName", name).append("contentType", contentType);
         GridFSUploadStream out = videos.openUploadStream(new BsonObjectId(fileId), name,
@@ -241,7 +235,6 @@ public final class UploadService implements HttpService {
         long total = 0;
         try {
             out.write(head);
-            sha256.update(head);
             total = head.length;
             byte[] buffer = new byte[256 * 1024];
             for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
@@ -249,7 +242,6 @@ public final class UploadService implements HttpService {
                 if (total > allowance.bytes()) {
                     throw allowance.exceeded().get();
                 }
-                sha256.update(buffer, 0, n);
                 out.write(buffer, 0, n);
             }
             out.close();
@@ -257,10 +249,7 @@ public final class UploadService implements HttpService {
             out.abort();
             throw e;
         }
-        String digest = HexFormat.of().formatHex(sha256.digest());
-        mongo.database().getCollection(MongoConnection.VIDEOS_BUCKET + ".files").updateOne(Filters.eq("_id", fileId),
-                Updates.combine(Updates.set("metadata.sha256", digest), Updates.set("metadata.size", total)));
-        return new Stored(name, total, digest);
+        return new Stored(name, total);
     }
 
     private static Integer intField(MultipartReader.Part part, String name, int min, int max) throws IOException {
@@ -307,14 +296,6 @@ public final class UploadService implements HttpService {
             bucket.delete(id);
         } catch (RuntimeException e) {
             LOG.warning(() -> "could not delete the partial upload " + id + ": " + e.getMessage());
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -52,7 +52,7 @@ class Mp3RetentionTest {
         ObjectId file = mongo.mp3s().uploadFromStream("x.mp3", new ByteArrayInputStream(new byte[1000]));
         String id = java.util.UUID.randomUUID().toString();
         new JobStore(mongo, Clock.systemUTC()).insert(Job.uploaded(id, new Events.Owner("u", "u@example.com"), "x.mp4", 10,
-                "sha", null, Events.Options.DEFAULT, Map.of(), finished));
+                null, Events.Options.DEFAULT, Map.of(), finished));
         mongo.database().getCollection("jobs").updateOne(new Document("_id", id), new Document("$set",
                 new Document("state", "DONE").append("finishedAt", Date.from(finished))
                         .append("mp3", new Document("fileId", file.toHexString()).append("bytes", 1000).append("durationSeconds", 1.0))));

@@ -14,40 +14,40 @@ import org.bson.Document;
  * uploaded, and what the transcoder and the mailer reported about it (folded in by {@link JobFold}).
  * {@code version} counts the fold's writes; {@code foldedOffset} is the last {@code mp3.job-events} offset folded in.
  */
-public record Job(String id, Events.Owner owner, String sourceName, long sourceBytes, String sourceSha256,
+public record Job(String id, Events.Owner owner, String sourceName, long sourceBytes,
                   String videoFileId, Events.Options options, JobState state, double progress, int attempts,
                   Events.Mp3 mp3, Events.Reason error, Instant createdAt, Instant updatedAt, Instant startedAt,
                   Instant finishedAt, Instant notifiedAt, String notificationError, Instant mp3ExpiredAt, String worker,
                   long version, long foldedOffset, Map<String, String> traceHeaders) {
 
     /** A job just uploaded, QUEUED. */
-    public static Job uploaded(String id, Events.Owner owner, String sourceName, long sourceBytes, String sha256,
+    public static Job uploaded(String id, Events.Owner owner, String sourceName, long sourceBytes,
                                String videoFileId, Events.Options options, Map<String, String> traceHeaders,
                                Instant now) {
-        return new Job(id, owner, sourceName, sourceBytes, sha256, videoFileId, options, JobState.QUEUED, 0, 0, null,
+        return new Job(id, owner, sourceName, sourceBytes, videoFileId, options, JobState.QUEUED, 0, 0, null,
                 null, now, now, null, null, null, null, null, null, 0, -1, Map.copyOf(traceHeaders));
     }
 
     Job with(JobState state, double progress, int attempts, String worker, Instant startedAt, Instant updatedAt) {
-        return new Job(id, owner, sourceName, sourceBytes, sourceSha256, videoFileId, options, state, progress, attempts,
+        return new Job(id, owner, sourceName, sourceBytes, videoFileId, options, state, progress, attempts,
                 mp3, error, createdAt, updatedAt, startedAt, finishedAt, notifiedAt, notificationError, mp3ExpiredAt, worker, version,
                 foldedOffset, traceHeaders);
     }
 
     Job finished(JobState state, Events.Mp3 mp3, Events.Reason error, int attempts, Instant at) {
-        return new Job(id, owner, sourceName, sourceBytes, sourceSha256, state == JobState.DONE ? null : videoFileId,
+        return new Job(id, owner, sourceName, sourceBytes, state == JobState.DONE ? null : videoFileId,
                 options, state, state == JobState.DONE ? 1.0 : progress, attempts, mp3, error, createdAt, at, startedAt, at,
                 notifiedAt, notificationError, mp3ExpiredAt, worker, version, foldedOffset, traceHeaders);
     }
 
     Job notified(Instant notifiedAt, String notificationError, Instant at) {
-        return new Job(id, owner, sourceName, sourceBytes, sourceSha256, videoFileId, options, state, progress, attempts,
+        return new Job(id, owner, sourceName, sourceBytes, videoFileId, options, state, progress, attempts,
                 mp3, error, createdAt, at, startedAt, finishedAt, notifiedAt, notificationError, mp3ExpiredAt, worker, version,
                 foldedOffset, traceHeaders);
     }
 
     Job folded(long offset) {
-        return new Job(id, owner, sourceName, sourceBytes, sourceSha256, videoFileId, options, state, progress, attempts,
+        return new Job(id, owner, sourceName, sourceBytes, videoFileId, options, state, progress, attempts,
                 mp3, error, createdAt, updatedAt, startedAt, finishedAt, notifiedAt, notificationError, mp3ExpiredAt, worker,
                 version + 1, offset, traceHeaders);
     }
@@ -64,7 +64,6 @@ public record Job(String id, Events.Owner owner, String sourceName, long sourceB
                 .append("owner", new Document("userId", owner.userId()).append("email", owner.email()))
                 .append("sourceName", sourceName)
                 .append("sourceBytes", sourceBytes)
-                .append("sourceSha256", sourceSha256)
                 .append("options", options(options))
                 .append("traceHeaders", new Document(new LinkedHashMap<>(traceHeaders)))
                 .append("createdAt", Date.from(createdAt))
@@ -104,7 +103,6 @@ public record Job(String id, Events.Owner owner, String sourceName, long sourceB
                 new Events.Owner(owner.getString("userId"), owner.getString("email")),
                 d.getString("sourceName"),
                 number(d, "sourceBytes").longValue(),
-                d.getString("sourceSha256"),
                 d.getString("videoFileId"),
                 options(d.get("options", Document.class)),
                 JobState.valueOf(d.getString("state")),

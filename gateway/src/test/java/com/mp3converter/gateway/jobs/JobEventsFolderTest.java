@@ -75,7 +75,7 @@ class JobEventsFolderTest {
 
     private Job insert(String videoFileId) {
         Job job = Job.uploaded(java.util.UUID.randomUUID().toString(), new Events.Owner("u", "u@example.com"), "a.mp4", 100,
-                "sha", videoFileId, Events.Options.DEFAULT, Map.of(), Instant.now());
+                videoFileId, Events.Options.DEFAULT, Map.of(), Instant.now());
         jobs.insert(job);
         return job;
     }

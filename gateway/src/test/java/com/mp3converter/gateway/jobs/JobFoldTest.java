@@ -16,7 +16,7 @@ import static org.hamcrest.Matchers.nullValue;
 /** The fold of job events: what each report does to a job, and what replays and late reports do not. */
 class JobFoldTest {
     private static final Instant T = Instant.parse("2026-12-01T10:00:00Z");
-    private final Job queued = Job.uploaded("job-1", new Events.Owner("u", "u@example.com"), "a.mp4", 100, "sha",
+    private final Job queued = Job.uploaded("job-1", new Events.Owner("u", "u@example.com"), "a.mp4", 100,
             "0123456789abcdef01234567", Events.Options.DEFAULT, Map.of(), T);
 
     @Test

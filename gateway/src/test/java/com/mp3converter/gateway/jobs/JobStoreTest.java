@@ -20,7 +20,7 @@ class JobStoreTest {
     void aRelayThatTriesAgainGetsThePublishingIdItRecordedAndOnlyOneReplicaHoldsTheClaim() {
         try (MongoConnection mongo = new MongoConnection(LocalServers.get("MONGO_URI"), "store_" + LocalServers.unique())) {
             JobStore jobs = new JobStore(mongo, Clock.systemUTC());
-            Job job = Job.uploaded("job-1", new Events.Owner("u", "u@example.com"), "a.mp4", 1, "sha", null,
+            Job job = Job.uploaded("job-1", new Events.Owner("u", "u@example.com"), "a.mp4", 1, null,
                     Events.Options.DEFAULT, Map.of(), Instant.now());
             jobs.insert(job);
             String producer = "gateway-1-mp3.videos-0"; // stream names hold dots

@@ -1,0 +1,106 @@
+package com.mp3converter.benchmarks;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.mp3converter.common.testing.ServiceProcess;
+
+/**
+ * Service JVMs a benchmark starts beside the running stack: the stack's servers and auth, but their own MongoDB
+ * database and streams, so nothing the stack holds is in the way and nothing measured here stays behind.
+ */
+final class Fleet implements AutoCloseable {
+    /** The memory limit each service has in k8s/base, which the image's heap flags take their share of. */
+    static final Map<String, String> K8S_MEMORY_LIMIT = Map.of("auth", "768m", "gateway", "1g", "transcoder", "1536m",
+            "mailer", "512m");
+    private static final Pattern IMAGE_OPTIONS = Pattern.compile("ENV JDK_JAVA_OPTIONS=\"([^\"]+)\"");
+
+    final String id = UUID.randomUUID().toString().substring(0, 8);
+    final Map<String, String> env;
+    final Path logs;
+    private final Path stackRoot;
+    private final List<ServiceProcess> started = new ArrayList<>();
+
+    Fleet(Stack stack) throws IOException {
+        env = new HashMap<>(stack.env);
+        env.put("MONGO_DATABASE", "bench_" + id);
+        env.put("STREAMS_VIDEOS_NAME", "bench.videos." + id);
+        env.put("STREAMS_JOB_DASH_EVENTS_NAME", "bench.job-events." + id);
+        env.put("STREAMS_NOTIFICATIONS_NAME", "bench.notifications." + id);
+        env.put("STREAMS_MAX_DASH_AGE", "PT1H");
+        env.put("GATEWAY_REPLICA_DASH_NAME", "bench-gateway-" + id);
+        logs = Files.createDirectories(stack.root.resolve(".local/bench/logs-" + id));
+        stackRoot = stack.root;
+    }
+
+    /**
+     * The JVM as the image runs it (the Dockerfile's JDK_JAVA_OPTIONS) in a pod with the k8s manifests' memory limit.
+     */
+    static List<String> imageJvm(Path root, String service) throws IOException {
+        Matcher options = IMAGE_OPTIONS.matcher(Files.readString(root.resolve("Dockerfile")));
+        if (!options.find()) {
+            throw new IllegalStateException("the Dockerfile sets no JDK_JAVA_OPTIONS");
+        }
+        List<String> jvm = new ArrayList<>(List.of(options.group(1).split(" ")));
+        jvm.add("-XX:MaxRAM=" + K8S_MEMORY_LIMIT.get(service));
+        return jvm;
+    }
+
+    /**
+     * The image build's training run for its ahead-of-time cache: the service started without reachable backends,
+     * answering its own health and metrics requests, then exiting; the cache file.
+     */
+    Path aotCache(String service) throws Exception {
+        Path cache = logs.resolve(service + ".aot");
+        Map<String, String> training = new HashMap<>(Map.of("SMTP_HOST", "training.invalid",
+                "SMTP_FROM", "training@training.invalid", "AUTH_KEYS_DASH_DIR", logs.resolve("training-keys").toString(),
+                "MONGO_URI", "mongodb://127.0.0.1:1", "RABBITMQ_STREAM_DASH_PORT", "1",
+                "DB_URL", "jdbc:mariadb://127.0.0.1:1/auth"));
+        List<String> jvm = new ArrayList<>(imageJvm(stackRoot, service));
+        jvm.addAll(List.of("-XX:AOTCacheOutput=" + cache, "-Dmp3converter.aot-training=true"));
+        ServiceProcess run = ServiceProcess.start(service, training, logs, jvm);
+        if (!run.process().waitFor(3, TimeUnit.MINUTES) || !Files.isRegularFile(cache)) {
+            throw new IllegalStateException(service + "'s training run wrote no AOT cache: " + run.tail());
+        }
+        return cache;
+    }
+
+    ServiceProcess start(String service, Map<String, String> extra, List<String> jvmOptions) throws IOException {
+        Map<String, String> all = new HashMap<>(env);
+        all.putAll(extra);
+        ServiceProcess process = ServiceProcess.start(service, all, logs, jvmOptions);
+        started.add(process);
+        return process;
+    }
+
+    ServiceProcess startReady(String service, Map<String, String> extra, List<String> jvmOptions) throws Exception {
+        return start(service, extra, jvmOptions).awaitReady(Duration.ofSeconds(90));
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        for (ServiceProcess process : started) {
+            process.close();
+        }
+    }
+
+    /** VmHWM (peak) or VmRSS (now) of a process, in MiB. */
+    static double rssMib(long pid, String field) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith(field + ":")) {
+                return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
+            }
+        }
+        throw new IllegalStateException("no " + field + " for process " + pid);
+    }
+}
