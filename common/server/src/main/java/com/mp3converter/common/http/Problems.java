@@ -25,12 +25,12 @@ public final class Problems {
         rules.error(ProblemException.class, (req, res, ex) -> send(req, res, ex.problem(), ex))
                 .error(IllegalArgumentException.class, (req, res, ex) -> {
                     // a library's words (a URL decoder's, a parser's) are not for the client: ours, and the detail in the log
-                    LOG.log(Level.FINE, "malformed request to " + req.path().path(), ex);
+                    LOG.log(Level.FINE, "malformed request to " + req.path().absolute().path(), ex);
                     send(req, res, Problem.of(400, "bad-request", "Bad request",
                             "the request is malformed (its address, query or headers)"), null);
                 })
                 .error(UncheckedIOException.class, (req, res, ex) -> {
-                    LOG.log(Level.FINE, "connection problem on " + req.path().path(), ex);
+                    LOG.log(Level.FINE, "connection problem on " + req.path().absolute().path(), ex);
                     send(req, res, Problem.of(400, "bad-request", "Bad request", "the request body could not be read"), null);
                 })
                 .error(Exception.class, Problems::internal)
@@ -42,7 +42,7 @@ public final class Problems {
         @Override
         public void setup(HttpRouting.Builder routing) {
             routing.any((req, res) -> send(req, res, Problem.of(404, "not-found", "Not found",
-                    "no resource at " + req.prologue().method().text() + " " + req.path().path()), null));
+                    "no resource at " + req.prologue().method().text() + " " + req.path().absolute().path()), null));
         }
 
         @Override
@@ -53,7 +53,7 @@ public final class Problems {
 
     /** The one 500: logged with what failed, answered without any of it. */
     public static void internal(ServerRequest req, ServerResponse res, Throwable e) {
-        LOG.log(Level.SEVERE, "unexpected error on " + req.prologue().method() + " " + req.path().path(), e);
+        LOG.log(Level.SEVERE, "unexpected error on " + req.prologue().method() + " " + req.path().absolute().path(), e);
         send(req, res, Problem.of(500, "internal", "Internal error", "something went wrong on our side; it has been logged"),
                 null);
     }
@@ -73,7 +73,7 @@ public final class Problems {
             ex.headers().forEach((name, value) -> res.header(HeaderNames.create(name), value));
         }
         res.header(HeaderNames.CONTENT_TYPE, "application/problem+json");
-        res.send(Json.bytes(problem.at(req.path().path())));
+        res.send(Json.bytes(problem.at(req.path().absolute().path())));
     }
 
     public static ProblemException badRequest(String detail) {
