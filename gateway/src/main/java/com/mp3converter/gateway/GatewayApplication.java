@@ -56,6 +56,11 @@ public final class GatewayApplication implements Application {
     private final JobFeed feed = new JobFeed();
     private final URI authUrl;
     private final Revocations revocations;
+    private final Caller caller;
+    private final UploadPolicy policy;
+    private final ResumableUploads resumable;
+    private final TusService tus;
+    private final Housekeeping[] housekeeping;
     private volatile Consumer folder;
 
     public GatewayApplication(Config config) {
@@ -73,6 +78,21 @@ public final class GatewayApplication implements Application {
                 job -> producer(streams.notifications(), streams.notifications()), this::notice, clock);
         this.authUrl = URI.create(config.get("auth.url").asString().get());
         this.revocations = new Revocations(authUrl, config.get("gateway.revocations-poll").as(Duration.class).get(), clock);
+        Config auth = config.get("auth");
+        JwksKeys keys = new JwksKeys(authUrl.resolve("/.well-known/jwks.json"), clock,
+                auth.get("jwks.min-refetch").as(Duration.class).get(), auth.get("jwks.max-age").as(Duration.class).get());
+        this.caller = new Caller(new TokenVerifier(keys, auth.get("issuer").asString().get(),
+                auth.get("audience").asString().get(), clock), revocations);
+        Config gateway = config.get("gateway");
+        this.resumable = new ResumableUploads(mongo, clock, gateway.get("tus.expiry").as(Duration.class).get(),
+                gateway.get("tus.lease").as(Duration.class).get());
+        this.policy = new UploadPolicy(new UploadPolicy.Limits(gateway.get("upload.max-bytes").asLong().get(),
+                gateway.get("quota.max-bytes-stored").asLong().get(), gateway.get("quota.max-jobs-in-flight").asInt().get()),
+                jobs, resumable::unfinishedBytes, resumable::unfinishedCount);
+        this.tus = new TusService(caller, resumable, jobs, videos, policy, clock);
+        this.housekeeping = new Housekeeping[] {
+                new Housekeeping("mp3-retention", "MP3s past their retention", retention::run),
+                new Housekeeping("tus-expiry", "expired resumable uploads", tus::sweep)};
         GatewayMetrics.jobsByState(jobs::countInState);
         GatewayMetrics.initialize();
     }
@@ -104,7 +124,9 @@ public final class GatewayApplication implements Application {
             feed.start(environment, streams.jobEvents());
             folder = SingleActiveConsumer.onStream(environment, streams.jobEvents(), "gateway",
                     new JobEventsFolder(jobs, mongo, notices::wake));
-            retention.start(Duration.ofMinutes(10));
+            resumable.createIndexes();
+            housekeeping[0].every(Duration.ofMinutes(10));
+            housekeeping[1].every(config.get("gateway.tus.sweep").as(Duration.class).get());
             LOG.info(() -> "gateway folding " + streams.jobEvents() + " and relaying as " + replica);
         });
     }
@@ -112,15 +134,7 @@ public final class GatewayApplication implements Application {
     @Override
     public void routing(HttpRouting.Builder rules) {
         Config auth = config.get("auth");
-        JwksKeys keys = new JwksKeys(authUrl.resolve("/.well-known/jwks.json"), clock,
-                auth.get("jwks.min-refetch").as(Duration.class).get(), auth.get("jwks.max-age").as(Duration.class).get());
-        Caller caller = new Caller(new TokenVerifier(keys, auth.get("issuer").asString().get(),
-                auth.get("audience").asString().get(), clock), revocations);
         Config gateway = config.get("gateway");
-        UploadService.UploadLimits limits = new UploadService.UploadLimits(
-                gateway.get("upload.max-bytes").asLong().get(),
-                gateway.get("quota.max-bytes-stored").asLong().get(),
-                gateway.get("quota.max-jobs-in-flight").asInt().get());
         Mp3Sender mp3 = new Mp3Sender(mongo);
         AuthProxy authProxy = new AuthProxy(authUrl, auth.get("timeout").as(Duration.class).get(),
                 gateway.get("trusted-proxies").asInt().get());
@@ -128,7 +142,8 @@ public final class GatewayApplication implements Application {
                 gateway.get("events.retry").as(Duration.class).get(), gateway.get("events.timeout").as(Duration.class).get(),
                 gateway.get("events.max-per-user").asInt().get());
         rules.register("/", authProxy)
-                .register("/", new UploadService(caller, jobs, mongo, videos, limits, clock))
+                .register("/", new UploadService(caller, jobs, mongo, videos, policy, clock))
+                .register("/files", tus)
                 .register("/jobs", new JobService(caller, jobs, mongo, mp3, feed, events))
                 .register("/", new DownloadService(caller, jobs, mp3))
                 .register("/", new OpenApiService())
@@ -161,7 +176,9 @@ public final class GatewayApplication implements Application {
     @Override
     public void close() {
         revocations.close();
-        retention.close();
+        for (Housekeeping each : housekeeping) {
+            each.close();
+        }
         videos.close();
         notices.close();
         if (folder != null) {

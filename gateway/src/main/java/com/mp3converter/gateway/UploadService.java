@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 import com.mongodb.client.gridfs.GridFSBucket;
@@ -58,20 +57,16 @@ public final class UploadService implements HttpService {
     private final JobStore jobs;
     private final MongoConnection mongo;
     private final OutboxRelay relay;
-    private final UploadLimits limits;
+    private final UploadPolicy policy;
     private final Clock clock;
 
-    /** Size limit and per-user quotas, from {@code gateway.upload} and {@code gateway.quota}. */
-    public record UploadLimits(long maxBytes, long maxBytesStoredPerUser, int maxJobsInFlightPerUser) {
-    }
-
-    public UploadService(Caller caller, JobStore jobs, MongoConnection mongo, OutboxRelay relay, UploadLimits limits,
+    public UploadService(Caller caller, JobStore jobs, MongoConnection mongo, OutboxRelay relay, UploadPolicy policy,
                          Clock clock) {
         this.caller = caller;
         this.jobs = jobs;
         this.mongo = mongo;
         this.relay = relay;
-        this.limits = limits;
+        this.policy = policy;
         this.clock = clock;
     }
 
@@ -83,9 +78,9 @@ public final class UploadService implements HttpService {
     private void upload(ServerRequest req, ServerResponse res) {
         TokenClaims claims = caller.claims(req);
         long declared = req.headers().contentLength().orElse(-1);
-        if (declared > limits.maxBytes() + MULTIPART_OVERHEAD) {
+        if (declared > policy.maxBytes() + MULTIPART_OVERHEAD) {
             throw refused(413, "too-large", "Upload too large",
-                    "the upload is " + declared + " bytes; the limit is " + limits.maxBytes() + " bytes");
+                    "the upload is " + declared + " bytes; the limit is " + policy.maxBytes() + " bytes");
         }
         String boundary = MultipartReader.boundary(req.headers().contentType().map(t -> t.text()).orElse(null))
                 .orElseThrow(() -> refused(415, "not-multipart", "Not a multipart upload",
@@ -107,7 +102,7 @@ public final class UploadService implements HttpService {
             }
         }
         try {
-            Allowance allowance = allowance(userId, Math.max(0, declared - MULTIPART_OVERHEAD));
+            UploadPolicy.Allowance allowance = policy.allowance(userId, Math.max(0, declared - MULTIPART_OVERHEAD));
             Job job = receive(req, boundary, jobId, claims, allowance);
             GatewayMetrics.uploaded(job.sourceBytes());
             relay.wake();
@@ -129,41 +124,13 @@ public final class UploadService implements HttpService {
         return key;
     }
 
-    /** How many bytes this upload may have, and the refusal when it sends more. */
-    private record Allowance(long bytes, Supplier<ProblemException> exceeded) {
-    }
-
-    /**
-     * The size limit, or less when the user's storage quota is nearer; enforced on the bytes received (a chunked
-     * upload declares no length). Uploads running at once each see the same stored total: at most the in-flight
-     * limit of them can pass the quota together, each by at most its own size.
-     */
-    private Allowance allowance(String userId, long declared) {
-        if (jobs.countInFlight(userId) >= limits.maxJobsInFlightPerUser()) {
-            throw refused(429, "too-many-jobs", "Too many jobs in flight",
-                    "you have " + limits.maxJobsInFlightPerUser() + " jobs queued or converting; wait for some to finish")
-                    .header("Retry-After", "30");
-        }
-        long stored = jobs.bytesStored(userId);
-        long left = Math.max(0, limits.maxBytesStoredPerUser() - stored);
-        Allowance allowance = left < limits.maxBytes()
-                ? new Allowance(left, () -> refused(413, "quota-exceeded", "Storage quota exceeded",
-                        "you store " + stored + " bytes; this upload would pass your quota of "
-                                + limits.maxBytesStoredPerUser() + " bytes: delete old jobs first"))
-                : new Allowance(limits.maxBytes(), () -> refused(413, "too-large", "Upload too large",
-                        "the upload passed the limit of " + limits.maxBytes() + " bytes"));
-        if (declared > allowance.bytes()) {
-            throw allowance.exceeded().get();
-        }
-        return allowance;
-    }
-
-    private Job receive(ServerRequest req, String boundary, String jobId, TokenClaims claims, Allowance allowance) {
+    private Job receive(ServerRequest req, String boundary, String jobId, TokenClaims claims, UploadPolicy.Allowance allowance) {
         ObjectId fileId = new ObjectId();
         GridFSBucket videos = mongo.videos();
         Integer bitrate = null;
         Integer quality = null;
         Stored stored = null;
+        Events.Options options;
         try (InputStream body = StallGuard.reading(req.content().inputStream())) {
             MultipartReader parts = new MultipartReader(body, boundary);
             for (Optional<MultipartReader.Part> next = parts.next(); next.isPresent(); next = parts.next()) {
@@ -177,17 +144,15 @@ public final class UploadService implements HttpService {
                                 MongoConnection.gridFsSpan(MongoConnection.VIDEOS_BUCKET, "gridfs write"),
                                 () -> store(videos, fileId, part, jobId, claims, allowance));
                     }
-                    case "bitrate" -> bitrate = intField(part, "bitrate", 32, 320);
-                    case "quality" -> quality = intField(part, "quality", 0, 9);
+                    case "bitrate" -> bitrate = intField(part, "bitrate");
+                    case "quality" -> quality = intField(part, "quality");
                     default -> part.body().transferTo(java.io.OutputStream.nullOutputStream());
                 }
             }
             if (stored == null) {
                 throw refused(400, "bad-multipart", "No file", "send the video in a multipart part named 'file'");
             }
-            if (bitrate != null && quality != null) {
-                throw refused(400, "bad-options", "Conflicting options", "give either 'bitrate' (CBR) or 'quality' (VBR), not both");
-            }
+            options = UploadPolicy.options(bitrate, quality);
         } catch (RuntimeException e) {
             if (stored != null) {
                 deleteQuietly(videos, fileId);
@@ -200,7 +165,7 @@ public final class UploadService implements HttpService {
             throw cutOff(e);
         }
         Job job = Job.uploaded(jobId, Caller.owner(claims), stored.name(), stored.bytes(),
-                fileId.toHexString(), new Events.Options(bitrate, quality), Tracing.inject(), clock.instant());
+                fileId.toHexString(), options, Tracing.inject(), clock.instant());
         try {
             jobs.insert(job);
         } catch (RuntimeException e) {
@@ -214,7 +179,7 @@ public final class UploadService implements HttpService {
     }
 
     private Stored store(GridFSBucket videos, ObjectId fileId, MultipartReader.Part part, String jobId,
-                         TokenClaims claims, Allowance allowance) throws IOException {
+                         TokenClaims claims, UploadPolicy.Allowance allowance) throws IOException {
         String name = SourceNames.clean(part.fileName().orElse("upload"), MAX_NAME_CHARS);
         InputStream in = part.body();
         byte[] head = in.readNBytes(MediaSniffer.BYTES_NEEDED);
@@ -252,19 +217,8 @@ public final class UploadService implements HttpService {
         return new Stored(name, total);
     }
 
-    private static Integer intField(MultipartReader.Part part, String name, int min, int max) throws IOException {
-        byte[] raw = part.body().readNBytes(MAX_FIELD_BYTES + 1);
-        String text = new String(raw, StandardCharsets.UTF_8).trim();
-        try {
-            int value = Integer.parseInt(text);
-            if (raw.length <= MAX_FIELD_BYTES && value >= min && value <= max) {
-                return value;
-            }
-        } catch (NumberFormatException ignored) {
-            // answered below
-        }
-        throw refused(400, "bad-options", "Invalid " + name, "'" + name + "' must be an integer from " + min + " to " + max
-                + (name.equals("bitrate") ? " (kb/s)" : " (LAME VBR quality, 0 best)"));
+    private static Integer intField(MultipartReader.Part part, String name) throws IOException {
+        return UploadPolicy.option(name, new String(part.body().readNBytes(MAX_FIELD_BYTES + 1), StandardCharsets.UTF_8));
     }
 
     private static void drain(InputStream in) {
@@ -287,8 +241,7 @@ public final class UploadService implements HttpService {
     }
 
     private static ProblemException refused(int status, String slug, String title, String detail) {
-        GatewayMetrics.uploadRefused(slug);
-        return new ProblemException(status, slug, title, detail);
+        return UploadPolicy.refused(status, slug, title, detail);
     }
 
     private static void deleteQuietly(GridFSBucket bucket, ObjectId id) {

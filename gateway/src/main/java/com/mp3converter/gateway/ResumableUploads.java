@@ -1,0 +1,305 @@
+package com.mp3converter.gateway;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.IndexOptions;
+import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.ReplaceOptions;
+import com.mongodb.client.model.Updates;
+import com.mp3converter.common.events.Events;
+import com.mp3converter.common.http.ProblemException;
+import com.mp3converter.common.mongo.MongoConnection;
+
+import org.bson.Document;
+import org.bson.conversions.Bson;
+import org.bson.types.Binary;
+import org.bson.types.ObjectId;
+
+/**
+ * The resumable uploads behind {@code /files/} (tus 1.0): a record per upload in {@code uploads}, and its bytes as
+ * the chunks of a GridFS file in the videos bucket, written as they arrive. The offset is stored after each chunk,
+ * so a cut connection keeps every byte stored; a partial last chunk is rewritten when the next bytes arrive. The
+ * GridFS file record is written only when the last byte is in, which is when the upload becomes a job. One writer
+ * at a time: a request holds a lease on the upload while it appends.
+ */
+public final class ResumableUploads {
+    /** GridFS's default chunk size, so the finished file reads like any other. */
+    static final int CHUNK_SIZE = 255 * 1024;
+    private static final Instant UNLOCKED = Instant.EPOCH;
+
+    private final MongoCollection<Document> uploads;
+    private final MongoCollection<Document> chunks;
+    private final MongoCollection<Document> files;
+    private final Clock clock;
+    private final Duration expiry;
+    private final Duration lease;
+
+    /** One upload as stored. {@code jobId} is chosen at creation; the job exists once {@code finishedAt} is set. */
+    public record Upload(String id, Events.Owner owner, long length, long offset, String fileId, String jobId,
+                         String name, Events.Options options, String metadata, String contentType, Instant expiresAt,
+                         Instant finishedAt) {
+        boolean complete() {
+            return offset == length;
+        }
+
+        static Upload of(Document d) {
+            Document owner = d.get("owner", Document.class);
+            Document options = d.get("options", Document.class);
+            return new Upload(d.getString("_id"), new Events.Owner(owner.getString("userId"), owner.getString("email")),
+                    ((Number) d.get("length")).longValue(), ((Number) d.get("offset")).longValue(),
+                    d.getString("fileId"), d.getString("jobId"), d.getString("name"),
+                    new Events.Options(options.getInteger("bitrateKbps"), options.getInteger("vbrQuality")),
+                    d.getString("metadata"), d.getString("contentType"), instant(d, "expiresAt"), instant(d, "finishedAt"));
+        }
+
+        private static Instant instant(Document d, String field) {
+            Date date = d.getDate(field);
+            return date == null ? null : date.toInstant();
+        }
+    }
+
+    /** Why a request could not take an upload for writing. */
+    public enum Refusal { NOT_FOUND, WRONG_OFFSET, BUSY }
+
+    /** An upload taken for writing by one request, or why not. */
+    public record Lock(Upload upload, String holder, Refusal refusal) {
+    }
+
+    public ResumableUploads(MongoConnection mongo, Clock clock, Duration expiry, Duration lease) {
+        this.uploads = mongo.database().getCollection("uploads");
+        this.chunks = mongo.database().getCollection(MongoConnection.VIDEOS_BUCKET + ".chunks");
+        this.files = mongo.database().getCollection(MongoConnection.VIDEOS_BUCKET + ".files");
+        this.clock = clock;
+        this.expiry = expiry;
+        this.lease = lease;
+    }
+
+    public void createIndexes() {
+        uploads.createIndex(Indexes.ascending("owner.userId"));
+        uploads.createIndex(Indexes.ascending("expiresAt"));
+        chunks.createIndex(Indexes.compoundIndex(Indexes.ascending("files_id"), Indexes.ascending("n")),
+                new IndexOptions().unique(true));
+    }
+
+    public Upload create(String id, Events.Owner owner, long length, String name, Events.Options options, String metadata) {
+        Instant now = clock.instant();
+        Document d = new Document("_id", id)
+                .append("owner", new Document("userId", owner.userId()).append("email", owner.email()))
+                .append("length", length).append("offset", 0L)
+                .append("fileId", new ObjectId().toHexString()).append("jobId", java.util.UUID.randomUUID().toString())
+                .append("name", name)
+                .append("options", new Document("bitrateKbps", options.bitrateKbps()).append("vbrQuality", options.vbrQuality()))
+                .append("metadata", metadata).append("contentType", null)
+                .append("createdAt", Date.from(now)).append("expiresAt", Date.from(now.plus(expiry)))
+                .append("holder", null).append("lockedUntil", Date.from(UNLOCKED)).append("finishedAt", null);
+        uploads.insertOne(d);
+        return Upload.of(d);
+    }
+
+    public Optional<Upload> find(String id, String userId) {
+        return Optional.ofNullable(uploads.find(owned(id, userId)).first()).map(Upload::of);
+    }
+
+    /** Takes the upload for writing at {@code offset}: refused when it is not there, not at that offset, or taken. */
+    public Lock lock(String id, String userId, long offset) {
+        String holder = new ObjectId().toHexString();
+        Instant now = clock.instant();
+        Document taken = uploads.findOneAndUpdate(
+                Filters.and(owned(id, userId), Filters.eq("offset", offset), Filters.lt("lockedUntil", Date.from(now))),
+                Updates.combine(Updates.set("holder", holder), Updates.set("lockedUntil", Date.from(now.plus(lease)))));
+        if (taken != null) {
+            return new Lock(Upload.of(taken), holder, null);
+        }
+        Optional<Upload> upload = find(id, userId);
+        if (upload.isEmpty()) {
+            return new Lock(null, null, Refusal.NOT_FOUND);
+        }
+        return new Lock(upload.get(), null, upload.get().offset() != offset ? Refusal.WRONG_OFFSET : Refusal.BUSY);
+    }
+
+    /**
+     * Appends the request's bytes at the upload's offset, storing each chunk as it fills and the offset after it;
+     * on a cut the bytes received so far are stored before the failure goes on. {@code firstBytes}
+     * sees the upload's first bytes (up to {@code headBytes}) once, before they are stored; it throws to refuse.
+     * Returns the upload with its new offset.
+     */
+    public Upload append(Lock lock, InputStream in, int headBytes, Consumer<byte[]> firstBytes) throws IOException {
+        Upload upload = lock.upload();
+        ObjectId fileId = new ObjectId(upload.fileId());
+        int n = (int) (upload.offset() / CHUNK_SIZE);
+        byte[] buffer = new byte[CHUNK_SIZE];
+        int fill = (int) (upload.offset() % CHUNK_SIZE);
+        if (fill > 0) {
+            byte[] stored = chunk(fileId, n);
+            if (stored.length < fill) {
+                throw new IllegalStateException("upload " + upload.id() + " lost part of chunk " + n);
+            }
+            System.arraycopy(stored, 0, buffer, 0, fill);
+        }
+        int head = (int) Math.min(headBytes, upload.length());
+        boolean checked = upload.offset() >= head;
+        long stored = upload.offset();
+        int unstored = 0;
+        long renewed = System.nanoTime();
+        try {
+            while (n * (long) CHUNK_SIZE + fill < upload.length()) {
+                int want = (int) Math.min(CHUNK_SIZE - fill, upload.length() - n * (long) CHUNK_SIZE - fill);
+                int read = in.read(buffer, fill, want);
+                if (read < 0) {
+                    break;
+                }
+                fill += read;
+                unstored += read;
+                if (!checked && n == 0 && fill >= head) {
+                    firstBytes.accept(java.util.Arrays.copyOf(buffer, head));
+                    checked = true;
+                }
+                long position = n * (long) CHUNK_SIZE + fill;
+                if (fill == CHUNK_SIZE || position == upload.length()) {
+                    writeChunk(fileId, n, buffer, fill);
+                    stored = position;
+                    unstored = 0;
+                    renewed = System.nanoTime();
+                    advance(lock, stored);
+                    if (fill == CHUNK_SIZE) {
+                        n++;
+                        fill = 0;
+                    }
+                } else if (System.nanoTime() - renewed > lease.toNanos() / 4) {
+                    renewed = System.nanoTime();
+                    advance(lock, stored);
+                }
+            }
+        } catch (LostLockException | ProblemException e) {
+            throw e;
+        } catch (IOException | UncheckedIOException e) {
+            // a stalled body is ended by interrupting this thread: clear that so the bytes received can be stored
+            Thread.interrupted();
+            if (unstored > 0) {
+                writeChunk(fileId, n, buffer, fill);
+                advance(lock, n * (long) CHUNK_SIZE + fill);
+            }
+            throw e;
+        }
+        if (unstored > 0) {
+            writeChunk(fileId, n, buffer, fill);
+            stored = n * (long) CHUNK_SIZE + fill;
+            advance(lock, stored);
+        }
+        return new Upload(upload.id(), upload.owner(), upload.length(), stored, upload.fileId(), upload.jobId(),
+                upload.name(), upload.options(), upload.metadata(), upload.contentType(), upload.expiresAt(),
+                upload.finishedAt());
+    }
+
+    /** Ends a request's hold on the upload. */
+    public void release(Lock lock) {
+        uploads.updateOne(Filters.and(Filters.eq("_id", lock.upload().id()), Filters.eq("holder", lock.holder())),
+                Updates.combine(Updates.set("holder", null), Updates.set("lockedUntil", Date.from(UNLOCKED))));
+    }
+
+    public void sniffed(String id, String contentType) {
+        uploads.updateOne(Filters.eq("_id", id), Updates.set("contentType", contentType));
+    }
+
+    /**
+     * Writes the GridFS file record for a complete upload (its chunks are all there), so the transcoder can read it
+     * like any upload. Safe to repeat.
+     */
+    public void writeFileRecord(Upload upload) {
+        Document metadata = new Document("owner", upload.owner().userId()).append("jobId", upload.jobId())
+                .append("sourceName", upload.name()).append("contentType", upload.contentType());
+        ObjectId fileId = new ObjectId(upload.fileId());
+        files.replaceOne(Filters.eq("_id", fileId), new Document("_id", fileId).append("length", upload.length())
+                .append("chunkSize", CHUNK_SIZE).append("uploadDate", Date.from(clock.instant()))
+                .append("filename", upload.name()).append("metadata", metadata), new ReplaceOptions().upsert(true));
+    }
+
+    /** The upload is a job now: its record stays (HEAD names the job) until it expires; its bytes belong to the job. */
+    public Instant finished(String id) {
+        Instant now = clock.instant();
+        uploads.updateOne(Filters.eq("_id", id), Updates.combine(Updates.set("finishedAt", Date.from(now)),
+                Updates.set("expiresAt", Date.from(now.plus(expiry)))));
+        return now;
+    }
+
+    /** Removes an upload: its record, and its bytes unless it became a job. */
+    public void delete(Upload upload) {
+        if (upload.finishedAt() == null) {
+            ObjectId fileId = new ObjectId(upload.fileId());
+            files.deleteOne(Filters.eq("_id", fileId));
+            chunks.deleteMany(Filters.eq("files_id", fileId));
+        }
+        uploads.deleteOne(Filters.eq("_id", upload.id()));
+    }
+
+    /** Uploads past their expiry and not being written now, oldest first. */
+    public List<Upload> expired(int limit) {
+        Date now = Date.from(clock.instant());
+        List<Upload> expired = new ArrayList<>();
+        uploads.find(Filters.and(Filters.lt("expiresAt", now), Filters.lt("lockedUntil", now)))
+                .sort(Indexes.ascending("expiresAt")).limit(limit).forEach(d -> expired.add(Upload.of(d)));
+        return expired;
+    }
+
+    /** Bytes the user's unfinished uploads have reserved (their declared lengths). */
+    public long unfinishedBytes(String userId) {
+        long total = 0;
+        for (Document d : uploads.find(unfinished(userId)).projection(new Document("length", 1))) {
+            total += ((Number) d.get("length")).longValue();
+        }
+        return total;
+    }
+
+    public long unfinishedCount(String userId) {
+        return uploads.countDocuments(unfinished(userId));
+    }
+
+    private static Bson unfinished(String userId) {
+        return Filters.and(Filters.eq("owner.userId", userId), Filters.eq("finishedAt", null));
+    }
+
+    private static Bson owned(String id, String userId) {
+        return Filters.and(Filters.eq("_id", id), Filters.eq("owner.userId", userId));
+    }
+
+    private void advance(Lock lock, long offset) {
+        Instant now = clock.instant();
+        long matched = uploads.updateOne(Filters.and(Filters.eq("_id", lock.upload().id()), Filters.eq("holder", lock.holder())),
+                Updates.combine(Updates.set("offset", offset), Updates.set("lockedUntil", Date.from(now.plus(lease))),
+                        Updates.set("expiresAt", Date.from(now.plus(expiry))))).getMatchedCount();
+        if (matched == 0) {
+            throw new LostLockException();
+        }
+    }
+
+    /** Another request took the upload over after this one's lease ran out: this one stops writing. */
+    public static final class LostLockException extends RuntimeException {
+        LostLockException() {
+            super("the upload was taken over by another request", null, false, false);
+        }
+    }
+
+    private byte[] chunk(ObjectId fileId, int n) {
+        Document d = chunks.find(Filters.and(Filters.eq("files_id", fileId), Filters.eq("n", n))).first();
+        return d == null ? new byte[0] : d.get("data", Binary.class).getData();
+    }
+
+    private void writeChunk(ObjectId fileId, int n, byte[] buffer, int length) {
+        byte[] data = length == buffer.length ? buffer : java.util.Arrays.copyOf(buffer, length);
+        chunks.replaceOne(Filters.and(Filters.eq("files_id", fileId), Filters.eq("n", n)),
+                new Document("files_id", fileId).append("n", n).append("data", new Binary(data)),
+                new ReplaceOptions().upsert(true));
+    }
+}
