@@ -144,6 +144,8 @@ public final class GatewayApplication implements Application {
         rules.register("/", authProxy)
                 .register("/", new UploadService(caller, jobs, mongo, videos, policy, clock))
                 .register("/files", tus)
+                .register("/webhooks", new WebhooksProxy(caller, URI.create(config.get("mailer.url").asString().get()),
+                        config.get("mailer.timeout").as(Duration.class).get()))
                 .register("/jobs", new JobService(caller, jobs, mongo, mp3, feed, events))
                 .register("/", new DownloadService(caller, jobs, mp3))
                 .register("/", new OpenApiService())

@@ -17,14 +17,19 @@ import com.mp3converter.common.stream.ConfirmedProducer;
 import com.mp3converter.common.stream.SingleActiveConsumer;
 import com.mp3converter.common.stream.StreamSettings;
 import com.mp3converter.common.stream.Topology;
+import com.mp3converter.mailer.webhooks.WebhookSender;
+import com.mp3converter.mailer.webhooks.WebhookService;
+import com.mp3converter.mailer.webhooks.WebhookStore;
+import com.mp3converter.mailer.webhooks.WebhookTargets;
 import com.rabbitmq.stream.Consumer;
 import com.rabbitmq.stream.Environment;
 
 import io.helidon.config.Config;
+import io.helidon.webserver.http.HttpRouting;
 
 /**
  * Consumes mp3.notifications (single active consumer {@code mailer}), mails each job's outcome once and reports
- * it on mp3.job-events. HTTP only for health and metrics.
+ * it on mp3.job-events, and sends the outcome to the owner's webhooks; serves {@code /webhooks} (through the gateway).
  */
 public final class MailerApplication implements Application {
     private static final Logger LOG = Logger.getLogger(MailerApplication.class.getName());
@@ -37,9 +42,14 @@ public final class MailerApplication implements Application {
     private final MailComposer composer;
     private final ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("mail-background").daemon(true).factory());
+    private final WebhookStore webhookStore;
+    private final WebhookTargets webhookTargets;
+    private final WebhookSender.Settings webhookSettings;
+    private final WebhookSender webhooks;
     private volatile NotificationHandler handler;
     private volatile ConfirmedProducer reports;
     private volatile Consumer consumer;
+    private volatile boolean webhooksStarted;
 
     /** Fails with the name of a missing or wrong SMTP setting. */
     public MailerApplication(Config config) {
@@ -50,6 +60,21 @@ public final class MailerApplication implements Application {
         this.mongo = MongoConnection.from(config);
         this.streams = StreamSettings.from(config);
         this.environment = streams.environment("mailer");
+        Config hooks = config.get("webhooks");
+        this.webhookStore = new WebhookStore(mongo, Clock.systemUTC());
+        this.webhookTargets = new WebhookTargets(hooks.get("allow").asString().orElse(""));
+        this.webhookSettings = new WebhookSender.Settings(
+                WebhookSender.Settings.schedule(hooks.get("retry-schedule").asString().get()),
+                hooks.get("connect-timeout").as(Duration.class).get(), hooks.get("timeout").as(Duration.class).get(),
+                hooks.get("lease").as(Duration.class).get(), hooks.get("rotation-grace").as(Duration.class).get());
+        this.webhooks = new WebhookSender(webhookStore, webhookTargets, webhookSettings,
+                config.get("mailer.public-url").asString().get(), Clock.systemUTC());
+    }
+
+    @Override
+    public void routing(HttpRouting.Builder rules) {
+        rules.register("/webhooks", new WebhookService(webhookStore, webhookTargets, webhooks, webhookSettings,
+                config.get("webhooks.max-per-user").asInt().get()));
     }
 
     public static void main(String[] args) {
@@ -75,6 +100,11 @@ public final class MailerApplication implements Application {
     public void start() {
         Startup.retryInBackground("mailer-start", () -> {
             Topology.declare(environment, streams);
+            if (!webhooksStarted) {
+                webhookStore.createIndexes();
+                webhooks.start();
+                webhooksStarted = true;
+            }
             Config mailer = config.get("mailer");
             if (reports == null) {
                 reports = ConfirmedProducer.unnamed(environment, streams.jobEvents(), Duration.ofSeconds(10));
@@ -83,7 +113,7 @@ public final class MailerApplication implements Application {
                     new NotificationHandler.Retry(mailer.get("retry.in-place").as(Duration.class).get(),
                             mailer.get("retry.backoff").as(Duration.class).get(),
                             mailer.get("retry.give-up-after").as(Duration.class).get()),
-                    Clock.systemUTC());
+                    webhooks::outcome, Clock.systemUTC());
             consumer = SingleActiveConsumer.onStream(environment, streams.notifications(),
                     mailer.get("consumer-name").asString().get(), handler);
             background.scheduleWithFixedDelay(this::background, 5, 5, TimeUnit.SECONDS);
@@ -104,6 +134,7 @@ public final class MailerApplication implements Application {
         if (handler != null) {
             handler.stop();
         }
+        webhooks.close();
         background.shutdown();
         try {
             background.awaitTermination(20, TimeUnit.SECONDS);

@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 import java.util.logging.Logger;
 
 import com.mongodb.MongoException;
@@ -24,7 +25,8 @@ import jakarta.mail.MessagingException;
 import jakarta.mail.internet.MimeMessage;
 
 /**
- * Turns {@code job.done} and {@code job.failed} into exactly one e-mail per job outcome, and tells the gateway
+ * Turns {@code job.done} and {@code job.failed} into their webhooks (queued for the webhook sender) and exactly one
+ * e-mail per job outcome, and tells the gateway
  * ({@code notification.sent} / {@code notification.failed} on {@code mp3.job-events}). A delivery record per
  * (jobId, kind) makes redeliveries send nothing twice. A temporary SMTP failure is retried in place for a short
  * while, then the delivery is deferred (kept in MongoDB and retried in the background) so the stream moves on;
@@ -38,6 +40,7 @@ public final class NotificationHandler implements SingleActiveConsumer.Handler {
     private final SmtpSender sender;
     private final ConfirmedProducer reports;
     private final Retry retry;
+    private final BiConsumer<String, Events.JobOutcome> webhooks;
     private final Clock clock;
     private volatile boolean stopping;
 
@@ -45,14 +48,19 @@ public final class NotificationHandler implements SingleActiveConsumer.Handler {
     public record Retry(Duration inPlace, Duration backoff, Duration giveUpAfter) {
     }
 
-    /** {@code reports}: a producer on {@code mp3.job-events}. */
+    /**
+     * {@code reports}: a producer on {@code mp3.job-events}; {@code webhooks} queues the outcome's webhooks (it is
+     * called again for a redelivered outcome and queues nothing twice).
+     */
     public NotificationHandler(DeliveryStore deliveries, MailComposer composer, SmtpSender sender,
-                               ConfirmedProducer reports, Retry retry, Clock clock) {
+                               ConfirmedProducer reports, Retry retry, BiConsumer<String, Events.JobOutcome> webhooks,
+                               Clock clock) {
         this.deliveries = deliveries;
         this.composer = composer;
         this.sender = sender;
         this.reports = reports;
         this.retry = retry;
+        this.webhooks = webhooks;
         this.clock = clock;
     }
 
@@ -75,10 +83,15 @@ public final class NotificationHandler implements SingleActiveConsumer.Handler {
             return;
         }
         Backoff backoff = Backoff.exponential(retry.backoff(), Duration.ofSeconds(30));
+        boolean webhooksQueued = false;
         while (true) {
             parkWhileStopping();
             SingleActiveConsumer.abortIfInterrupted();
             try {
+                if (!webhooksQueued) {
+                    webhooks.accept(event.type(), outcome);
+                    webhooksQueued = true;
+                }
                 Optional<DeliveryStore.Delivery> claimed = deliveries.claim(outcome.jobId(), event.type(), event.body(),
                         claimLease());
                 if (claimed.isPresent()) {

@@ -90,7 +90,8 @@ class NotificationHandlerTest {
         SmtpSender sender = new SmtpSender(settings);
         MailComposer composer = new MailComposer(sender.session(), settings.from(), "https://mp3converter.com");
         return new NotificationHandler(deliveries, composer, sender, reports,
-                new NotificationHandler.Retry(inPlace, Duration.ofMillis(200), Duration.ofDays(2)), Clock.systemUTC());
+                new NotificationHandler.Retry(inPlace, Duration.ofMillis(200), Duration.ofDays(2)), (type, outcome) -> { },
+                Clock.systemUTC());
     }
 
     private static EventMessage ready(String jobId, String email, String sourceName) {

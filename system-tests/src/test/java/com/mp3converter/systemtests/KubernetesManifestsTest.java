@@ -127,13 +127,15 @@ class KubernetesManifestsTest {
                 && d.at("/metadata/name").asText().equals("auth")).findFirst().orElseThrow().toString();
         assertThat("only the gateway calls auth", auth, org.hamcrest.Matchers.containsString("sa/gateway\""));
         assertThat("nothing else calls auth", auth, org.hamcrest.Matchers.not(org.hamcrest.Matchers.containsString("ingress")));
-        for (String backend : List.of("transcoder", "mailer")) {
-            boolean exposed = istio.stream().anyMatch(d -> d.get("kind").asText().equals("AuthorizationPolicy")
-                    && d.at("/spec/selector/matchLabels/app").asText().equals(backend));
-            if (exposed) {
-                problems.add(backend + " must not accept any caller");
-            }
+        boolean transcoderExposed = istio.stream().anyMatch(d -> d.get("kind").asText().equals("AuthorizationPolicy")
+                && d.at("/spec/selector/matchLabels/app").asText().equals("transcoder"));
+        if (transcoderExposed) {
+            problems.add("the transcoder must not accept any caller");
         }
+        String mailer = istio.stream().filter(d -> d.get("kind").asText().equals("AuthorizationPolicy")
+                && d.at("/spec/selector/matchLabels/app").asText().equals("mailer")).findFirst().orElseThrow().toString();
+        assertThat("only the gateway calls the mailer, and only for /webhooks", mailer,
+                org.hamcrest.Matchers.stringContainsInOrder(List.of("sa/gateway\"", "\"paths\":[\"/webhooks\",\"/webhooks/*\"]")));
         assertThat(String.join("\n", problems), problems, empty());
     }
 

@@ -36,6 +36,8 @@ final class Platform implements AutoCloseable {
     ServiceProcess auth;
     ServiceProcess gateway;
     private final String database = "auth_e2e_" + id;
+    /** The gateway passes /webhooks to the mailer, so the mailer's port is chosen before either starts. */
+    private final int mailerPort;
 
     Platform(Map<String, String> overrides) throws Exception {
         dir = Files.createTempDirectory("mp3converter-e2e-");
@@ -65,6 +67,10 @@ final class Platform implements AutoCloseable {
         env.put("SMTP_FROM", "noreply@mp3converter.test");
         env.put("TRANSCODER_INSTANCE_DASH_NAME", "transcoder-" + id + "-a");
         env.put("GATEWAY_REPLICA_DASH_NAME", "gateway-" + id);
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            mailerPort = probe.getLocalPort();
+        }
+        env.put("MAILER_URL", "http://127.0.0.1:" + mailerPort);
         overrides.forEach((k, v) -> env.put(k, v.replace("{db}", database)));
     }
 
@@ -103,6 +109,9 @@ final class Platform implements AutoCloseable {
 
     ServiceProcess launch(String service, Map<String, String> extra) throws IOException {
         Map<String, String> all = new HashMap<>(env);
+        if (service.equals("mailer") && running("mailer").stream().noneMatch(p -> p.port == mailerPort)) {
+            all.put("SERVER_PORT", Integer.toString(mailerPort));
+        }
         all.putAll(extra);
         ServiceProcess process = ServiceProcess.start(service, all, dir);
         processes.add(process);

@@ -10,6 +10,12 @@ import io.helidon.webserver.http.ServerRequest;
 
 /** Request headers read the strict way: one value where one makes sense, forwarded addresses only from trusted hops. */
 public final class Headers {
+    /**
+     * The user the gateway verified, on the requests it passes to a service behind it (the mailer's webhooks); the
+     * gateway never passes on a client's own.
+     */
+    public static final String VERIFIED_USER = "X-Mp3converter-User";
+
     private Headers() {
     }
 
