@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -139,12 +140,21 @@ class TracePropagationTest {
             send(HttpRequest.newBuilder(base.resolve("/login")).header("traceparent", "00-" + TRACE_ID + "-" + EDGE_SPAN + "-01")
                     .header("Authorization", "Basic " + Base64.getEncoder().encodeToString((email + ":" + Platform.PASSWORD)
                             .getBytes(StandardCharsets.UTF_8))).POST(HttpRequest.BodyPublishers.noBody()));
-            List<SpanData> login = exporter.getFinishedSpanItems().stream().filter(s -> s.getTraceId().equals(TRACE_ID)).toList();
+            // a server span ends after its response is sent, so the client can read the answer before it is exported
+            List<SpanData> seen = List.of();
+            for (Instant deadline = Instant.now().plusSeconds(5); Instant.now().isBefore(deadline); Thread.sleep(50)) {
+                seen = exporter.getFinishedSpanItems().stream().filter(s -> s.getTraceId().equals(TRACE_ID)).toList();
+                if (seen.stream().filter(s -> s.getName().equals("POST /login") && s.getKind() == SpanKind.SERVER).count() == 2) {
+                    break;
+                }
+            }
+            List<SpanData> login = seen;
             List<SpanData> servers = login.stream().filter(s -> s.getName().equals("POST /login") && s.getKind() == SpanKind.SERVER).toList();
             SpanData client = one(login, "POST /login", SpanKind.CLIENT);
             assertAttributes(client, Map.of("http.request.method", "POST", "url.template", "/login",
                     "server.address", "127.0.0.1", "http.response.status_code", "200"));
-            SpanData edge = servers.stream().filter(s -> s.getParentSpanId().equals(EDGE_SPAN)).findFirst().orElseThrow();
+            SpanData edge = servers.stream().filter(s -> s.getParentSpanId().equals(EDGE_SPAN)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no gateway server span under the edge's in " + names(login)));
             assertThat(client.getParentSpanId(), is(edge.getSpanId()));
             assertThat("auth continues the gateway's client span",
                     servers.stream().anyMatch(s -> s.getParentSpanId().equals(client.getSpanId())), is(true));
