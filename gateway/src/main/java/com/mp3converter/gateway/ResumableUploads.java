@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
+import com.mongodb.ErrorCategory;
+import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.IndexOptions;
@@ -29,8 +31,8 @@ import org.bson.types.ObjectId;
 
 /**
  * The resumable uploads behind {@code /files/} (tus 1.0): a record per upload in {@code uploads}, and its bytes as
- * the chunks of a GridFS file in the videos bucket, written as they arrive. The offset is stored after each chunk,
- * so a cut connection keeps every byte stored; a partial last chunk is rewritten when the next bytes arrive. The
+ * the chunks of a GridFS file in the videos bucket, written as they arrive. The offset is stored as they go and
+ * whenever a request ends, cut or not, so a cut connection keeps every byte received; a partial last chunk waits in the upload record until it fills. The
  * GridFS file record is written only when the last byte is in, which is when the upload becomes a job. One writer
  * at a time: a request holds a lease on the upload while it appends.
  */
@@ -38,6 +40,11 @@ public final class ResumableUploads {
     /** GridFS's default chunk size, so the finished file reads like any other. */
     static final int CHUNK_SIZE = 255 * 1024;
     private static final Instant UNLOCKED = Instant.EPOCH;
+    /**
+     * The offset is stored after this many chunks (2 MiB) rather than after each: a gateway that dies mid-request
+     * makes the client send at most that much again, and a fast upload makes an eighth of the offset writes.
+     */
+    private static final int CHUNKS_PER_OFFSET = 8;
 
     private final MongoCollection<Document> uploads;
     private final MongoCollection<Document> chunks;
@@ -103,7 +110,8 @@ public final class ResumableUploads {
                 .append("options", new Document("bitrateKbps", options.bitrateKbps()).append("vbrQuality", options.vbrQuality()))
                 .append("metadata", metadata).append("contentType", null)
                 .append("createdAt", Date.from(now)).append("expiresAt", Date.from(now.plus(expiry)))
-                .append("holder", null).append("lockedUntil", Date.from(UNLOCKED)).append("finishedAt", null);
+                .append("holder", null).append("lockedUntil", Date.from(UNLOCKED)).append("finishedAt", null)
+                .append("tail", null);
         uploads.insertOne(d);
         return Upload.of(d);
     }
@@ -130,10 +138,11 @@ public final class ResumableUploads {
     }
 
     /**
-     * Appends the request's bytes at the upload's offset, storing each chunk as it fills and the offset after it;
-     * on a cut the bytes received so far are stored before the failure goes on. {@code firstBytes}
-     * sees the upload's first bytes (up to {@code headBytes}) once, before they are stored; it throws to refuse.
-     * Returns the upload with its new offset.
+     * Appends the request's bytes at the upload's offset: each chunk goes into the GridFS chunks as it fills, the
+     * offset is stored every few chunks and when the request ends; a partial last chunk is kept in the upload record (the tail) until more bytes fill it,
+     * so chunks are only ever inserted. On a cut the bytes received so far are stored before the failure goes on.
+     * {@code firstBytes} sees the upload's first bytes (up to {@code headBytes}) once, before they are stored; it
+     * throws to refuse. Returns the upload with its new offset.
      */
     public Upload append(Lock lock, InputStream in, int headBytes, Consumer<byte[]> firstBytes) throws IOException {
         Upload upload = lock.upload();
@@ -142,16 +151,16 @@ public final class ResumableUploads {
         byte[] buffer = new byte[CHUNK_SIZE];
         int fill = (int) (upload.offset() % CHUNK_SIZE);
         if (fill > 0) {
-            byte[] stored = chunk(fileId, n);
-            if (stored.length < fill) {
-                throw new IllegalStateException("upload " + upload.id() + " lost part of chunk " + n);
+            byte[] tail = tail(upload.id());
+            if (tail.length != fill) {
+                throw new IllegalStateException("upload " + upload.id() + " has " + tail.length + " tail bytes, not " + fill);
             }
-            System.arraycopy(stored, 0, buffer, 0, fill);
+            System.arraycopy(tail, 0, buffer, 0, fill);
         }
         int head = (int) Math.min(headBytes, upload.length());
         boolean checked = upload.offset() >= head;
         long stored = upload.offset();
-        int unstored = 0;
+        int chunksNotRecorded = 0;
         long renewed = System.nanoTime();
         try {
             while (n * (long) CHUNK_SIZE + fill < upload.length()) {
@@ -161,7 +170,6 @@ public final class ResumableUploads {
                     break;
                 }
                 fill += read;
-                unstored += read;
                 if (!checked && n == 0 && fill >= head) {
                     firstBytes.accept(java.util.Arrays.copyOf(buffer, head));
                     checked = true;
@@ -169,17 +177,19 @@ public final class ResumableUploads {
                 long position = n * (long) CHUNK_SIZE + fill;
                 if (fill == CHUNK_SIZE || position == upload.length()) {
                     writeChunk(fileId, n, buffer, fill);
-                    stored = position;
-                    unstored = 0;
-                    renewed = System.nanoTime();
-                    advance(lock, stored);
+                    if (++chunksNotRecorded == CHUNKS_PER_OFFSET || position == upload.length()) {
+                        stored = record(lock, position, null);
+                        chunksNotRecorded = 0;
+                        renewed = System.nanoTime();
+                    }
                     if (fill == CHUNK_SIZE) {
                         n++;
                         fill = 0;
                     }
-                } else if (System.nanoTime() - renewed > lease.toNanos() / 4) {
+                }
+                if (System.nanoTime() - renewed > lease.toNanos() / 4) {
                     renewed = System.nanoTime();
-                    advance(lock, stored);
+                    renew(lock);
                 }
             }
         } catch (LostLockException | ProblemException e) {
@@ -187,20 +197,23 @@ public final class ResumableUploads {
         } catch (IOException | UncheckedIOException e) {
             // a stalled body is ended by interrupting this thread: clear that so the bytes received can be stored
             Thread.interrupted();
-            if (unstored > 0) {
-                writeChunk(fileId, n, buffer, fill);
-                advance(lock, n * (long) CHUNK_SIZE + fill);
+            if (n * (long) CHUNK_SIZE + fill > stored) {
+                record(lock, n * (long) CHUNK_SIZE + fill, fill > 0 ? java.util.Arrays.copyOf(buffer, fill) : null);
             }
             throw e;
         }
-        if (unstored > 0) {
-            writeChunk(fileId, n, buffer, fill);
-            stored = n * (long) CHUNK_SIZE + fill;
-            advance(lock, stored);
+        if (n * (long) CHUNK_SIZE + fill > stored) {
+            stored = record(lock, n * (long) CHUNK_SIZE + fill, fill > 0 ? java.util.Arrays.copyOf(buffer, fill) : null);
         }
         return new Upload(upload.id(), upload.owner(), upload.length(), stored, upload.fileId(), upload.jobId(),
                 upload.name(), upload.options(), upload.metadata(), upload.contentType(), upload.expiresAt(),
                 upload.finishedAt());
+    }
+
+    /** Stores the offset, and the bytes of a partial last chunk (the tail) when there are some. */
+    private long record(Lock lock, long offset, byte[] tail) {
+        advance(lock, Updates.combine(Updates.set("offset", offset), Updates.set("tail", tail == null ? null : new Binary(tail))));
+        return offset;
     }
 
     /** Ends a request's hold on the upload. */
@@ -274,11 +287,17 @@ public final class ResumableUploads {
         return Filters.and(Filters.eq("_id", id), Filters.eq("owner.userId", userId));
     }
 
-    private void advance(Lock lock, long offset) {
+    /** Keeps the lease (and pushes the expiry back) while bytes arrive. */
+    private void renew(Lock lock) {
+        advance(lock, null);
+    }
+
+    private void advance(Lock lock, Bson change) {
         Instant now = clock.instant();
+        Bson lease = Updates.combine(Updates.set("lockedUntil", Date.from(now.plus(this.lease))),
+                Updates.set("expiresAt", Date.from(now.plus(expiry))));
         long matched = uploads.updateOne(Filters.and(Filters.eq("_id", lock.upload().id()), Filters.eq("holder", lock.holder())),
-                Updates.combine(Updates.set("offset", offset), Updates.set("lockedUntil", Date.from(now.plus(lease))),
-                        Updates.set("expiresAt", Date.from(now.plus(expiry))))).getMatchedCount();
+                change == null ? lease : Updates.combine(change, lease)).getMatchedCount();
         if (matched == 0) {
             throw new LostLockException();
         }
@@ -291,15 +310,26 @@ public final class ResumableUploads {
         }
     }
 
-    private byte[] chunk(ObjectId fileId, int n) {
-        Document d = chunks.find(Filters.and(Filters.eq("files_id", fileId), Filters.eq("n", n))).first();
-        return d == null ? new byte[0] : d.get("data", Binary.class).getData();
+    private byte[] tail(String id) {
+        Document d = uploads.find(Filters.eq("_id", id)).projection(new Document("tail", 1)).first();
+        Binary tail = d == null ? null : d.get("tail", Binary.class);
+        return tail == null ? new byte[0] : tail.getData();
     }
 
+    /**
+     * Inserts the chunk (the usual case: bytes not stored before); a chunk already there (a partial last chunk, or one
+     * written before a crash kept its offset from advancing) is replaced.
+     */
     private void writeChunk(ObjectId fileId, int n, byte[] buffer, int length) {
         byte[] data = length == buffer.length ? buffer : java.util.Arrays.copyOf(buffer, length);
-        chunks.replaceOne(Filters.and(Filters.eq("files_id", fileId), Filters.eq("n", n)),
-                new Document("files_id", fileId).append("n", n).append("data", new Binary(data)),
-                new ReplaceOptions().upsert(true));
+        Document chunk = new Document("files_id", fileId).append("n", n).append("data", new Binary(data));
+        try {
+            chunks.insertOne(chunk);
+        } catch (MongoWriteException e) {
+            if (e.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
+                throw e;
+            }
+            chunks.replaceOne(Filters.and(Filters.eq("files_id", fileId), Filters.eq("n", n)), chunk);
+        }
     }
 }
