@@ -35,11 +35,13 @@ import org.bson.types.ObjectId;
  * with the same bytes, alternating, into equally empty databases of the same MongoDB:
  * <ul>
  * <li>{@code upload_ratio}: driver write time ÷ {@code POST /upload} time (1 = as fast as the driver);</li>
+ * <li>{@code tus_upload_ratio}: the same for a resumable upload at {@code /files/} (tus, PATCHes of 64 MiB);</li>
  * <li>{@code download_ratio}: driver read time ÷ {@code GET /jobs/{id}/mp3} time;</li>
- * <li>{@code gateway_peak_rss_mb}: the gateway's peak resident memory (VmHWM) over both.</li>
+ * <li>{@code gateway_peak_rss_mb}: the gateway's peak resident memory (VmHWM) over all three.</li>
  * </ul>
  */
 final class GatewayBench {
+    private static final long TUS_PATCH_BYTES = 64L << 20;
     private GatewayBench() {
     }
 
@@ -68,6 +70,20 @@ final class GatewayBench {
                 return seconds;
             });
             results.put("upload_ratio", Stats.of(upload.speedRatios()));
+
+            Alternating tus = Alternating.run("resumable upload: gateway tus /files/ (64 MiB PATCHes) vs the plain GridFS driver",
+                    runs, () -> {
+                        double seconds = Alternating.time(() -> tusThroughGateway(base, token, payload, bytes));
+                        emptyVideos(gatewayDb);
+                        return seconds;
+                    }, () -> {
+                        MongoDatabase fresh = client.getDatabase("bench_driver_" + UUID.randomUUID().toString().substring(0, 8));
+                        double seconds = Alternating.time(() -> write(GridFSBuckets.create(fresh, MongoConnection.VIDEOS_BUCKET),
+                                new ObjectId(), payload));
+                        fresh.drop();
+                        return seconds;
+                    });
+            results.put("tus_upload_ratio", Stats.of(tus.speedRatios()));
 
             GridFSBucket mp3s = GridFSBuckets.create(gatewayDb, MongoConnection.MP3_BUCKET);
             ObjectId fileId = new ObjectId();
@@ -99,6 +115,67 @@ final class GatewayBench {
             }
         } catch (Exception e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** Creates the upload, then sends it in PATCHes of {@link #TUS_PATCH_BYTES}, as a tus client with a chunk size does. */
+    private static void tusThroughGateway(URI base, String token, Path payload, long bytes) {
+        try {
+            HttpResponse<String> created = Stack.HTTP.send(HttpRequest.newBuilder(base.resolve("/files/"))
+                    .header("Authorization", "Bearer " + token).header("Tus-Resumable", "1.0.0")
+                    .header("Upload-Length", Long.toString(bytes))
+                    .header("Upload-Metadata", "filename " + Base64.getEncoder().encodeToString("big.mp4".getBytes()))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            if (created.statusCode() != 201) {
+                throw new IllegalStateException("creation answered " + created.statusCode() + ": " + created.body());
+            }
+            URI upload = base.resolve(created.headers().firstValue("Location").orElseThrow());
+            for (long offset = 0; offset < bytes; offset += TUS_PATCH_BYTES) {
+                long start = offset;
+                long length = Math.min(TUS_PATCH_BYTES, bytes - offset);
+                HttpResponse<String> patched = Stack.HTTP.send(HttpRequest.newBuilder(upload)
+                        .header("Authorization", "Bearer " + token).header("Tus-Resumable", "1.0.0")
+                        .header("Upload-Offset", Long.toString(start))
+                        .header("Content-Type", "application/offset+octet-stream")
+                        .method("PATCH", HttpRequest.BodyPublishers.fromPublisher(
+                                HttpRequest.BodyPublishers.ofInputStream(() -> slice(payload, start, length)), length))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                if (patched.statusCode() != 204) {
+                    throw new IllegalStateException("PATCH at " + start + " answered " + patched.statusCode() + ": " + patched.body());
+                }
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static InputStream slice(Path file, long offset, long length) {
+        try {
+            InputStream in = Files.newInputStream(file);
+            in.skipNBytes(offset);
+            return new java.io.FilterInputStream(in) {
+                private long left = length;
+
+                @Override
+                public int read() throws java.io.IOException {
+                    byte[] one = new byte[1];
+                    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) throws java.io.IOException {
+                    if (left <= 0) {
+                        return -1;
+                    }
+                    int n = super.read(b, off, (int) Math.min(len, left));
+                    if (n > 0) {
+                        left -= n;
+                    }
+                    return n;
+                }
+            };
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
@@ -144,6 +221,7 @@ final class GatewayBench {
         db.getCollection(MongoConnection.VIDEOS_BUCKET + ".files").deleteMany(new Document());
         db.getCollection(MongoConnection.VIDEOS_BUCKET + ".chunks").deleteMany(new Document());
         db.getCollection("jobs").deleteMany(new Document());
+        db.getCollection("uploads").deleteMany(new Document());
     }
 
     /** A finished job owning the stored file, in the shape the gateway's fold records one. */
