@@ -13,7 +13,7 @@ INBOX="$(env_value GREENMAIL_API)"
 if [ $# -gt 0 ]; then
   VIDEO=$1
 else
-  VIDEO=$("$JAVA" -Drepo.root="$ROOT" -cp "$ROOT/test-media/target/classes:$ROOT/test-media/target/libs/*" \
+  VIDEO=$("$JAVA" --enable-native-access=ALL-UNNAMED -Drepo.root="$ROOT" -cp "$ROOT/test-media/target/classes:$ROOT/test-media/target/libs/*" \
     com.mp3converter.testmedia.TestMedia mp4-h264-aac-stereo-48k-faststart.mp4)
 fi
 OUT="$STATE/demo"
