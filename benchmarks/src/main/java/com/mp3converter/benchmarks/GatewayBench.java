@@ -58,31 +58,14 @@ final class GatewayBench {
             MongoDatabase gatewayDb = client.getDatabase(fleet.env.get("MONGO_DATABASE"));
             System.out.printf("%d MiB, gateway -Xmx256m, MongoDB %s%n", mib, stack.mongoDescription());
 
-            Alternating upload = Alternating.run("upload: gateway POST /upload vs the plain GridFS driver", runs, () -> {
-                double seconds = Alternating.time(() -> uploadThroughGateway(base, token, payload));
-                emptyVideos(gatewayDb);
-                return seconds;
-            }, () -> {
-                MongoDatabase fresh = client.getDatabase("bench_driver_" + UUID.randomUUID().toString().substring(0, 8));
-                double seconds = Alternating.time(() -> write(GridFSBuckets.create(fresh, MongoConnection.VIDEOS_BUCKET),
-                        new ObjectId(), payload));
-                fresh.drop();
-                return seconds;
-            });
+            Alternating upload = Alternating.run("upload: gateway POST /upload vs the plain GridFS driver", runs,
+                    () -> intoGateway(gatewayDb, () -> uploadThroughGateway(base, token, payload)),
+                    () -> intoFreshDatabase(client, payload));
             results.put("upload_ratio", Stats.of(upload.speedRatios()));
 
             Alternating tus = Alternating.run("resumable upload: gateway tus /files/ (64 MiB PATCHes) vs the plain GridFS driver",
-                    runs, () -> {
-                        double seconds = Alternating.time(() -> tusThroughGateway(base, token, payload, bytes));
-                        emptyVideos(gatewayDb);
-                        return seconds;
-                    }, () -> {
-                        MongoDatabase fresh = client.getDatabase("bench_driver_" + UUID.randomUUID().toString().substring(0, 8));
-                        double seconds = Alternating.time(() -> write(GridFSBuckets.create(fresh, MongoConnection.VIDEOS_BUCKET),
-                                new ObjectId(), payload));
-                        fresh.drop();
-                        return seconds;
-                    });
+                    runs, () -> intoGateway(gatewayDb, () -> tusThroughGateway(base, token, payload, bytes)),
+                    () -> intoFreshDatabase(client, payload));
             results.put("tus_upload_ratio", Stats.of(tus.speedRatios()));
 
             GridFSBucket mp3s = GridFSBuckets.create(gatewayDb, MongoConnection.MP3_BUCKET);
@@ -116,6 +99,22 @@ final class GatewayBench {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** One upload through the gateway, timed; then its database emptied again for the next run. */
+    private static double intoGateway(MongoDatabase gatewayDb, Runnable upload) {
+        double seconds = Alternating.time(upload);
+        emptyVideos(gatewayDb);
+        return seconds;
+    }
+
+    /** The plain driver's write of the same bytes into a database as empty as the gateway's, timed. */
+    private static double intoFreshDatabase(MongoClient client, Path payload) {
+        MongoDatabase fresh = client.getDatabase("bench_driver_" + UUID.randomUUID().toString().substring(0, 8));
+        double seconds = Alternating.time(() -> write(GridFSBuckets.create(fresh, MongoConnection.VIDEOS_BUCKET),
+                new ObjectId(), payload));
+        fresh.drop();
+        return seconds;
     }
 
     /** Creates the upload, then sends it in PATCHes of {@link #TUS_PATCH_BYTES}, as a tus client with a chunk size does. */

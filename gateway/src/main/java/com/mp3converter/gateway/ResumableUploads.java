@@ -7,9 +7,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Date;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.function.Consumer;
 
 import com.mongodb.ErrorCategory;
@@ -21,7 +23,6 @@ import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.Updates;
 import com.mp3converter.common.events.Events;
-import com.mp3converter.common.http.ProblemException;
 import com.mp3converter.common.mongo.MongoConnection;
 
 import org.bson.Document;
@@ -59,6 +60,16 @@ public final class ResumableUploads {
                          Instant finishedAt) {
         boolean complete() {
             return offset == length;
+        }
+
+        Upload at(long newOffset) {
+            return new Upload(id, owner, length, newOffset, fileId, jobId, name, options, metadata, contentType,
+                    expiresAt, finishedAt);
+        }
+
+        Upload finished(String sniffedType, Instant at) {
+            return new Upload(id, owner, length, offset, fileId, jobId, name, options, metadata, sniffedType,
+                    expiresAt, at);
         }
 
         static Upload of(Document d) {
@@ -105,7 +116,7 @@ public final class ResumableUploads {
         Document d = new Document("_id", id)
                 .append("owner", new Document("userId", owner.userId()).append("email", owner.email()))
                 .append("length", length).append("offset", 0L)
-                .append("fileId", new ObjectId().toHexString()).append("jobId", java.util.UUID.randomUUID().toString())
+                .append("fileId", new ObjectId().toHexString()).append("jobId", UUID.randomUUID().toString())
                 .append("name", name)
                 .append("options", new Document("bitrateKbps", options.bitrateKbps()).append("vbrQuality", options.vbrQuality()))
                 .append("metadata", metadata).append("contentType", null)
@@ -171,7 +182,7 @@ public final class ResumableUploads {
                 }
                 fill += read;
                 if (!checked && n == 0 && fill >= head) {
-                    firstBytes.accept(java.util.Arrays.copyOf(buffer, head));
+                    firstBytes.accept(Arrays.copyOf(buffer, head));
                     checked = true;
                 }
                 long position = n * (long) CHUNK_SIZE + fill;
@@ -192,22 +203,19 @@ public final class ResumableUploads {
                     renew(lock);
                 }
             }
-        } catch (LostLockException | ProblemException e) {
-            throw e;
         } catch (IOException | UncheckedIOException e) {
             // a stalled body is ended by interrupting this thread: clear that so the bytes received can be stored
             Thread.interrupted();
-            if (n * (long) CHUNK_SIZE + fill > stored) {
-                record(lock, n * (long) CHUNK_SIZE + fill, fill > 0 ? java.util.Arrays.copyOf(buffer, fill) : null);
-            }
+            recordEnd(lock, n, buffer, fill, stored);
             throw e;
         }
-        if (n * (long) CHUNK_SIZE + fill > stored) {
-            stored = record(lock, n * (long) CHUNK_SIZE + fill, fill > 0 ? java.util.Arrays.copyOf(buffer, fill) : null);
-        }
-        return new Upload(upload.id(), upload.owner(), upload.length(), stored, upload.fileId(), upload.jobId(),
-                upload.name(), upload.options(), upload.metadata(), upload.contentType(), upload.expiresAt(),
-                upload.finishedAt());
+        return upload.at(recordEnd(lock, n, buffer, fill, stored));
+    }
+
+    /** Where a request ends: what arrived after the last stored offset is kept (a partial chunk as the tail). */
+    private long recordEnd(Lock lock, int n, byte[] buffer, int fill, long stored) {
+        long position = n * (long) CHUNK_SIZE + fill;
+        return position > stored ? record(lock, position, fill > 0 ? Arrays.copyOf(buffer, fill) : null) : stored;
     }
 
     /** Stores the offset, and the bytes of a partial last chunk (the tail) when there are some. */
@@ -321,7 +329,7 @@ public final class ResumableUploads {
      * written before a crash kept its offset from advancing) is replaced.
      */
     private void writeChunk(ObjectId fileId, int n, byte[] buffer, int length) {
-        byte[] data = length == buffer.length ? buffer : java.util.Arrays.copyOf(buffer, length);
+        byte[] data = length == buffer.length ? buffer : Arrays.copyOf(buffer, length);
         Document chunk = new Document("files_id", fileId).append("n", n).append("data", new Binary(data));
         try {
             chunks.insertOne(chunk);

@@ -5,17 +5,21 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.logging.Logger;
 
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoWriteException;
 import com.mp3converter.common.events.Events;
+import com.mp3converter.common.http.Headers;
 import com.mp3converter.common.http.ProblemException;
 import com.mp3converter.common.http.Problems;
 import com.mp3converter.common.server.StallGuard;
@@ -112,7 +116,7 @@ public final class TusService implements HttpService {
     /** Clients whose HTTP library cannot send PATCH (tus-java-client's) send POST with X-HTTP-Method-Override. */
     private void overridden(ServerRequest req, ServerResponse res) throws Exception {
         String method = req.headers().first(METHOD_OVERRIDE).orElse("");
-        switch (method.toUpperCase(java.util.Locale.ROOT)) {
+        switch (method.toUpperCase(Locale.ROOT)) {
             case "PATCH" -> patch(req, res);
             case "DELETE" -> terminate(req, res);
             case "HEAD" -> head(req, res);
@@ -201,34 +205,33 @@ public final class TusService implements HttpService {
             throw busy(lock);
         }
         ResumableUploads.Upload upload = lock.upload();
-        long declared = req.headers().contentLength().orElse(-1);
-        if (declared > upload.length() - offset) {
-            uploads.release(lock);
-            throw UploadPolicy.refused(413, "too-large", "More bytes than the upload's length",
-                    "this PATCH carries " + declared + " bytes; the upload has " + (upload.length() - offset) + " left");
-        }
         try (InputStream body = StallGuard.reading(req.content().inputStream())) {
+            long declared = req.headers().contentLength().orElse(-1);
+            if (declared > upload.length() - offset) {
+                throw UploadPolicy.refused(413, "too-large", "More bytes than the upload's length",
+                        "this PATCH carries " + declared + " bytes; the upload has " + (upload.length() - offset) + " left");
+            }
             upload = uploads.append(lock, body, MediaSniffer.BYTES_NEEDED, head -> sniff(lock.upload(), head));
-        } catch (ProblemException e) {
-            uploads.delete(lock.upload());
-            throw e;
         } catch (IOException | UncheckedIOException e) {
-            uploads.release(lock);
             GatewayMetrics.uploadRefused("incomplete");
             throw new ProblemException(400, "incomplete-upload", "Incomplete upload",
                     "the connection ended before the body did; the bytes received are kept: HEAD tells the offset to resume at");
-        } catch (RuntimeException e) {
+        } catch (ResumableUploads.LostLockException e) {
+            throw new ProblemException(423, "upload-busy", "Upload taken over",
+                    "this request stalled and another one is writing to the upload now; HEAD for the offset");
+        } finally {
             uploads.release(lock);
-            throw e;
         }
-        uploads.release(lock);
         return upload.complete() ? finish(upload) : upload;
     }
 
+    /** The first bytes must be media; if not, the upload is removed with what it stored. */
     private void sniff(ResumableUploads.Upload upload, byte[] head) {
-        String contentType = MediaSniffer.sniff(head, head.length).orElseThrow(() -> UploadPolicy.refused(415, "not-media",
-                "Not a media file", "'" + upload.name()
-                        + "' is not a video or audio container we can read (we look at its bytes, not its name); the upload was removed"));
+        String contentType = MediaSniffer.sniff(head, head.length).orElseThrow(() -> {
+            uploads.delete(upload);
+            return UploadPolicy.refused(415, "not-media", "Not a media file", "'" + upload.name()
+                    + "' is not a video or audio container we can read (we look at its bytes, not its name); the upload was removed");
+        });
         uploads.sniffed(upload.id(), contentType);
     }
 
@@ -247,11 +250,9 @@ public final class TusService implements HttpService {
                 throw e;
             }
         }
-        java.time.Instant finishedAt = uploads.finished(upload.id());
+        Instant finishedAt = uploads.finished(upload.id());
         LOG.fine(() -> "resumable upload " + upload.id() + " became job " + upload.jobId());
-        return new ResumableUploads.Upload(upload.id(), upload.owner(), upload.length(), upload.offset(), upload.fileId(),
-                upload.jobId(), upload.name(), upload.options(), upload.metadata(), sniffed.contentType(),
-                upload.expiresAt(), finishedAt);
+        return upload.finished(sniffed.contentType(), finishedAt);
     }
 
     /** A finished upload links its job; an unfinished one says when it expires. */
@@ -289,16 +290,16 @@ public final class TusService implements HttpService {
         return id;
     }
 
-    private static java.util.Optional<Long> headerLong(ServerRequest req, HeaderName name, String label) {
-        java.util.Optional<String> value = com.mp3converter.common.http.Headers.single(req, name);
+    private static Optional<Long> headerLong(ServerRequest req, HeaderName name, String label) {
+        Optional<String> value = Headers.single(req, name);
         if (value.isEmpty()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         String text = value.get().trim();
         if (!text.matches("[0-9]{1,18}")) {
             throw Problems.badRequest(label + " must be a whole number of bytes, not '" + clip(text) + "'");
         }
-        return java.util.Optional.of(Long.parseLong(text));
+        return Optional.of(Long.parseLong(text));
     }
 
     /** {@code Upload-Metadata}: comma-separated {@code key base64value} pairs (a key alone has no value). */

@@ -101,7 +101,7 @@ public final class WebhookSender implements AutoCloseable {
         }
     }
 
-    /** Queues a test event for one endpoint; returns its message id. */
+    /** Queues a test event for one endpoint. */
     public void ping(WebhookStore.Endpoint endpoint) {
         Instant now = clock.instant();
         Map<String, Object> data = new LinkedHashMap<>();
