@@ -66,7 +66,7 @@ public final class GatewayApplication implements Application {
     public GatewayApplication(Config config) {
         this.config = config;
         this.mongo = MongoConnection.from(config);
-        this.jobs = new JobStore(mongo, clock);
+        this.jobs = new JobStore(mongo, clock, config.get("gateway.outbox.lease").as(Duration.class).get());
         this.streams = StreamSettings.from(config);
         this.environment = streams.environment("gateway");
         this.replica = config.get("gateway.replica-name").asString().filter(s -> !s.isBlank())

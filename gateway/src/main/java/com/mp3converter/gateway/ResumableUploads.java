@@ -23,6 +23,7 @@ import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.Updates;
 import com.mp3converter.common.events.Events;
+import com.mp3converter.common.mongo.Lease;
 import com.mp3converter.common.mongo.MongoConnection;
 
 import org.bson.Document;
@@ -40,7 +41,6 @@ import org.bson.types.ObjectId;
 public final class ResumableUploads {
     /** GridFS's default chunk size, so the finished file reads like any other. */
     static final int CHUNK_SIZE = 255 * 1024;
-    private static final Instant UNLOCKED = Instant.EPOCH;
     /**
      * The offset is stored after this many chunks (2 MiB) rather than after each: a gateway that dies mid-request
      * makes the client send at most that much again, and a fast upload makes an eighth of the offset writes.
@@ -52,7 +52,7 @@ public final class ResumableUploads {
     private final MongoCollection<Document> files;
     private final Clock clock;
     private final Duration expiry;
-    private final Duration lease;
+    private final Lease lease;
 
     /** One upload as stored. {@code jobId} is chosen at creation; the job exists once {@code finishedAt} is set. */
     public record Upload(String id, Events.Owner owner, long length, long offset, String fileId, String jobId,
@@ -101,7 +101,7 @@ public final class ResumableUploads {
         this.files = mongo.database().getCollection(MongoConnection.VIDEOS_BUCKET + ".files");
         this.clock = clock;
         this.expiry = expiry;
-        this.lease = lease;
+        this.lease = new Lease(uploads, "", lease, clock);
     }
 
     public void createIndexes() {
@@ -121,7 +121,7 @@ public final class ResumableUploads {
                 .append("options", new Document("bitrateKbps", options.bitrateKbps()).append("vbrQuality", options.vbrQuality()))
                 .append("metadata", metadata).append("contentType", null)
                 .append("createdAt", Date.from(now)).append("expiresAt", Date.from(now.plus(expiry)))
-                .append("holder", null).append("lockedUntil", Date.from(UNLOCKED)).append("finishedAt", null)
+                .append("finishedAt", null)
                 .append("tail", null);
         uploads.insertOne(d);
         return Upload.of(d);
@@ -134,12 +134,9 @@ public final class ResumableUploads {
     /** Takes the upload for writing at {@code offset}: refused when it is not there, not at that offset, or taken. */
     public Lock lock(String id, String userId, long offset) {
         String holder = new ObjectId().toHexString();
-        Instant now = clock.instant();
-        Document taken = uploads.findOneAndUpdate(
-                Filters.and(owned(id, userId), Filters.eq("offset", offset), Filters.lt("lockedUntil", Date.from(now))),
-                Updates.combine(Updates.set("holder", holder), Updates.set("lockedUntil", Date.from(now.plus(lease)))));
-        if (taken != null) {
-            return new Lock(Upload.of(taken), holder, null);
+        Optional<Document> taken = lease.claim(Filters.and(owned(id, userId), Filters.eq("offset", offset)), holder, null);
+        if (taken.isPresent()) {
+            return new Lock(Upload.of(taken.get()), holder, null);
         }
         Optional<Upload> upload = find(id, userId);
         if (upload.isEmpty()) {
@@ -198,7 +195,7 @@ public final class ResumableUploads {
                         fill = 0;
                     }
                 }
-                if (System.nanoTime() - renewed > lease.toNanos() / 4) {
+                if (System.nanoTime() - renewed > lease.duration().toNanos() / 4) {
                     renewed = System.nanoTime();
                     renew(lock);
                 }
@@ -226,8 +223,7 @@ public final class ResumableUploads {
 
     /** Ends a request's hold on the upload. */
     public void release(Lock lock) {
-        uploads.updateOne(Filters.and(Filters.eq("_id", lock.upload().id()), Filters.eq("holder", lock.holder())),
-                Updates.combine(Updates.set("holder", null), Updates.set("lockedUntil", Date.from(UNLOCKED))));
+        lease.release(lock.upload().id(), lock.holder(), null);
     }
 
     public void sniffed(String id, String contentType) {
@@ -269,7 +265,7 @@ public final class ResumableUploads {
     public List<Upload> expired(int limit) {
         Date now = Date.from(clock.instant());
         List<Upload> expired = new ArrayList<>();
-        uploads.find(Filters.and(Filters.lt("expiresAt", now), Filters.lt("lockedUntil", now)))
+        uploads.find(Filters.and(Filters.lt("expiresAt", now), lease.free()))
                 .sort(Indexes.ascending("expiresAt")).limit(limit).forEach(d -> expired.add(Upload.of(d)));
         return expired;
     }
@@ -301,12 +297,8 @@ public final class ResumableUploads {
     }
 
     private void advance(Lock lock, Bson change) {
-        Instant now = clock.instant();
-        Bson lease = Updates.combine(Updates.set("lockedUntil", Date.from(now.plus(this.lease))),
-                Updates.set("expiresAt", Date.from(now.plus(expiry))));
-        long matched = uploads.updateOne(Filters.and(Filters.eq("_id", lock.upload().id()), Filters.eq("holder", lock.holder())),
-                change == null ? lease : Updates.combine(change, lease)).getMatchedCount();
-        if (matched == 0) {
+        Bson expires = Updates.set("expiresAt", Date.from(clock.instant().plus(expiry)));
+        if (!lease.renew(lock.upload().id(), lock.holder(), change == null ? expires : Updates.combine(change, expires))) {
             throw new LostLockException();
         }
     }

@@ -30,7 +30,7 @@ class Mp3RetentionTest {
         Instant now = Instant.parse("2026-11-29T12:00:00Z");
         Clock clock = Clock.fixed(now, ZoneOffset.UTC);
         try (MongoConnection mongo = new MongoConnection(LocalServers.get("MONGO_URI"), "retention_" + LocalServers.unique())) {
-            JobStore jobs = new JobStore(mongo, clock);
+            JobStore jobs = new JobStore(mongo, clock, Duration.ofSeconds(30));
             String old = doneJob(mongo, now.minus(Duration.ofDays(8)));
             String recent = doneJob(mongo, now.minus(Duration.ofDays(1)));
             ObjectId oldFile = new ObjectId(jobs.find(old).orElseThrow().mp3().fileId());
@@ -51,7 +51,7 @@ class Mp3RetentionTest {
     private static String doneJob(MongoConnection mongo, Instant finished) {
         ObjectId file = mongo.mp3s().uploadFromStream("x.mp3", new ByteArrayInputStream(new byte[1000]));
         String id = java.util.UUID.randomUUID().toString();
-        new JobStore(mongo, Clock.systemUTC()).insert(Job.uploaded(id, new Events.Owner("u", "u@example.com"), "x.mp4", 10,
+        new JobStore(mongo, Clock.systemUTC(), Duration.ofSeconds(30)).insert(Job.uploaded(id, new Events.Owner("u", "u@example.com"), "x.mp4", 10,
                 null, Events.Options.DEFAULT, Map.of(), finished));
         mongo.database().getCollection("jobs").updateOne(new Document("_id", id), new Document("$set",
                 new Document("state", "DONE").append("finishedAt", Date.from(finished))

@@ -1,6 +1,7 @@
 package com.mp3converter.mailer;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
@@ -10,18 +11,19 @@ import java.util.Optional;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
-import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
+import com.mp3converter.common.mongo.Lease;
 import com.mp3converter.common.mongo.MongoConnection;
 
 import org.bson.Document;
+import org.bson.types.Binary;
 
 /**
  * The mailer's own records, one per (jobId, kind) in {@code deliveries}: SENDING → SENT | DEFERRED |
- * UNDELIVERABLE. Sending needs a claim: a new record, a DEFERRED one, or a SENDING one whose claim expired (its
- * sender died). So two handlers of the same event (a replay after a broker restart racing the first) never both
- * send, and a record SENT or UNDELIVERABLE makes every redelivery send nothing. A finished record stays
+ * UNDELIVERABLE. Sending needs the record's lease: a new record, a DEFERRED one, or a SENDING one whose lease
+ * expired (its sender died). So two handlers of the same event (a replay after a broker restart racing the first)
+ * never both send, and a record SENT or UNDELIVERABLE makes every redelivery send nothing. A finished record stays
  * {@code reported: false} until the gateway has been told (an outbox for {@code notification.sent/failed}).
  */
 public final class DeliveryStore {
@@ -33,47 +35,51 @@ public final class DeliveryStore {
     }
 
     private final MongoCollection<Document> deliveries;
+    private final Lease lease;
+    private final String holder;
     private final Clock clock;
 
-    public DeliveryStore(MongoConnection mongo, Clock clock) {
+    /** {@code lease}: how long a sender holds a delivery without renewing it; {@code holder} names this sender. */
+    public DeliveryStore(MongoConnection mongo, Duration lease, String holder, Clock clock) {
         this.deliveries = mongo.database().getCollection("deliveries");
+        this.lease = new Lease(deliveries, "", lease, clock);
+        this.holder = holder;
         this.clock = clock;
     }
 
+    public Duration lease() {
+        return lease.duration();
+    }
+
     /**
-     * Claims the delivery for {@code lease}: empty when it is done (SENT, UNDELIVERABLE) or another sender
-     * holds a live claim; {@link #find} tells which.
+     * Claims the delivery, counting an attempt: empty when it is done (SENT, UNDELIVERABLE) or another sender holds
+     * it; {@link #find} tells which.
      */
-    public Optional<Delivery> claim(String jobId, String kind, byte[] event, java.time.Duration lease) {
+    public Optional<Delivery> claim(String jobId, String kind, byte[] event) {
         Instant now = clock.instant();
-        String id = jobId + ":" + kind;
-        try {
-            Document d = deliveries.findOneAndUpdate(Filters.and(Filters.eq("_id", id), Filters.or(
-                            Filters.eq("state", State.DEFERRED.name()),
-                            Filters.and(Filters.eq("state", State.SENDING.name()), Filters.lt("claimedUntil", Date.from(now))))),
-                    Updates.combine(
-                            Updates.setOnInsert("jobId", jobId),
-                            Updates.setOnInsert("kind", kind),
-                            Updates.setOnInsert("event", new org.bson.types.Binary(event)),
-                            Updates.setOnInsert("firstAttemptAt", Date.from(now)),
-                            Updates.set("state", State.SENDING.name()),
-                            Updates.set("claimedUntil", Date.from(now.plus(lease))),
-                            Updates.inc("attempts", 1),
-                            Updates.set("lastAttemptAt", Date.from(now))),
-                    new FindOneAndUpdateOptions().upsert(true).returnDocument(ReturnDocument.AFTER));
-            return Optional.of(delivery(d));
-        } catch (com.mongodb.MongoWriteException | com.mongodb.MongoCommandException e) {
-            if (e.getCode() != 11000) {
-                throw e;
-            }
-            return Optional.empty(); // the record exists and is not claimable
-        }
+        return lease.claim(Filters.and(Filters.eq("_id", jobId + ":" + kind),
+                        Filters.in("state", State.SENDING.name(), State.DEFERRED.name())), holder,
+                Updates.combine(
+                        Updates.setOnInsert("jobId", jobId),
+                        Updates.setOnInsert("kind", kind),
+                        Updates.setOnInsert("event", new Binary(event)),
+                        Updates.setOnInsert("firstAttemptAt", Date.from(now)),
+                        Updates.set("state", State.SENDING.name()),
+                        Updates.inc("attempts", 1),
+                        Updates.set("lastAttemptAt", Date.from(now))),
+                new FindOneAndUpdateOptions().upsert(true)).map(DeliveryStore::delivery);
+    }
+
+    /** Keeps the claim for another lease; false when it was lost (the sender must not send). */
+    public boolean renew(Delivery d) {
+        return lease.renew(d.id(), holder, null);
     }
 
     public Optional<Delivery> find(String jobId, String kind) {
         return Optional.ofNullable(deliveries.find(Filters.eq("_id", jobId + ":" + kind)).first()).map(DeliveryStore::delivery);
     }
 
+    /** Recorded whoever holds the delivery now: the mail went out, a later claim must find it sent. */
     public void sent(Delivery d) {
         set(d, State.SENT, Updates.combine(Updates.set("sentAt", Date.from(clock.instant())), Updates.set("reported", false)));
     }
@@ -95,7 +101,7 @@ public final class DeliveryStore {
     }
 
     public void deferred(Delivery d, Instant nextAttempt, String error) {
-        deliveries.updateOne(Filters.eq("_id", d.id()), Updates.combine(Updates.set("state", State.DEFERRED.name()),
+        lease.release(d.id(), holder, Updates.combine(Updates.set("state", State.DEFERRED.name()),
                 Updates.set("nextAttemptAt", Date.from(nextAttempt)), Updates.set("error", error)));
     }
 
@@ -110,14 +116,13 @@ public final class DeliveryStore {
 
     private void set(Delivery d, State state, org.bson.conversions.Bson extra) {
         deliveries.updateOne(Filters.eq("_id", d.id()), Updates.combine(Updates.set("state", state.name()), extra,
-                Updates.unset("nextAttemptAt")));
+                Updates.unset("nextAttemptAt"), lease.freed()));
     }
 
     private static Delivery delivery(Document d) {
         Date first = d.getDate("firstAttemptAt");
         Date next = d.getDate("nextAttemptAt");
-        Object event = d.get("event");
-        byte[] bytes = event instanceof org.bson.types.Binary b ? b.getData() : new byte[0];
+        byte[] bytes = d.get("event") instanceof Binary b ? b.getData() : new byte[0];
         return new Delivery(d.getString("_id"), d.getString("jobId"), d.getString("kind"),
                 State.valueOf(d.getString("state")), d.get("attempts") instanceof Number n ? n.intValue() : 0, bytes,
                 first == null ? null : first.toInstant(), next == null ? null : next.toInstant(), d.getString("error"));

@@ -27,6 +27,8 @@ import com.rabbitmq.stream.Environment;
 import io.helidon.config.Config;
 import io.helidon.webserver.http.HttpRouting;
 
+import org.bson.types.ObjectId;
+
 /**
  * Consumes mp3.notifications (single active consumer {@code mailer}), mails each job's outcome once and reports
  * it on mp3.job-events, and sends the outcome to the owner's webhooks; serves {@code /webhooks} (through the gateway).
@@ -50,23 +52,31 @@ public final class MailerApplication implements Application {
     private volatile ConfirmedProducer reports;
     private volatile Consumer consumer;
     private volatile boolean webhooksStarted;
+    private final Duration deliveryLease;
+    private final String holder = "mailer-" + new ObjectId().toHexString();
 
     /** Fails with the name of a missing or wrong SMTP setting. */
     public MailerApplication(Config config) {
         this.config = config;
         SmtpSettings smtp = SmtpSettings.from(config.get("smtp"));
         this.sender = new SmtpSender(smtp);
+        this.deliveryLease = config.get("mailer.lease").as(Duration.class).get();
+        Duration exchange = smtp.connectTimeout().plus(smtp.writeTimeout()).plus(smtp.readTimeout());
+        if (deliveryLease.compareTo(exchange) <= 0) {
+            throw new IllegalStateException("mailer.lease (" + deliveryLease + ") must be longer than one SMTP exchange "
+                    + "(smtp connect, write and read timeouts: " + exchange + ")");
+        }
         this.composer = new MailComposer(sender.session(), smtp.from(), config.get("mailer.public-url").asString().get());
         this.mongo = MongoConnection.from(config);
         this.streams = StreamSettings.from(config);
         this.environment = streams.environment("mailer");
         Config hooks = config.get("webhooks");
-        this.webhookStore = new WebhookStore(mongo, Clock.systemUTC());
         this.webhookTargets = new WebhookTargets(hooks.get("allow").asString().orElse(""));
         this.webhookSettings = new WebhookSender.Settings(
                 WebhookSender.Settings.schedule(hooks.get("retry-schedule").asString().get()),
                 hooks.get("connect-timeout").as(Duration.class).get(), hooks.get("timeout").as(Duration.class).get(),
                 hooks.get("lease").as(Duration.class).get(), hooks.get("rotation-grace").as(Duration.class).get());
+        this.webhookStore = new WebhookStore(mongo, webhookSettings.lease(), Clock.systemUTC());
         this.webhooks = new WebhookSender(webhookStore, webhookTargets, webhookSettings,
                 config.get("mailer.public-url").asString().get(), Clock.systemUTC());
     }
@@ -109,7 +119,8 @@ public final class MailerApplication implements Application {
             if (reports == null) {
                 reports = ConfirmedProducer.unnamed(environment, streams.jobEvents(), Duration.ofSeconds(10));
             }
-            handler = new NotificationHandler(new DeliveryStore(mongo, Clock.systemUTC()), composer, sender, reports,
+            handler = new NotificationHandler(new DeliveryStore(mongo, deliveryLease, holder, Clock.systemUTC()), composer,
+                    sender, reports,
                     new NotificationHandler.Retry(mailer.get("retry.in-place").as(Duration.class).get(),
                             mailer.get("retry.backoff").as(Duration.class).get(),
                             mailer.get("retry.give-up-after").as(Duration.class).get()),

@@ -92,8 +92,7 @@ public final class NotificationHandler implements SingleActiveConsumer.Handler {
                     webhooks.accept(event.type(), outcome);
                     webhooksQueued = true;
                 }
-                Optional<DeliveryStore.Delivery> claimed = deliveries.claim(outcome.jobId(), event.type(), event.body(),
-                        claimLease());
+                Optional<DeliveryStore.Delivery> claimed = deliveries.claim(outcome.jobId(), event.type(), event.body());
                 if (claimed.isPresent()) {
                     deliver(claimed.get(), clock.instant().plus(retry.inPlace()));
                     return;
@@ -105,7 +104,7 @@ public final class NotificationHandler implements SingleActiveConsumer.Handler {
                     LOG.fine(() -> "mail for " + outcome.jobId() + " " + event.type() + " already " + state);
                     return;
                 }
-                // another sender holds the claim: wait for its outcome or for its claim to expire
+                // another sender holds it: wait for its outcome or for its lease to expire
                 Backoff.sleep(Duration.ofSeconds(1));
             } catch (MongoException e) {
                 LOG.warning(() -> "MongoDB unavailable while mailing " + outcome.jobId() + ": " + e.getMessage() + "; retrying");
@@ -116,10 +115,17 @@ public final class NotificationHandler implements SingleActiveConsumer.Handler {
         }
     }
 
-    /** Tries until sent, refused for good, or {@code deadline} passes (then deferred). */
+    /**
+     * Tries until sent, refused for good, or {@code deadline} passes (then deferred), renewing the lease before each
+     * new try; a lease lost meanwhile (this sender stalled longer than it) leaves the delivery to its new holder.
+     */
     void deliver(DeliveryStore.Delivery delivery, Instant deadline) {
         Backoff backoff = Backoff.exponential(retry.backoff(), Duration.ofSeconds(30));
-        while (true) {
+        for (boolean first = true; ; first = false) {
+            if (!first && !deliveries.renew(delivery)) {
+                LOG.warning(() -> "mail for " + delivery.jobId() + ": another sender took it over; leaving it to that one");
+                return;
+            }
             MimeMessage message;
             try {
                 message = composer.compose(delivery.kind(), readable(delivery.event()));
@@ -201,8 +207,7 @@ public final class NotificationHandler implements SingleActiveConsumer.Handler {
                 finished(delivery, "the mail server could not be reached for " + retry.giveUpAfter());
                 continue;
             }
-            Optional<DeliveryStore.Delivery> counted = deliveries.claim(delivery.jobId(), delivery.kind(), delivery.event(),
-                    claimLease());
+            Optional<DeliveryStore.Delivery> counted = deliveries.claim(delivery.jobId(), delivery.kind(), delivery.event());
             if (counted.isPresent()) {
                 long backoffSeconds = Math.min(600, 1L << Math.min(counted.get().attempts(), 9));
                 deliver(counted.get(), clock.instant().plusSeconds(backoffSeconds - 1));
@@ -211,11 +216,6 @@ public final class NotificationHandler implements SingleActiveConsumer.Handler {
         for (DeliveryStore.Delivery delivery : deliveries.unreported(50)) {
             report(delivery, delivery.state() == DeliveryStore.State.SENT ? null : delivery.error());
         }
-    }
-
-    /** Longer than one in-place retry window plus an SMTP exchange: a live sender never loses its claim. */
-    private Duration claimLease() {
-        return retry.inPlace().plusSeconds(60);
     }
 
     /** The outcome, if it names a job and an owner to write to. */

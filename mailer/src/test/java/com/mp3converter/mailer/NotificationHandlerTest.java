@@ -23,6 +23,7 @@ import com.mp3converter.common.stream.StreamSettings;
 import com.mp3converter.common.stream.Topology;
 import com.mp3converter.common.server.ServiceServer;
 import com.mp3converter.common.testing.LocalServers;
+import com.mp3converter.common.testing.MovableClock;
 import com.rabbitmq.stream.Consumer;
 import com.rabbitmq.stream.Environment;
 import com.rabbitmq.stream.OffsetSpecification;
@@ -64,7 +65,7 @@ class NotificationHandlerTest {
         smtp.start();
         Config config = ServiceServer.config(LocalServers.streamAndMongoConfig(suffix));
         mongo = MongoConnection.from(config);
-        deliveries = new DeliveryStore(mongo, Clock.systemUTC());
+        deliveries = new DeliveryStore(mongo, Duration.ofMinutes(1), "mailer-test", Clock.systemUTC());
         streams = StreamSettings.from(config);
         environment = streams.environment("mailer-test");
         Topology.declare(environment, streams);
@@ -222,6 +223,24 @@ class NotificationHandlerTest {
             assertThat(reported(), is(List.of(Events.NOTIFICATION_FAILED + ":bounce-1")));
             server.interrupt();
         }
+    }
+
+    @Test
+    void aSenderThatStalledPastItsLeaseLosesTheMailToAnotherAndNeverBothSend() {
+        MovableClock clock = new MovableClock(Instant.now());
+        DeliveryStore first = new DeliveryStore(mongo, Duration.ofSeconds(30), "first", clock);
+        DeliveryStore second = new DeliveryStore(mongo, Duration.ofSeconds(30), "second", clock);
+        byte[] event = "{}".getBytes(StandardCharsets.UTF_8);
+        DeliveryStore.Delivery stalled = first.claim("stall-1", Events.JOB_DONE, event).orElseThrow();
+        assertThat("held by the first", second.claim("stall-1", Events.JOB_DONE, event).isPresent(), is(false));
+        clock.move(Duration.ofSeconds(31));
+        DeliveryStore.Delivery taken = second.claim("stall-1", Events.JOB_DONE, event).orElseThrow();
+        assertThat("the attempt is counted", taken.attempts(), is(2));
+        assertThat("the stalled sender learns it before its next try", first.renew(stalled), is(false));
+        second.sent(taken);
+        clock.move(Duration.ofMinutes(5));
+        assertThat("a sent mail is never claimed again", first.claim("stall-1", Events.JOB_DONE, event).isPresent(), is(false));
+        assertThat(first.find("stall-1", Events.JOB_DONE).orElseThrow().state(), is(DeliveryStore.State.SENT));
     }
 
     @Test

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,11 +20,11 @@ import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
+import com.mp3converter.common.mongo.Lease;
 import com.mp3converter.common.mongo.MongoConnection;
 import com.mp3converter.common.tracing.Tracing;
 
 import org.bson.Document;
-import org.bson.conversions.Bson;
 
 /**
  * The {@code jobs} collection: the gateway's own, no other service reads or writes it. Uploads insert jobs, the
@@ -34,6 +35,7 @@ public final class JobStore {
     private final MongoCollection<Document> jobs;
     private final MongoCollection<Document> idempotencyKeys;
     private final Clock clock;
+    private final Map<Outbox, Lease> leases;
 
     /** The messages a job owes a stream: recorded with the job, relayed by {@link OutboxRelay}. */
     public enum Outbox {
@@ -49,10 +51,15 @@ public final class JobStore {
         }
     }
 
-    public JobStore(MongoConnection mongo, Clock clock) {
+    /** {@code outboxLease}: how long a replica holds a job's message while it publishes it. */
+    public JobStore(MongoConnection mongo, Clock clock, Duration outboxLease) {
         this.jobs = mongo.database().getCollection("jobs");
         this.idempotencyKeys = mongo.database().getCollection("idempotency_keys");
         this.clock = clock;
+        this.leases = new EnumMap<>(Outbox.class);
+        for (Outbox box : Outbox.values()) {
+            leases.put(box, new Lease(jobs, box.field + ".", outboxLease, clock));
+        }
     }
 
     /** Indexes for the queries below; creating an existing index is a no-op. */
@@ -166,10 +173,10 @@ public final class JobStore {
     record Pending(Job job, Map<String, String> traceHeaders) {
     }
 
-    /** Jobs with this message still to publish and no live claim by someone else on it, oldest first. */
-    List<Pending> pending(Outbox box, String claimant, int limit) {
+    /** Jobs with this message still to publish that nobody holds, oldest first. */
+    List<Pending> pending(Outbox box, int limit) {
         List<Pending> pending = new ArrayList<>();
-        jobs.find(Filters.and(Filters.eq(box.field + ".pending", true), claimable(box, claimant)))
+        jobs.find(Filters.and(Filters.eq(box.field + ".pending", true), leases.get(box).free()))
                 .sort(Sorts.ascending("createdAt")).limit(limit).forEach(d -> {
                     Job job = Job.from(d);
                     Map<String, String> trace = new LinkedHashMap<>(job.traceHeaders());
@@ -183,19 +190,15 @@ public final class JobStore {
         return pending;
     }
 
-    /** Takes the job's message for {@code claimant} for a while, so two gateways do not both relay it. */
-    boolean claim(String jobId, Outbox box, String claimant, Duration lease) {
-        return jobs.updateOne(Filters.and(Filters.eq("_id", jobId), Filters.eq(box.field + ".pending", true),
-                        claimable(box, claimant)),
-                Updates.combine(Updates.set(box.field + ".claimedBy", claimant),
-                        Updates.set(box.field + ".claimedUntil", Date.from(clock.instant().plus(lease)))))
-                .getModifiedCount() == 1;
+    /** Takes the job's message for {@code holder} for a while, so two gateways do not both relay it. */
+    boolean claim(String jobId, Outbox box, String holder) {
+        return leases.get(box).claim(Filters.and(Filters.eq("_id", jobId), Filters.eq(box.field + ".pending", true)),
+                holder, null).isPresent();
     }
 
-    private Bson claimable(Outbox box, String claimant) {
-        return Filters.or(Filters.exists(box.field + ".claimedUntil", false),
-                Filters.lt(box.field + ".claimedUntil", Date.from(clock.instant())),
-                Filters.eq(box.field + ".claimedBy", claimant));
+    /** Lets go of the job's message unpublished (the send failed), so the next pass tries it at once. */
+    void unclaim(String jobId, Outbox box, String holder) {
+        leases.get(box).release(jobId, holder, null);
     }
 
     /** The publishing id recorded for this job's message and producer, or records {@code id} and returns it. */
@@ -216,10 +219,10 @@ public final class JobStore {
         return ((Number) ids.get(key)).longValue();
     }
 
+    /** The message went out: whoever holds it now, it is no longer pending. */
     void published(String jobId, Outbox box) {
         jobs.updateOne(Filters.eq("_id", jobId), Updates.combine(Updates.set(box.field + ".pending", false),
-                Updates.unset(box.field + ".claimedUntil"),
-                Updates.set(box.field + ".publishedAt", Date.from(clock.instant()))));
+                leases.get(box).freed(), Updates.set(box.field + ".publishedAt", Date.from(clock.instant()))));
     }
 
     // --- retention -----------------------------------------------------------------------------------------

@@ -20,12 +20,12 @@ import com.mp3converter.gateway.GatewayMetrics;
  * Publishes what an outbox holds, one message at a time, oldest job first, each with a publishing id recorded on
  * the job before it is sent: after a crash the same id is sent again and the broker drops it if it already has it.
  * One message in flight per producer means a lower id is never sent after a higher one (the broker would drop it).
- * A job's message is claimed for a while, so two gateway replicas do not both relay it. Broker down: the messages
- * wait in MongoDB and go out when it is back.
+ * A job's message is held under a lease while it is sent, so two gateway replicas do not both relay it (one that
+ * dies leaves it to the others once the lease expires). Broker down: the messages wait in MongoDB and go out when
+ * it is back.
  */
 public final class OutboxRelay implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(OutboxRelay.class.getName());
-    private static final Duration CLAIM = Duration.ofSeconds(30);
 
     private final JobStore jobs;
     private final JobStore.Outbox box;
@@ -84,14 +84,19 @@ public final class OutboxRelay implements AutoCloseable {
 
     /** Relays one batch; true when nothing more is pending. */
     private boolean relayPending() throws ConfirmedProducer.PublishException {
-        List<JobStore.Pending> batch = jobs.pending(box, claimant, 100);
+        List<JobStore.Pending> batch = jobs.pending(box, 100);
         pending = batch.size();
         for (JobStore.Pending next : batch) {
             if (!running) {
                 return false;
             }
-            if (jobs.claim(next.job().id(), box, claimant, CLAIM)) {
-                publish(next.job(), next.traceHeaders());
+            if (jobs.claim(next.job().id(), box, claimant)) {
+                try {
+                    publish(next.job(), next.traceHeaders());
+                } catch (ConfirmedProducer.PublishException | RuntimeException e) {
+                    jobs.unclaim(next.job().id(), box, claimant);
+                    throw e;
+                }
             }
             pending--;
         }

@@ -2,6 +2,7 @@ package com.mp3converter.gateway.jobs;
 
 import java.io.ByteArrayInputStream;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 
@@ -31,7 +32,7 @@ class JobEventsFolderTest {
     @BeforeEach
     void start() {
         mongo = new MongoConnection(LocalServers.get("MONGO_URI"), "fold_" + LocalServers.unique());
-        jobs = new JobStore(mongo, Clock.systemUTC());
+        jobs = new JobStore(mongo, Clock.systemUTC(), Duration.ofSeconds(30));
         folder = new JobEventsFolder(jobs, mongo, () -> ended++);
     }
 
@@ -55,7 +56,7 @@ class JobEventsFolderTest {
         assertThat("the source video is deleted", mongo.videos().find(new Document("_id", video)).first(), nullValue());
         assertThat("the MP3 stays", mongo.mp3s().find(new Document("_id", mp3)).first(), notNullValue());
         assertThat(ended, is(1));
-        assertThat(jobs.pending(JobStore.Outbox.NOTICE, "me", 10).size(), is(1));
+        assertThat(jobs.pending(JobStore.Outbox.NOTICE, 10).size(), is(1));
     }
 
     @Test

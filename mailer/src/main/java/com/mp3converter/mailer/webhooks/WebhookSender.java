@@ -122,7 +122,7 @@ public final class WebhookSender implements AutoCloseable {
                 slots.acquire();
                 Optional<WebhookStore.Delivery> due;
                 try {
-                    due = store.claim(holder, settings.lease());
+                    due = store.claim(holder);
                 } catch (RuntimeException e) {
                     slots.release();
                     LOG.warning(() -> "webhook deliveries cannot be read now: " + e.getMessage());

@@ -20,9 +20,9 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.Indexes;
-import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
+import com.mp3converter.common.mongo.Lease;
 import com.mp3converter.common.mongo.MongoConnection;
 
 import org.bson.Document;
@@ -39,7 +39,6 @@ public final class WebhookStore {
     public static final String JOB_FAILED = "job.failed";
     public static final String PING = "webhook.ping";
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final Instant FREE = Instant.EPOCH;
 
     public enum State { PENDING, SUCCEEDED, FAILED }
 
@@ -66,11 +65,14 @@ public final class WebhookStore {
 
     private final MongoCollection<Document> endpoints;
     private final MongoCollection<Document> deliveries;
+    private final Lease lease;
     private final Clock clock;
 
-    public WebhookStore(MongoConnection mongo, Clock clock) {
+    /** {@code lease}: how long a notifier holds a delivery while it sends it. */
+    public WebhookStore(MongoConnection mongo, Duration lease, Clock clock) {
         this.endpoints = mongo.database().getCollection("webhooks");
         this.deliveries = mongo.database().getCollection("webhook_deliveries");
+        this.lease = new Lease(deliveries, "", lease, clock);
         this.clock = clock;
     }
 
@@ -154,8 +156,7 @@ public final class WebhookStore {
                     .append("webhookId", endpoint.id()).append("owner", endpoint.owner()).append("type", type)
                     .append("jobId", jobId).append("payload", payload).append("state", State.PENDING.name())
                     .append("attempts", List.of()).append("createdAt", Date.from(now))
-                    .append("nextAttemptAt", Date.from(now)).append("leaseUntil", Date.from(FREE))
-                    .append("holder", null).append("startedAt", null));
+                    .append("nextAttemptAt", Date.from(now)).append("startedAt", null));
         } catch (MongoWriteException e) {
             if (e.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
                 throw e;
@@ -167,15 +168,14 @@ public final class WebhookStore {
      * Takes the most overdue PENDING delivery for {@code lease}. One whose last attempt started and never ended (its
      * notifier died) has that attempt logged as lost first.
      */
-    public Optional<Delivery> claim(String holder, Duration lease) {
-        Instant now = clock.instant();
-        Document d = deliveries.findOneAndUpdate(Filters.and(Filters.eq("state", State.PENDING.name()),
-                        Filters.lte("nextAttemptAt", Date.from(now)), Filters.lt("leaseUntil", Date.from(now))),
-                Updates.combine(Updates.set("holder", holder), Updates.set("leaseUntil", Date.from(now.plus(lease)))),
-                new FindOneAndUpdateOptions().sort(Sorts.ascending("nextAttemptAt")).returnDocument(ReturnDocument.AFTER));
-        if (d == null) {
+    public Optional<Delivery> claim(String holder) {
+        Optional<Document> claimed = lease.claim(Filters.and(Filters.eq("state", State.PENDING.name()),
+                        Filters.lte("nextAttemptAt", Date.from(clock.instant()))), holder, null,
+                new FindOneAndUpdateOptions().sort(Sorts.ascending("nextAttemptAt")));
+        if (claimed.isEmpty()) {
             return Optional.empty();
         }
+        Document d = claimed.get();
         Delivery delivery = delivery(d);
         if (delivery.startedAt() != null) {
             deliveries.updateOne(held(delivery.id(), holder), Updates.combine(Updates.set("startedAt", null),
@@ -194,9 +194,9 @@ public final class WebhookStore {
 
     /** Logs the attempt and sets what comes next: SUCCEEDED, FAILED, or PENDING again at {@code next}. */
     public void attempted(Delivery delivery, String holder, Attempt attempt, State state, Instant next) {
-        deliveries.updateOne(held(delivery.id(), holder), Updates.combine(Updates.push("attempts", attempt(attempt)),
+        lease.release(delivery.id(), holder, Updates.combine(Updates.push("attempts", attempt(attempt)),
                 Updates.set("state", state.name()), Updates.set("nextAttemptAt", Date.from(next == null ? clock.instant() : next)),
-                Updates.set("startedAt", null), Updates.set("holder", null), Updates.set("leaseUntil", Date.from(FREE))));
+                Updates.set("startedAt", null)));
     }
 
     /** An endpoint's deliveries, newest first. */
@@ -218,8 +218,8 @@ public final class WebhookStore {
         return Filters.and(Filters.eq("_id", id), Filters.eq("owner", owner));
     }
 
-    private static Bson held(String id, String holder) {
-        return Filters.and(Filters.eq("_id", id), Filters.eq("holder", holder));
+    private Bson held(String id, String holder) {
+        return Filters.and(Filters.eq("_id", id), lease.heldBy(holder));
     }
 
     private static Document secret(String value, Instant validUntil) {
