@@ -51,6 +51,7 @@ public final class GatewayApplication implements Application {
     private final String replica;
     private final Map<String, ConfirmedProducer> producers = new ConcurrentHashMap<>();
     private final Mp3Retention retention;
+    private final JobViews views;
     private final OutboxRelay videos;
     private final OutboxRelay notices;
     private final JobFeed feed = new JobFeed();
@@ -72,6 +73,7 @@ public final class GatewayApplication implements Application {
         this.replica = config.get("gateway.replica-name").asString().filter(s -> !s.isBlank())
                 .orElse("gateway-" + Startup.hostName());
         this.retention = new Mp3Retention(jobs, mongo, config.get("media.mp3-retention").as(Duration.class).get(), clock);
+        this.views = new JobViews(retention);
         this.videos = new OutboxRelay(jobs, JobStore.Outbox.VIDEO, replica,
                 job -> producer(streams.videoPartitionOf(job.id()), streams.videos()), this::videoUploaded, clock);
         this.notices = new OutboxRelay(jobs, JobStore.Outbox.NOTICE, replica,
@@ -146,7 +148,7 @@ public final class GatewayApplication implements Application {
                 .register("/files", tus)
                 .register("/webhooks", new WebhooksProxy(caller, URI.create(config.get("mailer.url").asString().get()),
                         config.get("mailer.timeout").as(Duration.class).get()))
-                .register("/jobs", new JobService(caller, jobs, mongo, mp3, feed, events))
+                .register("/jobs", new JobService(caller, jobs, views, mongo, mp3, feed, events))
                 .register("/", new DownloadService(caller, jobs, mp3))
                 .register("/", new OpenApiService())
                 .error(MongoException.class, (req, res, e) -> {
@@ -171,7 +173,7 @@ public final class GatewayApplication implements Application {
 
     private EventMessage.Builder notice(Job job) {
         String type = job.state() == JobState.DONE ? Events.JOB_DONE : Events.JOB_FAILED;
-        Events.JobOutcome outcome = job.outcome(job.finishedAt() == null ? null : retention.expiresAt(job.finishedAt()));
+        Events.JobOutcome outcome = views.outcome(job);
         return headers -> EventMessage.of(type, job.id(), job.attempts(), outcome, headers);
     }
 

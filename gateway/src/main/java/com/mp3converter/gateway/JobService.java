@@ -46,6 +46,7 @@ public final class JobService implements HttpService {
 
     private final Caller caller;
     private final JobStore jobs;
+    private final JobViews views;
     private final MongoConnection mongo;
     private final Mp3Sender mp3;
     private final JobFeed feed;
@@ -56,9 +57,11 @@ public final class JobService implements HttpService {
     public record Events(Duration keepAlive, Duration retry, Duration timeout, int maxPerUser) {
     }
 
-    public JobService(Caller caller, JobStore jobs, MongoConnection mongo, Mp3Sender mp3, JobFeed feed, Events events) {
+    public JobService(Caller caller, JobStore jobs, JobViews views, MongoConnection mongo, Mp3Sender mp3, JobFeed feed,
+                      Events events) {
         this.caller = caller;
         this.jobs = jobs;
+        this.views = views;
         this.mongo = mongo;
         this.mp3 = mp3;
         this.feed = feed;
@@ -79,7 +82,8 @@ public final class JobService implements HttpService {
         TokenClaims claims = caller.claims(req);
         int offset = Problems.intParam(req, "offset", 0, 0, 1_000_000);
         int limit = Problems.intParam(req, "limit", 20, 1, 100);
-        List<Map<String, Object>> items = jobs.list(claims.userId(), offset, limit).stream().map(JobViews::full).toList();
+        List<com.mp3converter.common.events.Events.JobView> items = jobs.list(claims.userId(), offset, limit).stream()
+                .map(views::view).toList();
         long total = jobs.count(claims.userId());
         Map<String, Object> page = new LinkedHashMap<>();
         page.put("items", items);
@@ -98,7 +102,7 @@ public final class JobService implements HttpService {
     }
 
     private void get(ServerRequest req, ServerResponse res) {
-        Json.send(res, JobViews.full(owned(req)));
+        Json.send(res, views.view(owned(req)));
     }
 
     private void delete(ServerRequest req, ServerResponse res) {
@@ -178,9 +182,9 @@ public final class JobService implements HttpService {
     private record Live(EventMessage event, long offset) {
     }
 
-    private static void send(SseWriter out, Job job) throws IOException {
+    private void send(SseWriter out, Job job) throws IOException {
         out.event(Long.toString(eventId(job)), job.state().terminal() ? "end" : "state",
-                new String(Json.bytes(JobViews.full(job)), StandardCharsets.UTF_8));
+                new String(Json.bytes(views.view(job)), StandardCharsets.UTF_8));
     }
 
     /** The job's position: 0 for a new job, then one past the last job event folded into it. */

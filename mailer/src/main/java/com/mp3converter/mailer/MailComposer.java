@@ -37,43 +37,45 @@ public final class MailComposer {
     }
 
     MimeMessage ready(Events.JobOutcome event) throws MessagingException {
-        String mp3Name = mp3Name(event.sourceName());
+        Events.JobView job = event.job().linkedFrom(publicUrl);
+        String mp3Name = mp3Name(job.sourceName());
         String login = "TOKEN=$(curl -fsS -X POST -u EMAIL:PASSWORD " + publicUrl + "/login)";
         String curl = "curl --output '" + mp3Name.replace("'", "'\\''") + "' -H \"Authorization: Bearer $TOKEN\" '"
-                + publicUrl + "/download?fid=" + event.mp3().fileId() + "'";
-        String kept = event.mp3ExpiresAt() == null ? "" : "It is kept until " + WHEN.format(event.mp3ExpiresAt()) + ", then deleted.";
+                + job.links().get("download") + "'";
+        String kept = job.mp3ExpiresAt() == null ? "" : "It is kept until " + WHEN.format(job.mp3ExpiresAt()) + ", then deleted.";
         String text = "Hello,\n\n"
-                + "your MP3 of \"" + event.sourceName() + "\" is ready (" + String.format("%.1f", event.mp3().durationSeconds())
-                + " s, " + event.mp3().bytes() + " bytes).\n\n"
-                + "Job id:      " + event.jobId() + "\n"
-                + "MP3 file id: " + event.mp3().fileId() + "\n\n"
+                + "your MP3 of \"" + job.sourceName() + "\" is ready (" + String.format("%.1f", job.mp3().durationSeconds())
+                + " s, " + job.mp3().bytes() + " bytes).\n\n"
+                + "Job id:      " + job.jobId() + "\n"
+                + "MP3 file id: " + job.mp3().fileId() + "\n\n"
                 + "Download it: log in first, then fetch it with the token:\n\n"
                 + "  " + login + "\n"
                 + "  " + curl + "\n\n"
                 + kept + "\n\n— mp3converter\n";
-        String html = "<p>Hello,</p><p>your MP3 of <b>" + escape(event.sourceName()) + "</b> is ready ("
-                + String.format("%.1f", event.mp3().durationSeconds()) + " s, " + event.mp3().bytes() + " bytes).</p>"
-                + "<table><tr><td>Job id</td><td><code>" + event.jobId() + "</code></td></tr>"
-                + "<tr><td>MP3 file id</td><td><code>" + event.mp3().fileId() + "</code></td></tr></table>"
+        String html = "<p>Hello,</p><p>your MP3 of <b>" + escape(job.sourceName()) + "</b> is ready ("
+                + String.format("%.1f", job.mp3().durationSeconds()) + " s, " + job.mp3().bytes() + " bytes).</p>"
+                + "<table><tr><td>Job id</td><td><code>" + job.jobId() + "</code></td></tr>"
+                + "<tr><td>MP3 file id</td><td><code>" + job.mp3().fileId() + "</code></td></tr></table>"
                 + "<p>Download it: log in first, then fetch it with the token:</p><pre>" + escape(login) + "\n"
                 + escape(curl) + "</pre>"
                 + "<p>" + kept + "</p><p>— mp3converter</p>";
-        return message(event.owner(), "Your MP3 is ready: " + mp3Name, text, html, event.jobId(), Events.JOB_DONE);
+        return message(event.owner(), "Your MP3 is ready: " + mp3Name, text, html, job.jobId(), Events.JOB_DONE);
     }
 
     MimeMessage failed(Events.JobOutcome event) throws MessagingException {
-        String reason = event.error() == null ? "an unknown error" : event.error().message();
-        String advice = advice(event.error() == null ? "" : event.error().code());
+        Events.JobView job = event.job();
+        String reason = job.error() == null ? "an unknown error" : job.error().message();
+        String advice = advice(job.error() == null ? "" : job.error().code());
         String text = "Hello,\n\n"
-                + "we could not turn \"" + event.sourceName() + "\" into an MP3.\n\n"
+                + "we could not turn \"" + job.sourceName() + "\" into an MP3.\n\n"
                 + "What went wrong: " + reason + "\n\n"
                 + "What you can do: " + advice + "\n\n"
-                + "Job id: " + event.jobId() + "\n\n— mp3converter\n";
-        String html = "<p>Hello,</p><p>we could not turn <b>" + escape(event.sourceName()) + "</b> into an MP3.</p>"
+                + "Job id: " + job.jobId() + "\n\n— mp3converter\n";
+        String html = "<p>Hello,</p><p>we could not turn <b>" + escape(job.sourceName()) + "</b> into an MP3.</p>"
                 + "<p><b>What went wrong:</b> " + escape(reason) + "</p>"
                 + "<p><b>What you can do:</b> " + escape(advice) + "</p>"
-                + "<p>Job id: <code>" + event.jobId() + "</code></p><p>— mp3converter</p>";
-        return message(event.owner(), "We could not convert " + event.sourceName(), text, html, event.jobId(), Events.JOB_FAILED);
+                + "<p>Job id: <code>" + job.jobId() + "</code></p><p>— mp3converter</p>";
+        return message(event.owner(), "We could not convert " + job.sourceName(), text, html, job.jobId(), Events.JOB_FAILED);
     }
 
     static String advice(String code) {

@@ -221,8 +221,8 @@ public final class NotificationHandler implements SingleActiveConsumer.Handler {
     /** The outcome, if it names a job and an owner to write to. */
     private static Events.JobOutcome readable(byte[] body) throws IOException {
         Events.JobOutcome outcome = Json.read(body, Events.JobOutcome.class);
-        if (outcome.jobId() == null || outcome.owner() == null || outcome.owner().email() == null) {
-            throw new IOException("the event has no jobId or owner e-mail");
+        if (outcome.jobId() == null || outcome.owner() == null || outcome.owner().email() == null || outcome.job() == null) {
+            throw new IOException("the event has no jobId, owner e-mail or job view");
         }
         return outcome;
     }

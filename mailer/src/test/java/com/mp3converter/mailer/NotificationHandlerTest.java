@@ -97,15 +97,22 @@ class NotificationHandlerTest {
 
     private static EventMessage ready(String jobId, String email, String sourceName) {
         Instant finished = Instant.parse("2026-11-29T10:00:00Z");
+        Events.Mp3 mp3 = new Events.Mp3("0123456789abcdef01234567", 54_321, 2.26);
+        Instant expires = finished.plus(Duration.ofDays(7));
+        Events.JobView view = new Events.JobView(jobId, "DONE", 1, sourceName, 1000, Events.Options.DEFAULT, 1,
+                finished.minusSeconds(10), finished, finished.minusSeconds(9), finished, mp3, null, expires, null, null,
+                null, Map.of("self", "/jobs/" + jobId, "download", "/download?fid=" + mp3.fileId()));
         return EventMessage.of(Events.JOB_DONE, jobId, 1, new Events.JobOutcome(jobId, new Events.Owner("u1", email),
-                sourceName, "DONE", new Events.Mp3("0123456789abcdef01234567", 54_321, 2.26), null, 1,
-                finished.minusSeconds(10), finished, finished.plus(Duration.ofDays(7))), Map.of());
+                sourceName, "DONE", mp3, null, 1, finished.minusSeconds(10), finished, expires, view), Map.of());
     }
 
     private static EventMessage failed(String jobId, String email) {
+        Events.Reason reason = new Events.Reason("no-audio", "the file has no audio stream");
+        Instant now = Instant.now();
+        Events.JobView view = new Events.JobView(jobId, "FAILED", 0.5, "silent.mp4", 1000, Events.Options.DEFAULT, 1,
+                now, now, now, now, null, reason, null, null, null, null, Map.of("self", "/jobs/" + jobId));
         return EventMessage.of(Events.JOB_FAILED, jobId, 1, new Events.JobOutcome(jobId, new Events.Owner("u1", email),
-                "silent.mp4", "FAILED", null, new Events.Reason("no-audio", "the file has no audio stream"), 1,
-                Instant.now(), Instant.now(), null), Map.of());
+                "silent.mp4", "FAILED", null, reason, 1, now, now, null, view), Map.of());
     }
 
     /** type:jobId of the reports on the job-events stream. */

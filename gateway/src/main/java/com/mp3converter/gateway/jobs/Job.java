@@ -52,12 +52,6 @@ public record Job(String id, Events.Owner owner, String sourceName, long sourceB
                 version + 1, offset, traceHeaders);
     }
 
-    /** The job's outcome for its owner's notifications; {@code mp3ExpiresAt} from the MP3 retention. */
-    public Events.JobOutcome outcome(Instant mp3ExpiresAt) {
-        return new Events.JobOutcome(id, owner, sourceName, state.name(), mp3, error, attempts, createdAt, finishedAt,
-                state == JobState.DONE ? mp3ExpiresAt : null);
-    }
-
     /** The stored form of a new job: its upload, the fold's fields, and its {@code video.uploaded} pending. */
     Document toDocument() {
         Document job = new Document("_id", id)

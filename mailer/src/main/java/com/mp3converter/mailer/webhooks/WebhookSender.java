@@ -95,7 +95,8 @@ public final class WebhookSender implements AutoCloseable {
         if (endpoints.isEmpty()) {
             return;
         }
-        String payload = payload(type, outcome.finishedAt() == null ? clock.instant() : outcome.finishedAt(), job(outcome));
+        Events.JobView job = outcome.job().linkedFrom(publicUrl);
+        String payload = payload(type, job.finishedAt() == null ? clock.instant() : job.finishedAt(), job);
         for (WebhookStore.Endpoint endpoint : endpoints) {
             store.enqueue(endpoint, type, outcome.jobId() + ":" + type, outcome.jobId(), payload);
         }
@@ -236,34 +237,6 @@ public final class WebhookSender implements AutoCloseable {
             }
         }
         return String.join(" ", signatures);
-    }
-
-    /** The job as its owner sees it, with the links to it and its MP3. */
-    private Map<String, Object> job(Events.JobOutcome outcome) {
-        Map<String, Object> job = new LinkedHashMap<>();
-        job.put("jobId", outcome.jobId());
-        job.put("state", outcome.state());
-        job.put("sourceName", outcome.sourceName());
-        job.put("attempts", outcome.attempts());
-        job.put("createdAt", outcome.createdAt());
-        job.put("finishedAt", outcome.finishedAt());
-        Map<String, String> links = new LinkedHashMap<>();
-        links.put("job", publicUrl + "/jobs/" + outcome.jobId());
-        if (outcome.mp3() != null) {
-            Map<String, Object> mp3 = new LinkedHashMap<>();
-            mp3.put("fileId", outcome.mp3().fileId());
-            mp3.put("bytes", outcome.mp3().bytes());
-            mp3.put("durationSeconds", outcome.mp3().durationSeconds());
-            mp3.put("expiresAt", outcome.mp3ExpiresAt());
-            job.put("mp3", mp3);
-            links.put("mp3", publicUrl + "/jobs/" + outcome.jobId() + "/mp3");
-            links.put("download", publicUrl + "/download?fid=" + outcome.mp3().fileId());
-        }
-        if (outcome.error() != null) {
-            job.put("error", Map.of("code", outcome.error().code(), "message", outcome.error().message()));
-        }
-        job.put("links", links);
-        return job;
     }
 
     private static String payload(String type, Instant timestamp, Object data) {

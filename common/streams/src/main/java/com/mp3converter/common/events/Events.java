@@ -1,6 +1,8 @@
 package com.mp3converter.common.events;
 
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
@@ -73,9 +75,34 @@ public final class Events {
     public record Mp3(String fileId, long bytes, double durationSeconds) {
     }
 
-    /** {@code job.done} (with {@code mp3}) or {@code job.failed} (with {@code error}): the job as its owner sees it. */
+    /**
+     * A job as its owner sees it: what {@code GET /jobs/{id}} answers, made in one place (the gateway, which owns
+     * jobs and routes), with {@code links} relative to the public API ({@code self}, {@code events}, and {@code mp3},
+     * {@code download} while the MP3 is kept). Other services show it, resolving the links against the public URL,
+     * and never make links of their own.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record JobView(String jobId, String state, double progress, String sourceName, long sourceBytes,
+                          Options options, int attempts, Instant createdAt, Instant updatedAt, Instant startedAt,
+                          Instant finishedAt, Mp3 mp3, Reason error, Instant mp3ExpiresAt, Instant mp3ExpiredAt,
+                          Instant notifiedAt, String notificationError, Map<String, String> links) {
+        /** The same view with its links made absolute under {@code publicUrl} (no trailing slash). */
+        public JobView linkedFrom(String publicUrl) {
+            Map<String, String> absolute = new LinkedHashMap<>();
+            links.forEach((name, path) -> absolute.put(name, publicUrl + path));
+            return new JobView(jobId, state, progress, sourceName, sourceBytes, options, attempts, createdAt, updatedAt,
+                    startedAt, finishedAt, mp3, error, mp3ExpiresAt, mp3ExpiredAt, notifiedAt, notificationError,
+                    Map.copyOf(absolute));
+        }
+    }
+
+    /**
+     * {@code job.done} (with {@code mp3}) or {@code job.failed} (with {@code error}), with {@code job}: the job's
+     * view as {@code GET /jobs/{id}} shows it, which is what the mailer and the webhooks show. The fields before
+     * {@code job} repeat parts of it for version-1 readers and go with the next version.
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record JobOutcome(String jobId, Owner owner, String sourceName, String state, Mp3 mp3, Reason error,
-                             int attempts, Instant createdAt, Instant finishedAt, Instant mp3ExpiresAt) {
+                             int attempts, Instant createdAt, Instant finishedAt, Instant mp3ExpiresAt, JobView job) {
     }
 }
