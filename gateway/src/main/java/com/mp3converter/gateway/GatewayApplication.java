@@ -60,6 +60,7 @@ public final class GatewayApplication implements Application {
     private final Caller caller;
     private final UploadPolicy policy;
     private final ResumableUploads resumable;
+    private final IdempotencyKeys idempotencyKeys;
     private final TusService tus;
     private final Housekeeping[] housekeeping;
     private volatile Consumer folder;
@@ -86,15 +87,16 @@ public final class GatewayApplication implements Application {
         this.caller = new Caller(new TokenVerifier(keys, auth.get("issuer").asString().get(),
                 auth.get("audience").asString().get(), clock), revocations);
         Config gateway = config.get("gateway");
-        this.resumable = new ResumableUploads(mongo, clock, gateway.get("tus.expiry").as(Duration.class).get(),
-                gateway.get("tus.lease").as(Duration.class).get());
+        Duration uploadLease = gateway.get("upload.lease").as(Duration.class).get();
+        this.resumable = new ResumableUploads(mongo, clock, gateway.get("tus.expiry").as(Duration.class).get(), uploadLease);
+        this.idempotencyKeys = new IdempotencyKeys(mongo, uploadLease, clock);
         this.policy = new UploadPolicy(new UploadPolicy.Limits(gateway.get("upload.max-bytes").asLong().get(),
                 gateway.get("quota.max-bytes-stored").asLong().get(), gateway.get("quota.max-jobs-in-flight").asInt().get()),
                 jobs, resumable::unfinishedBytes, resumable::unfinishedCount);
         this.tus = new TusService(caller, resumable, jobs, videos, policy, clock);
         this.housekeeping = new Housekeeping[] {
                 new Housekeeping("mp3-retention", "MP3s past their retention", retention::run),
-                new Housekeeping("tus-expiry", "expired resumable uploads", tus::sweep)};
+                new Housekeeping("upload-expiry", "expired uploads", tus::sweep)};
         GatewayMetrics.jobsByState(jobs::countInState);
         GatewayMetrics.initialize();
     }
@@ -144,7 +146,7 @@ public final class GatewayApplication implements Application {
                 gateway.get("events.retry").as(Duration.class).get(), gateway.get("events.timeout").as(Duration.class).get(),
                 gateway.get("events.max-per-user").asInt().get());
         rules.register("/", authProxy)
-                .register("/", new UploadService(caller, jobs, mongo, videos, policy, clock))
+                .register("/", new UploadService(caller, jobs, idempotencyKeys, resumable, mongo, videos, policy, clock))
                 .register("/files", tus)
                 .register("/webhooks", new WebhooksProxy(caller, URI.create(config.get("mailer.url").asString().get()),
                         config.get("mailer.timeout").as(Duration.class).get()))

@@ -18,6 +18,7 @@ import com.mongodb.ErrorCategory;
 import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.ReplaceOptions;
@@ -32,7 +33,9 @@ import org.bson.types.Binary;
 import org.bson.types.ObjectId;
 
 /**
- * The resumable uploads behind {@code /files/} (tus 1.0): a record per upload in {@code uploads}, and its bytes as
+ * The uploads in progress, in {@code uploads}. Multipart uploads ({@code POST /upload}) are recorded only while they
+ * stream in, so that they count against the quota like the others and a gateway that dies mid-way leaves a record
+ * the housekeeping removes their bytes by. Resumable uploads behind {@code /files/} (tus 1.0): a record per upload, and its bytes as
  * the chunks of a GridFS file in the videos bucket, written as they arrive. The offset is stored as they go and
  * whenever a request ends, cut or not, so a cut connection keeps every byte received; a partial last chunk waits in the upload record until it fills. The
  * GridFS file record is written only when the last byte is in, which is when the upload becomes a job. One writer
@@ -46,6 +49,7 @@ public final class ResumableUploads {
      * makes the client send at most that much again, and a fast upload makes an eighth of the offset writes.
      */
     private static final int CHUNKS_PER_OFFSET = 8;
+    private static final String MULTIPART = "multipart";
 
     private final MongoCollection<Document> uploads;
     private final MongoCollection<Document> chunks;
@@ -57,19 +61,20 @@ public final class ResumableUploads {
     /** One upload as stored. {@code jobId} is chosen at creation; the job exists once {@code finishedAt} is set. */
     public record Upload(String id, Events.Owner owner, long length, long offset, String fileId, String jobId,
                          String name, Events.Options options, String metadata, String contentType, Instant expiresAt,
-                         Instant finishedAt) {
+                         Instant finishedAt, boolean multipart) {
+        /** All its bytes are in (a resumable upload; a multipart one is complete only as a job). */
         boolean complete() {
-            return offset == length;
+            return !multipart && offset == length;
         }
 
         Upload at(long newOffset) {
             return new Upload(id, owner, length, newOffset, fileId, jobId, name, options, metadata, contentType,
-                    expiresAt, finishedAt);
+                    expiresAt, finishedAt, multipart);
         }
 
         Upload finished(String sniffedType, Instant at) {
             return new Upload(id, owner, length, offset, fileId, jobId, name, options, metadata, sniffedType,
-                    expiresAt, at);
+                    expiresAt, at, multipart);
         }
 
         static Upload of(Document d) {
@@ -79,7 +84,8 @@ public final class ResumableUploads {
                     ((Number) d.get("length")).longValue(), ((Number) d.get("offset")).longValue(),
                     d.getString("fileId"), d.getString("jobId"), d.getString("name"),
                     new Events.Options(options.getInteger("bitrateKbps"), options.getInteger("vbrQuality")),
-                    d.getString("metadata"), d.getString("contentType"), instant(d, "expiresAt"), instant(d, "finishedAt"));
+                    d.getString("metadata"), d.getString("contentType"), instant(d, "expiresAt"), instant(d, "finishedAt"),
+                    MULTIPART.equals(d.getString("kind")));
         }
 
         private static Instant instant(Document d, String field) {
@@ -111,9 +117,45 @@ public final class ResumableUploads {
                 new IndexOptions().unique(true));
     }
 
+    /**
+     * Records a multipart upload that starts streaming into file {@code fileId}, reserving {@code bytes} of the
+     * owner's quota, held by this request: renew it with {@link #stillReceiving}; once its job exists,
+     * {@link #received}. Not renewed for a lease (its gateway died), it expires and the housekeeping removes its bytes.
+     */
+    public Lock receiving(String fileId, String jobId, Events.Owner owner, long bytes) {
+        String holder = new ObjectId().toHexString();
+        Instant now = clock.instant();
+        Document d = lease.claim(Filters.eq("_id", MULTIPART + "-" + fileId), holder, Updates.combine(
+                        Updates.setOnInsert("kind", MULTIPART),
+                        Updates.setOnInsert("owner", new Document("userId", owner.userId()).append("email", owner.email())),
+                        Updates.setOnInsert("length", bytes), Updates.setOnInsert("offset", 0L),
+                        Updates.setOnInsert("fileId", fileId), Updates.setOnInsert("jobId", jobId),
+                        Updates.setOnInsert("options", new Document()), Updates.setOnInsert("createdAt", Date.from(now)),
+                        Updates.setOnInsert("finishedAt", null),
+                        Updates.set("expiresAt", Date.from(now.plus(lease.duration())))),
+                new FindOneAndUpdateOptions().upsert(true)).orElseThrow();
+        return new Lock(Upload.of(d), holder, null);
+    }
+
+    /** The multipart upload goes on: it keeps its record; false when the record was lost meanwhile. */
+    public boolean stillReceiving(Lock lock) {
+        return lease.renew(lock.upload().id(), lock.holder(),
+                Updates.set("expiresAt", Date.from(clock.instant().plus(lease.duration()))));
+    }
+
+    /** The multipart upload is a job now: its bytes are the job's, its record goes. */
+    public void received(Lock lock) {
+        uploads.deleteOne(Filters.eq("_id", lock.upload().id()));
+    }
+
+    /** How often a request writing an upload renews its hold: well within the lease. */
+    public Duration renewEvery() {
+        return lease.duration().dividedBy(4);
+    }
+
     public Upload create(String id, Events.Owner owner, long length, String name, Events.Options options, String metadata) {
         Instant now = clock.instant();
-        Document d = new Document("_id", id)
+        Document d = new Document("_id", id).append("kind", "tus")
                 .append("owner", new Document("userId", owner.userId()).append("email", owner.email()))
                 .append("length", length).append("offset", 0L)
                 .append("fileId", new ObjectId().toHexString()).append("jobId", UUID.randomUUID().toString())
@@ -195,7 +237,7 @@ public final class ResumableUploads {
                         fill = 0;
                     }
                 }
-                if (System.nanoTime() - renewed > lease.duration().toNanos() / 4) {
+                if (System.nanoTime() - renewed > renewEvery().toNanos()) {
                     renewed = System.nanoTime();
                     renew(lock);
                 }
@@ -287,8 +329,9 @@ public final class ResumableUploads {
         return Filters.and(Filters.eq("owner.userId", userId), Filters.eq("finishedAt", null));
     }
 
+    /** A user's resumable upload (a multipart one in progress is nobody's to resume). */
     private static Bson owned(String id, String userId) {
-        return Filters.and(Filters.eq("_id", id), Filters.eq("owner.userId", userId));
+        return Filters.and(Filters.eq("_id", id), Filters.eq("owner.userId", userId), Filters.ne("kind", MULTIPART));
     }
 
     /** Keeps the lease (and pushes the expiry back) while bytes arrive. */

@@ -42,9 +42,11 @@ import io.helidon.webserver.http.ServerResponse;
 
 /**
  * {@code POST /upload}: one multipart file part streamed straight into GridFS (never whole in memory,
- * never a second copy on disk), sniffed and measured on the way; any refusal or cut-off aborts
- * the GridFS file so nothing partial stays. Then the job is stored with its outbox entry and the relay
- * publishes {@code video.uploaded}: once 202 is answered the job cannot be lost.
+ * never a second copy on disk), sniffed and measured on the way; any refusal or cut-off removes
+ * the GridFS file so nothing partial stays. While it arrives the upload is recorded with the resumable ones (it
+ * counts against the quota, and the housekeeping removes the bytes of one whose gateway died). Then the job is
+ * stored with its outbox entry and the relay publishes {@code video.uploaded}: once 202 is answered the job cannot
+ * be lost.
  */
 public final class UploadService implements HttpService {
     private static final Logger LOG = Logger.getLogger(UploadService.class.getName());
@@ -55,15 +57,19 @@ public final class UploadService implements HttpService {
 
     private final Caller caller;
     private final JobStore jobs;
+    private final IdempotencyKeys keys;
+    private final ResumableUploads uploads;
     private final MongoConnection mongo;
     private final OutboxRelay relay;
     private final UploadPolicy policy;
     private final Clock clock;
 
-    public UploadService(Caller caller, JobStore jobs, MongoConnection mongo, OutboxRelay relay, UploadPolicy policy,
-                         Clock clock) {
+    public UploadService(Caller caller, JobStore jobs, IdempotencyKeys keys, ResumableUploads uploads,
+                         MongoConnection mongo, OutboxRelay relay, UploadPolicy policy, Clock clock) {
         this.caller = caller;
         this.jobs = jobs;
+        this.keys = keys;
+        this.uploads = uploads;
         this.mongo = mongo;
         this.relay = relay;
         this.policy = policy;
@@ -86,31 +92,34 @@ public final class UploadService implements HttpService {
                 .orElseThrow(() -> refused(415, "not-multipart", "Not a multipart upload",
                         "send the video as multipart/form-data with a 'file' part: curl -F 'file=@video.mkv' ..."));
         String userId = claims.userId();
-        Optional<String> idempotencyKey = idempotencyKey(req);
-        String jobId = UUID.randomUUID().toString();
-        if (idempotencyKey.isPresent()) {
-            Optional<String> earlier = jobs.reserveIdempotencyKey(userId, idempotencyKey.get(), jobId);
-            if (earlier.isPresent()) {
-                Job job = jobs.findOwned(earlier.get(), userId).orElseThrow(() -> new ProblemException(409,
-                        "idempotency-key-in-use", "Idempotency key in use",
-                        "an upload with this Idempotency-Key is still in progress or failed; retry in a moment or use a new key"));
-                res.status(Status.ACCEPTED_202);
-                res.header(HeaderNames.LOCATION, "/jobs/" + job.id());
-                res.header(HeaderNames.create("Idempotent-Replayed"), "true");
-                Json.send(res, JobViews.accepted(job));
-                return;
-            }
+        Optional<IdempotencyKeys.Reservation> reservation = idempotencyKey(req)
+                .map(key -> keys.reserve(userId, key, id -> jobs.find(id).isPresent()));
+        if (reservation.isPresent() && !(reservation.get() instanceof IdempotencyKeys.Reserved)) {
+            Job job = jobs.findOwned(reservation.get().jobId(), userId)
+                    .filter(found -> reservation.get() instanceof IdempotencyKeys.Replay)
+                    .orElseThrow(() -> new ProblemException(409, "idempotency-key-in-use", "Idempotency key in use",
+                            "an upload with this Idempotency-Key is in progress; retry in a moment or use a new key"));
+            res.status(Status.ACCEPTED_202);
+            res.header(HeaderNames.LOCATION, "/jobs/" + job.id());
+            res.header(HeaderNames.create("Idempotent-Replayed"), "true");
+            Json.send(res, JobViews.accepted(job));
+            return;
         }
+        Optional<IdempotencyKeys.Reserved> reserved = reservation.map(IdempotencyKeys.Reserved.class::cast);
+        String jobId = reserved.map(IdempotencyKeys.Reserved::jobId).orElseGet(() -> UUID.randomUUID().toString());
         try {
-            UploadPolicy.Allowance allowance = policy.allowance(userId, Math.max(0, declared - MULTIPART_OVERHEAD));
-            Job job = receive(req, boundary, jobId, claims, allowance);
+            long expected = Math.max(0, declared - MULTIPART_OVERHEAD);
+            UploadPolicy.Allowance allowance = policy.allowance(userId, expected);
+            Job job = receive(req, boundary, jobId, claims, allowance, expected > 0 ? expected : allowance.bytes(),
+                    reserved);
+            reserved.ifPresent(keys::used);
             GatewayMetrics.uploaded(job.sourceBytes());
             relay.wake();
             res.status(Status.ACCEPTED_202);
             res.header(HeaderNames.LOCATION, "/jobs/" + job.id());
             Json.send(res, JobViews.accepted(job));
         } catch (RuntimeException e) {
-            idempotencyKey.ifPresent(key -> jobs.releaseIdempotencyKey(userId, key));
+            reserved.ifPresent(keys::abandoned);
             throw e;
         }
     }
@@ -124,9 +133,17 @@ public final class UploadService implements HttpService {
         return key;
     }
 
-    private Job receive(ServerRequest req, String boundary, String jobId, TokenClaims claims, UploadPolicy.Allowance allowance) {
+    private Job receive(ServerRequest req, String boundary, String jobId, TokenClaims claims,
+                        UploadPolicy.Allowance allowance, long reservedBytes, Optional<IdempotencyKeys.Reserved> key) {
         ObjectId fileId = new ObjectId();
         GridFSBucket videos = mongo.videos();
+        ResumableUploads.Lock receiving = uploads.receiving(fileId.toHexString(), jobId, Caller.owner(claims), reservedBytes);
+        Runnable stillReceiving = () -> {
+            if (!uploads.stillReceiving(receiving) || key.isPresent() && !keys.renew(key.get())) {
+                throw new ProblemException(503, "upload-interrupted", "Upload interrupted",
+                        "the upload could not be recorded for a while and was stopped; send it again").header("Retry-After", "5");
+            }
+        };
         Integer bitrate = null;
         Integer quality = null;
         Stored stored = null;
@@ -142,7 +159,7 @@ public final class UploadService implements HttpService {
                         }
                         stored = Tracing.inSpan("gateway", "gridfs write videos", SpanKind.CLIENT,
                                 MongoConnection.gridFsSpan(MongoConnection.VIDEOS_BUCKET, "gridfs write"),
-                                () -> store(videos, fileId, part, jobId, claims, allowance));
+                                () -> store(videos, fileId, part, jobId, claims, allowance, stillReceiving));
                     }
                     case "bitrate" -> bitrate = intField(part, "bitrate");
                     case "quality" -> quality = intField(part, "quality");
@@ -154,14 +171,10 @@ public final class UploadService implements HttpService {
             }
             options = UploadPolicy.options(bitrate, quality);
         } catch (RuntimeException e) {
-            if (stored != null) {
-                deleteQuietly(videos, fileId);
-            }
+            removeQuietly(receiving);
             throw e instanceof UncheckedIOException u ? cutOff(u.getCause()) : e;
         } catch (IOException e) {
-            if (stored != null) {
-                deleteQuietly(videos, fileId);
-            }
+            removeQuietly(receiving);
             throw cutOff(e);
         }
         Job job = Job.uploaded(jobId, Caller.owner(claims), stored.name(), stored.bytes(),
@@ -169,9 +182,10 @@ public final class UploadService implements HttpService {
         try {
             jobs.insert(job);
         } catch (RuntimeException e) {
-            deleteQuietly(videos, fileId);
+            removeQuietly(receiving);
             throw e;
         }
+        uploads.received(receiving);
         return job;
     }
 
@@ -179,7 +193,7 @@ public final class UploadService implements HttpService {
     }
 
     private Stored store(GridFSBucket videos, ObjectId fileId, MultipartReader.Part part, String jobId,
-                         TokenClaims claims, UploadPolicy.Allowance allowance) throws IOException {
+                         TokenClaims claims, UploadPolicy.Allowance allowance, Runnable stillReceiving) throws IOException {
         String name = SourceNames.clean(part.fileName().orElse("upload"), MAX_NAME_CHARS);
         InputStream in = part.body();
         byte[] head = in.readNBytes(MediaSniffer.BYTES_NEEDED);
@@ -202,12 +216,17 @@ public final class UploadService implements HttpService {
             out.write(head);
             total = head.length;
             byte[] buffer = new byte[256 * 1024];
+            long renewed = System.nanoTime();
             for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
                 total += n;
                 if (total > allowance.bytes()) {
                     throw allowance.exceeded().get();
                 }
                 out.write(buffer, 0, n);
+                if (System.nanoTime() - renewed > uploads.renewEvery().toNanos()) {
+                    stillReceiving.run();
+                    renewed = System.nanoTime();
+                }
             }
             out.close();
         } catch (IOException | RuntimeException e) {
@@ -244,11 +263,12 @@ public final class UploadService implements HttpService {
         return UploadPolicy.refused(status, slug, title, detail);
     }
 
-    private static void deleteQuietly(GridFSBucket bucket, ObjectId id) {
+    /** Removes what a refused or cut upload stored; what cannot be removed now, the housekeeping removes later. */
+    private void removeQuietly(ResumableUploads.Lock receiving) {
         try {
-            bucket.delete(id);
+            uploads.delete(receiving.upload());
         } catch (RuntimeException e) {
-            LOG.warning(() -> "could not delete the partial upload " + id + ": " + e.getMessage());
+            LOG.warning(() -> "could not remove the partial upload " + receiving.upload().fileId() + ": " + e.getMessage());
         }
     }
 }

@@ -11,8 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import com.mongodb.ErrorCategory;
-import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
@@ -33,7 +31,6 @@ import org.bson.Document;
  */
 public final class JobStore {
     private final MongoCollection<Document> jobs;
-    private final MongoCollection<Document> idempotencyKeys;
     private final Clock clock;
     private final Map<Outbox, Lease> leases;
 
@@ -54,7 +51,6 @@ public final class JobStore {
     /** {@code outboxLease}: how long a replica holds a job's message while it publishes it. */
     public JobStore(MongoConnection mongo, Clock clock, Duration outboxLease) {
         this.jobs = mongo.database().getCollection("jobs");
-        this.idempotencyKeys = mongo.database().getCollection("idempotency_keys");
         this.clock = clock;
         this.leases = new EnumMap<>(Outbox.class);
         for (Outbox box : Outbox.values()) {
@@ -73,28 +69,6 @@ public final class JobStore {
     /** Stores a new job with its {@code video.uploaded} pending. */
     public void insert(Job job) {
         jobs.insertOne(job.toDocument());
-    }
-
-    /**
-     * Reserves an idempotency key for a user: empty when this call owns it, else the job id stored
-     * for it by an earlier request.
-     */
-    public Optional<String> reserveIdempotencyKey(String userId, String key, String jobId) {
-        try {
-            idempotencyKeys.insertOne(new Document("_id", userId + ":" + key).append("jobId", jobId)
-                    .append("createdAt", Date.from(clock.instant())));
-            return Optional.empty();
-        } catch (MongoWriteException e) {
-            if (e.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
-                throw e;
-            }
-            Document existing = idempotencyKeys.find(Filters.eq("_id", userId + ":" + key)).first();
-            return Optional.ofNullable(existing).map(d -> d.getString("jobId"));
-        }
-    }
-
-    public void releaseIdempotencyKey(String userId, String key) {
-        idempotencyKeys.deleteOne(Filters.eq("_id", userId + ":" + key));
     }
 
     public Optional<Job> find(String jobId) {
