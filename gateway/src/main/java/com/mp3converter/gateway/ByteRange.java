@@ -1,9 +1,11 @@
 package com.mp3converter.gateway;
 
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /** A single {@code Range: bytes=...} request resolved against a file size (RFC 9110 §14.1.2). */
 public record ByteRange(long start, long end) {
+    private static final Pattern DIGITS = Pattern.compile("[0-9]{0,18}");
 
     public long length() {
         return end - start + 1;
@@ -38,6 +40,9 @@ public record ByteRange(long start, long end) {
         }
         String first = spec.substring(0, dash).trim();
         String last = spec.substring(dash + 1).trim();
+        if (!DIGITS.matcher(first).matches() || !DIGITS.matcher(last).matches()) {
+            return Optional.empty(); // positions are digits only: "+5", "-5" or "0x10" is not a byte range
+        }
         try {
             if (first.isEmpty()) {
                 if (last.isEmpty()) {
@@ -54,7 +59,7 @@ public record ByteRange(long start, long end) {
             if (start >= size) {
                 throw new Unsatisfiable();
             }
-            if (start < 0 || end < start) {
+            if (end < start) {
                 return Optional.empty();
             }
             return Optional.of(new ByteRange(start, Math.min(end, size - 1)));

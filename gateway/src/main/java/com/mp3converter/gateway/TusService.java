@@ -3,13 +3,10 @@ package com.mp3converter.gateway;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.Base64;
-import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -49,7 +46,6 @@ public final class TusService implements HttpService {
     static final String VERSION = "1.0.0";
     private static final String EXTENSIONS = "creation,creation-with-upload,termination,expiration";
     private static final String OFFSET_STREAM = "application/offset+octet-stream";
-    private static final int MAX_METADATA_CHARS = 4096;
     private static final int MAX_NAME_CHARS = 255;
     private static final HeaderName TUS_RESUMABLE = HeaderNames.create("Tus-Resumable");
     private static final HeaderName UPLOAD_OFFSET = HeaderNames.create("Upload-Offset");
@@ -140,7 +136,7 @@ public final class TusService implements HttpService {
                     "the upload is " + length + " bytes; the limit is " + policy.maxBytes() + " bytes");
         }
         String rawMetadata = req.headers().first(UPLOAD_METADATA).orElse("");
-        Map<String, String> metadata = metadata(rawMetadata);
+        Map<String, String> metadata = TusHeaders.metadata(rawMetadata);
         Integer bitrate = metadata.containsKey("bitrate") ? UploadPolicy.option("bitrate", metadata.get("bitrate")) : null;
         Integer quality = metadata.containsKey("quality") ? UploadPolicy.option("quality", metadata.get("quality")) : null;
         Events.Options options = UploadPolicy.options(bitrate, quality);
@@ -291,48 +287,7 @@ public final class TusService implements HttpService {
     }
 
     private static Optional<Long> headerLong(ServerRequest req, HeaderName name, String label) {
-        Optional<String> value = Headers.single(req, name);
-        if (value.isEmpty()) {
-            return Optional.empty();
-        }
-        String text = value.get().trim();
-        if (!text.matches("[0-9]{1,18}")) {
-            throw Problems.badRequest(label + " must be a whole number of bytes, not '" + clip(text) + "'");
-        }
-        return Optional.of(Long.parseLong(text));
-    }
-
-    /** {@code Upload-Metadata}: comma-separated {@code key base64value} pairs (a key alone has no value). */
-    static Map<String, String> metadata(String header) {
-        Map<String, String> pairs = new HashMap<>();
-        if (header.isBlank()) {
-            return pairs;
-        }
-        if (header.length() > MAX_METADATA_CHARS) {
-            throw Problems.badRequest("Upload-Metadata is longer than " + MAX_METADATA_CHARS + " characters");
-        }
-        for (String pair : header.split(",")) {
-            String[] parts = pair.trim().split(" ", -1);
-            if (parts.length > 2 || parts[0].isEmpty() || !parts[0].chars().allMatch(c -> c > 0x20 && c < 0x7F)) {
-                throw Problems.badRequest("Upload-Metadata must be comma-separated 'key base64value' pairs");
-            }
-            String value = "";
-            if (parts.length == 2) {
-                try {
-                    value = new String(Base64.getDecoder().decode(parts[1]), StandardCharsets.UTF_8);
-                } catch (IllegalArgumentException e) {
-                    throw Problems.badRequest("the Upload-Metadata value of '" + clip(parts[0]) + "' is not base64");
-                }
-            }
-            if (pairs.put(parts[0], value) != null) {
-                throw Problems.badRequest("Upload-Metadata names '" + clip(parts[0]) + "' twice");
-            }
-        }
-        return pairs;
-    }
-
-    private static String clip(String text) {
-        return text.length() > 40 ? text.substring(0, 40) + "…" : text;
+        return Headers.single(req, name).map(value -> TusHeaders.bytes(label, value));
     }
 
     private static String httpDate(ResumableUploads.Upload upload) {

@@ -71,6 +71,8 @@ class MultipartReaderTest {
         assertThat(MultipartReader.boundary("multipart/form-data; boundary=\"abc\"").orElseThrow(), is("abc"));
         assertThat(MultipartReader.boundary("application/json").isPresent(), is(false));
         assertThat(MultipartReader.boundary("multipart/form-data").isPresent(), is(false));
+        assertThat("an empty boundary is none", MultipartReader.boundary("multipart/form-data; boundary=").isPresent(), is(false));
+        assertThat(MultipartReader.boundary("multipart/form-data; boundary=\"\"").isPresent(), is(false));
     }
 
     @Test
