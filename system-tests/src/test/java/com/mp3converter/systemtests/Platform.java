@@ -131,6 +131,17 @@ final class Platform implements AutoCloseable {
         return gateway.uri(path);
     }
 
+    /** Another gateway replica (its own replica name: its own producers and outbox leases), ready. */
+    ServiceProcess launchGateway(String label) throws Exception {
+        return launch("gateway", Map.of("GATEWAY_REPLICA_DASH_NAME", "gateway-" + id + "-" + label))
+                .awaitReady(Duration.ofSeconds(90));
+    }
+
+    /** Sends the platform's requests to this gateway from now on. */
+    void useGateway(ServiceProcess replica) {
+        gateway = replica;
+    }
+
     /** Signs up a new user and returns its e-mail; the password is {@link #PASSWORD}. */
     String newUser(String label) throws Exception {
         String email = label + "-" + LocalServers.unique() + "@example.com";
@@ -176,25 +187,45 @@ final class Platform implements AutoCloseable {
         throw new AssertionError("job " + jobId + " did not finish within " + timeout + "; last seen: " + job);
     }
 
-    /** The messages in the local SMTP server's inbox for this address. */
+    /**
+     * The messages in the local SMTP server's inbox for this address (none yet: GreenMail has not seen the address).
+     * Fails when the inbox cannot be read, so that "no mail arrived" is never the inbox API failing.
+     */
     static List<JsonNode> inbox(String email) throws Exception {
         HttpResponse<String> messages = HTTP.send(HttpRequest.newBuilder(
-                URI.create(LocalServers.get("GREENMAIL_API") + "/api/user/" + email + "/messages/")).build(),
-                HttpResponse.BodyHandlers.ofString());
+                URI.create(LocalServers.get("GREENMAIL_API") + "/api/user/" + email + "/messages/"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
         List<JsonNode> list = new ArrayList<>();
         if (messages.statusCode() == 200) {
             Json.MAPPER.readTree(messages.body()).forEach(list::add);
+            return list;
         }
-        return list;
+        if (messages.statusCode() == 400 && messages.body().contains("User '" + email + "' not found")) {
+            return list;
+        }
+        throw new AssertionError("the inbox of " + email + " cannot be read: " + messages.statusCode() + " " + messages.body());
     }
 
-    /** Waits until {@code count} messages are in the inbox, then a little longer to catch duplicates. */
+    /** The parsed mails in the inbox of this address. */
+    static List<Mail> mails(String email) throws Exception {
+        List<Mail> mails = new ArrayList<>();
+        for (JsonNode m : inbox(email)) {
+            mails.add(Mail.parse(m));
+        }
+        return mails;
+    }
+
+    /** Waits until at least {@code count} messages are in the inbox and returns them; fails if they do not come. */
     static List<JsonNode> awaitMail(String email, int count, Duration timeout) throws Exception {
         Instant deadline = Instant.now().plus(timeout);
         List<JsonNode> messages = inbox(email);
         while (messages.size() < count && Instant.now().isBefore(deadline)) {
             Thread.sleep(300);
             messages = inbox(email);
+        }
+        if (messages.size() < count) {
+            throw new AssertionError(count + " mails for " + email + " did not arrive within " + timeout + "; "
+                    + messages.size() + " did");
         }
         return messages;
     }

@@ -327,6 +327,7 @@ class SecurityIT {
                             .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(2)).build(),
                             HttpResponse.BodyHandlers.discarding());
                 } while (again.statusCode() == 429 && Instant.now().isBefore(deadline));
+                assertThat("a closed stream frees its slot within 10 s", again.statusCode(), not(429));
             } catch (java.net.http.HttpTimeoutException openAgain) {
                 // the stream opened (and stayed open until the timeout): a slot was free again
             } finally {

@@ -45,7 +45,7 @@ import static org.hamcrest.Matchers.startsWith;
  */
 class WebhooksIT {
     private static Platform platform;
-    private Receiver receiver;
+    private WebhookReceiver receiver;
 
     @BeforeAll
     static void start() throws Exception {
@@ -70,7 +70,7 @@ class WebhooksIT {
     void aJobsOutcomeArrivesOnceSignedAndSurvivesAReceiverOutage() throws Exception {
         String email = platform.newUser("hooks");
         String token = platform.login(email);
-        receiver = Receiver.start(0);
+        receiver = WebhookReceiver.start(0);
         receiver.plan(503);
         JsonNode endpoint = register(token, receiver.url(), List.of("job.done"));
         String secret = endpoint.get("secret").asText();
@@ -88,10 +88,10 @@ class WebhooksIT {
         int port = receiver.port();
         receiver.stop();
         Thread.sleep(2500); // at least one attempt finds nobody listening
-        Receiver back = Receiver.start(port);
+        WebhookReceiver back = WebhookReceiver.start(port);
         back.received.addAll(receiver.received);
         receiver = back;
-        Received delivered = receiver.await(r -> r.answered() == 200, Duration.ofSeconds(30));
+        WebhookReceiver.Received delivered = receiver.await(r -> r.answered() == 200, Duration.ofSeconds(30));
 
         new Webhook(secret).verify(delivered.body(), delivered.headers());
         JsonNode payload = Json.MAPPER.readTree(delivered.body());
@@ -122,7 +122,7 @@ class WebhooksIT {
     @Test
     void aNotifierKilledMidDeliveryLeavesItToTheNextWithTheSameId() throws Exception {
         String token = platform.login(platform.newUser("hooks-kill"));
-        receiver = Receiver.start(0);
+        receiver = WebhookReceiver.start(0);
         receiver.hold(Duration.ofSeconds(8));
         receiver.plan(503); // what the first request is answered, once the notifier that sent it is dead
         JsonNode endpoint = register(token, receiver.url(), List.of("job.done", "job.failed"));
@@ -132,7 +132,7 @@ class WebhooksIT {
 
         platform.running("mailer").getFirst().kill();
         platform.launch("mailer", Map.of()).awaitReady(Duration.ofSeconds(90));
-        Received second = receiver.await(r -> r.answered() == 200, Duration.ofSeconds(30));
+        WebhookReceiver.Received second = receiver.await(r -> r.answered() == 200, Duration.ofSeconds(30));
 
         assertThat(receiver.received.stream().map(r -> r.header("webhook-id")).distinct().toList(), hasSize(1));
         new Webhook(endpoint.get("secret").asText()).verify(second.body(), second.headers());
@@ -156,7 +156,7 @@ class WebhooksIT {
         assertProblem(post(token, "/webhooks", "{\"url\":\"https://93.184.215.14/\",\"events\":[\"job.deleted\"]}"), 400, "events");
         assertProblem(post(null, "/webhooks", "{\"url\":\"https://93.184.215.14/\"}"), 401, "Bearer");
 
-        receiver = Receiver.start(0);
+        receiver = WebhookReceiver.start(0);
         JsonNode endpoint = register(token, receiver.url(), List.of("job.done"));
         String id = endpoint.get("id").asText();
         String stranger = platform.login(platform.newUser("hooks-stranger"));
@@ -173,7 +173,7 @@ class WebhooksIT {
         String newSecret = rotated.get("secret").asText();
         assertThat(newSecret.equals(oldSecret), is(false));
         post(token, "/webhooks/" + id + "/ping", "");
-        Received ping = receiver.await(r -> true, Duration.ofSeconds(20));
+        WebhookReceiver.Received ping = receiver.await(r -> true, Duration.ofSeconds(20));
         new Webhook(newSecret).verify(ping.body(), ping.headers());
         new Webhook(oldSecret).verify(ping.body(), ping.headers());
         try {
@@ -226,97 +226,5 @@ class WebhooksIT {
     private static void assertProblem(HttpResponse<String> answer, int status, String words) throws Exception {
         assertThat(answer.body(), answer.statusCode(), is(status));
         assertThat(Json.MAPPER.readTree(answer.body()).get("detail").asText(), containsString(words));
-    }
-
-    /** What the receiver got, with the status it answered. */
-    record Received(Map<String, List<String>> headers, String body, int answered) {
-        String header(String name) {
-            return headers.get(name).getFirst();
-        }
-    }
-
-    /** A webhook receiver on loopback that answers as planned (200 once the plan is used up). */
-    static final class Receiver {
-        private final HttpServer server;
-        private final Deque<Integer> plan = new ConcurrentLinkedDeque<>();
-        private volatile Duration hold = Duration.ZERO;
-        final List<Received> received = new CopyOnWriteArrayList<>();
-        private final List<Long> arrivals = new CopyOnWriteArrayList<>();
-
-        private Receiver(HttpServer server) {
-            this.server = server;
-        }
-
-        static Receiver start(int port) throws IOException {
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
-            Receiver receiver = new Receiver(server);
-            server.createContext("/hook", exchange -> {
-                Integer planned = receiver.plan.poll();
-                Duration wait = receiver.hold;
-                receiver.hold = Duration.ZERO;
-                receiver.arrivals.add(System.nanoTime());
-                byte[] body = exchange.getRequestBody().readAllBytes();
-                if (!wait.isZero()) {
-                    try {
-                        Thread.sleep(wait.toMillis());
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-                int status = planned == null ? 200 : planned;
-                Map<String, List<String>> headers = new HashMap<>();
-                exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v));
-                exchange.sendResponseHeaders(status, -1);
-                exchange.close();
-                receiver.received.add(new Received(headers, new String(body, StandardCharsets.UTF_8), status));
-            });
-            server.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
-            server.start();
-            return receiver;
-        }
-
-        void plan(int... statuses) {
-            for (int status : statuses) {
-                plan.add(status);
-            }
-        }
-
-        void hold(Duration duration) {
-            hold = duration;
-        }
-
-        int port() {
-            return server.getAddress().getPort();
-        }
-
-        String url() {
-            return "http://127.0.0.1:" + port() + "/hook";
-        }
-
-        Received await(Predicate<Received> wanted, Duration timeout) throws InterruptedException {
-            Instant deadline = Instant.now().plus(timeout);
-            while (Instant.now().isBefore(deadline)) {
-                for (Received r : received) {
-                    if (wanted.test(r)) {
-                        return r;
-                    }
-                }
-                Thread.sleep(100);
-            }
-            throw new AssertionError("the receiver did not get what was awaited within " + timeout + "; it got " + received);
-        }
-
-        /** Waits for requests to arrive, answered or not yet. */
-        void awaitArrivals(int count, Duration timeout) throws InterruptedException {
-            Instant deadline = Instant.now().plus(timeout);
-            while (arrivals.size() < count && Instant.now().isBefore(deadline)) {
-                Thread.sleep(50);
-            }
-            assertThat("requests arrived", arrivals.size(), greaterThanOrEqualTo(count));
-        }
-
-        void stop() {
-            server.stop(0);
-        }
     }
 }
