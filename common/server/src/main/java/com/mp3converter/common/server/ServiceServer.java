@@ -124,6 +124,7 @@ public final class ServiceServer {
                         .addObserver(MetricsObserver.create())
                         .build())
                 .routing(rules -> {
+                    rules.addFilter(new PathGuard());
                     rules.addFilter(StallGuard.filter());
                     rules.addFilter(new ConnectionCloseGuard());
                     rules.addFilter(new ServerSpans());
