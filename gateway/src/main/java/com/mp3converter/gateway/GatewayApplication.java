@@ -62,6 +62,7 @@ public final class GatewayApplication implements Application {
     private final ResumableUploads resumable;
     private final IdempotencyKeys idempotencyKeys;
     private final TusService tus;
+    private final LimitsService limits;
     private final Housekeeping[] housekeeping;
     private volatile Consumer folder;
 
@@ -90,9 +91,11 @@ public final class GatewayApplication implements Application {
         Duration uploadLease = gateway.get("upload.lease").as(Duration.class).get();
         this.resumable = new ResumableUploads(mongo, clock, gateway.get("tus.expiry").as(Duration.class).get(), uploadLease);
         this.idempotencyKeys = new IdempotencyKeys(mongo, uploadLease, clock);
-        this.policy = new UploadPolicy(new UploadPolicy.Limits(gateway.get("upload.max-bytes").asLong().get(),
-                gateway.get("quota.max-bytes-stored").asLong().get(), gateway.get("quota.max-jobs-in-flight").asInt().get()),
-                jobs, resumable::unfinishedBytes, resumable::unfinishedCount);
+        UploadPolicy.Limits limits = new UploadPolicy.Limits(gateway.get("upload.max-bytes").asLong().get(),
+                gateway.get("quota.max-bytes-stored").asLong().get(), gateway.get("quota.max-jobs-in-flight").asInt().get());
+        this.policy = new UploadPolicy(limits, jobs, resumable::unfinishedBytes, resumable::unfinishedCount);
+        this.limits = new LimitsService(limits, config.get("media.mp3-retention").as(Duration.class).get(),
+                gateway.get("tus.expiry").as(Duration.class).get());
         this.tus = new TusService(caller, resumable, jobs, videos, policy, clock);
         this.housekeeping = new Housekeeping[] {
                 new Housekeeping("mp3-retention", "MP3s past their retention", retention::run),
@@ -145,7 +148,9 @@ public final class GatewayApplication implements Application {
         JobService.Events events = new JobService.Events(gateway.get("events.keep-alive").as(Duration.class).get(),
                 gateway.get("events.retry").as(Duration.class).get(), gateway.get("events.timeout").as(Duration.class).get(),
                 gateway.get("events.max-per-user").asInt().get());
-        rules.register("/", authProxy)
+        rules.addFilter(new NoStoreByDefault())
+                .register("/", limits)
+                .register("/", authProxy)
                 .register("/", new UploadService(caller, jobs, idempotencyKeys, resumable, mongo, videos, policy, clock))
                 .register("/files", tus)
                 .register("/webhooks", new WebhooksProxy(caller, URI.create(config.get("mailer.url").asString().get()),
