@@ -149,6 +149,7 @@ public final class GatewayApplication implements Application {
                 gateway.get("events.retry").as(Duration.class).get(), gateway.get("events.timeout").as(Duration.class).get(),
                 gateway.get("events.max-per-user").asInt().get());
         rules.addFilter(new NoStoreByDefault())
+                .register("/", PageService.fromResources())
                 .register("/", limits)
                 .register("/", authProxy)
                 .register("/", new UploadService(caller, jobs, idempotencyKeys, resumable, mongo, videos, policy, clock))

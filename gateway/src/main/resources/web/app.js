@@ -1,0 +1,127 @@
+// The page's start: the server's limits, then either the sign-in forms or the signed-in view (uploads and jobs).
+
+import { currentSession, endSession, json, onSessionEnded, signIn, signUp } from './api.js';
+import { clearErrors, missing, showErrors } from './forms.js';
+import * as jobs from './jobs.js';
+import * as uploads from './uploads.js';
+import { announce, bytes } from './ui.js';
+
+const byId = (id) => document.getElementById(id);
+
+async function start() {
+  let limits;
+  try {
+    limits = await json('/limits', { authenticated: false });
+  } catch (error) {
+    byId('start-error').textContent = `The page could not start: ${error.message}`;
+    byId('start-error').hidden = false;
+    return;
+  }
+  byId('files-hint').textContent = `Videos or audio files, up to ${bytes(limits.maxUploadBytes)} each.`;
+  byId('files').accept = limits.accept.join(',');
+  jobs.setUp(limits);
+  uploads.setUp(limits, async () => jobs.load(0), leave);
+  onSessionEnded(leave);
+
+  account(byId('sign-in'), (email, password) => signIn(email, password));
+  account(byId('sign-up'), async (email, password) => {
+    await signUp(email, password);
+    await afterSignUp(email, password);
+  });
+  byId('sign-out').addEventListener('click', () => leave(null));
+  choosing();
+
+  if (currentSession()) {
+    enter();
+  } else {
+    leave(null);
+  }
+}
+
+/** A new account signs in at once (where sign-up sends a verification mail first, this is the step to change). */
+async function afterSignUp(email, password) {
+  await signIn(email, password);
+}
+
+function account(form, submit) {
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const errors = missing(form);
+    if (errors.length > 0) {
+      showErrors(form, errors);
+      return;
+    }
+    const button = form.querySelector('button[type=submit]');
+    if (button.getAttribute('aria-disabled') === 'true') {
+      return;
+    }
+    button.setAttribute('aria-disabled', 'true');
+    try {
+      await submit(form.elements.email.value.trim(), form.elements.password.value);
+      clearErrors(form);
+      form.reset();
+      enter();
+    } catch (error) {
+      showErrors(form, [{ field: null, message: error.message }]);
+    } finally {
+      button.removeAttribute('aria-disabled');
+    }
+  });
+}
+
+function choosing() {
+  const zone = byId('drop-zone');
+  const input = byId('files');
+  const add = (files) => uploads.add([...files], uploads.optionsOf(byId('options')));
+  input.addEventListener('change', () => {
+    add(input.files);
+    input.value = '';
+  });
+  zone.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    zone.classList.add('dragging');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
+  zone.addEventListener('drop', (event) => {
+    event.preventDefault();
+    zone.classList.remove('dragging');
+    add(event.dataTransfer.files);
+  });
+  // a file dropped beside the zone must not replace the page with itself
+  window.addEventListener('dragover', (event) => event.preventDefault());
+  window.addEventListener('drop', (event) => event.preventDefault());
+}
+
+function enter() {
+  const { email } = currentSession();
+  byId('signed-in-as').textContent = email;
+  byId('account-bar').hidden = false;
+  byId('signed-out').hidden = true;
+  byId('signed-in').hidden = false;
+  document.title = 'Your MP3s – mp3converter';
+  byId('signed-in-heading').focus();
+  announce(`Signed in as ${email}.`);
+  jobs.load(0);
+  uploads.showUnfinished();
+}
+
+/** Back to the sign-in form; `reason` (the server's words) when the session ended by itself. */
+function leave(reason) {
+  const wasIn = !byId('signed-in').hidden;
+  uploads.stopAll();
+  jobs.clear();
+  endSession();
+  byId('account-bar').hidden = true;
+  byId('signed-in').hidden = true;
+  byId('signed-out').hidden = false;
+  document.title = 'mp3converter: turn videos into MP3s';
+  const form = byId('sign-in');
+  if (reason) {
+    showErrors(form, [{ field: null, message: `You are signed out: ${reason}` }]);
+  } else if (wasIn) {
+    byId('signed-out-heading').focus();
+    announce('You are signed out.');
+  }
+}
+
+start();
