@@ -384,8 +384,8 @@ stack_logs() { # [part] [--json]
 }
 
 # --- tests ---------------------------------------------------------------------------------------------
-test_tools() { # what the tests call besides the JDK: FFmpeg's runtime library, openssl, a kustomize
-  apt_install libpulse0 libmp3lame0 openssl curl unzip ca-certificates
+test_tools() { # what the tests call besides the JDK: FFmpeg's runtime library, openssl, a browser, a kustomize
+  apt_install libpulse0 libmp3lame0 openssl curl unzip ca-certificates chromium chromium-driver
   if command -v kubectl >/dev/null && kubectl kustomize --help >/dev/null 2>&1; then
     export KUSTOMIZE="kubectl kustomize"
     return
