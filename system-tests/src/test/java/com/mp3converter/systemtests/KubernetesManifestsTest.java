@@ -110,7 +110,7 @@ class KubernetesManifestsTest {
             assertThat(rule.at("/backendRefs/0/port").asInt(), org.hamcrest.Matchers.is(gatewayPort));
         }
         assertThat("the same timeouts through either ingress", route.at("/spec/rules").findValuesAsText("request"),
-                org.hamcrest.Matchers.is(List.of("1800s", "3600s", "15s")));
+                org.hamcrest.Matchers.is(List.of("1800s", "3600s", "15s", "15s")));
         assertThat(only(istio, "PeerAuthentication").at("/spec/mtls/mode").asText(), org.hamcrest.Matchers.is("STRICT"));
         List<String> problems = new ArrayList<>();
         for (JsonNode doc : k8s) {
@@ -204,6 +204,10 @@ class KubernetesManifestsTest {
                 "mp3converter-jwt").at("/spec/jwtRules/0")).putArray("fromParams").add("access_token"));
         ingressBreaks.put("admin port", docs -> ((ObjectNode) named(docs, "HTTPRoute", "mp3converter")
                 .at("/spec/rules/0/backendRefs/0")).put("port", 9090));
+        ingressBreaks.put("web page without a token", docs -> ((com.fasterxml.jackson.databind.node.ArrayNode) named(docs,
+                "AuthorizationPolicy", "require-token").at("/spec/rules/0/to/0/operation/notPaths")).remove(4));
+        ingressBreaks.put("web page routed", docs -> ((ObjectNode) named(docs, "HTTPRoute", "mp3converter")
+                .at("/spec/rules/2/matches/1/path")).put("value", "/static"));
         for (var broken : ingressBreaks.entrySet()) {
             List<JsonNode> copy = new ArrayList<>(ingress.stream().map(d -> (JsonNode) d.deepCopy()).toList());
             broken.getValue().accept(copy);
@@ -304,11 +308,40 @@ class KubernetesManifestsTest {
         if (!redirect) {
             problems.add(where + ": port 80 must answer with a redirect to HTTPS");
         }
+        problems.addAll(pageRules(where, docs));
         for (JsonNode doc : docs) {
             if (doc.toString().contains("\"number\":9090") || doc.toString().contains("\"port\":9090")) {
                 problems.add(where + ": " + doc.get("kind").asText() + "/" + doc.at("/metadata/name").asText()
                         + " routes to the admin port");
             }
+        }
+        return problems;
+    }
+
+    /** The web page (/ and its files under /assets/) and /limits load without a token, on a route of their own. */
+    private static List<String> pageRules(String where, List<JsonNode> docs) {
+        List<String> problems = new ArrayList<>();
+        List<String> open = new ArrayList<>();
+        named(docs, "AuthorizationPolicy", "require-token").at("/spec/rules/0/to/0/operation/notPaths")
+                .forEach(path -> open.add(path.asText()));
+        if (!open.containsAll(List.of("/", "/assets/*", "/limits"))) {
+            problems.add(where + ": the edge must let the web page without a token load /, /assets/* and /limits: " + open);
+        }
+        List<String> routed = new ArrayList<>();
+        for (JsonNode doc : docs) {
+            if (doc.get("kind").asText().equals("HTTPRoute")) {
+                doc.at("/spec/rules").forEach(rule -> rule.path("matches").forEach(match ->
+                        routed.add(match.at("/path/type").asText() + " " + match.at("/path/value").asText())));
+            } else if (doc.get("kind").asText().equals("VirtualService")) {
+                doc.at("/spec/http").forEach(route -> route.path("match").forEach(match ->
+                        match.path("uri").properties().forEach(uri -> routed.add(uri.getKey() + " " + uri.getValue().asText()))));
+            }
+        }
+        boolean page = routed.contains("Exact /") || routed.contains("exact /");
+        boolean assets = routed.contains("PathPrefix /assets") || routed.contains("prefix /assets/");
+        if (!page || !assets) {
+            problems.add(where + ": the web page routed: an exact route for / and a prefix route for /assets/ to the gateway: "
+                    + routed);
         }
         return problems;
     }
