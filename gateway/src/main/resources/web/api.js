@@ -52,7 +52,10 @@ export async function problemOf(status, text) {
     // not a problem document
   }
   const words = problem && (problem.detail || problem.title);
-  return new ApiError(status, words || `The server answered with status ${status}. Try again in a moment.`, problem);
+  // a proxy in front (the mesh's edge checks tokens too) answers in its own words, or none
+  const fallback = status === 401 ? 'your session has ended; sign in again'
+    : `The server answered with status ${status}. Try again in a moment.`;
+  return new ApiError(status, words || fallback, problem);
 }
 
 const UNREACHABLE = 'The server cannot be reached. Check your connection and try again.';
