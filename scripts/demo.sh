@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job, end to end against the running stack: sign up and log in a demo user, upload a video,
-# follow the job, read the e-mail from the local inbox, download the MP3 and decode it.
+# follow the job, read the e-mail from the local inbox, download the MP3 and decode it; then the web page's address.
 # Usage: ./mp3converter demo [VIDEO]   (default: a short H.264 + AAC sample generated with FFmpeg)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,7 +19,7 @@ fi
 OUT="$STATE/demo"
 mkdir -p "$OUT"
 step=0
-step() { step=$((step + 1)); CURRENT="$*"; printf '[demo] step %d/8: %s\n' "$step" "$*"; }
+step() { step=$((step + 1)); CURRENT="$*"; printf '[demo] step %d/9: %s\n' "$step" "$*"; }
 fail() { printf '[demo] FAILED at step %d (%s): %s\n' "$step" "$CURRENT" "$*" >&2; exit 1; }
 trap 'fail "command failed on line $LINENO"' ERR
 
@@ -81,5 +81,10 @@ curl -sf --output "$MP3" -X GET -H "Authorization: Bearer $TOKEN" "$GATEWAY/down
 step "decode the MP3 with FFmpeg"
 "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$ROOT/transcoder/target/transcoder.jar:$ROOT/transcoder/target/libs/*" \
   com.mp3converter.transcoder.convert.AudioProbe "$MP3" | sed 's/^/        /' || fail "the MP3 does not decode"
+
+step "the web page answers at $GATEWAY/"
+PAGE=$(curl -sf "$GATEWAY/") || fail "GET / was refused"
+[[ "$PAGE" == *"<title>mp3converter"* ]] || fail "GET / did not answer with the page"
 trap - ERR
 echo "[demo] done: $MP3"
+echo "[demo] the web page: $GATEWAY/ (sign in as $EMAIL with the password in .local/secrets/demo-password, or create an account)"
