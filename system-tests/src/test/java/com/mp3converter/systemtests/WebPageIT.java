@@ -223,11 +223,12 @@ class WebPageIT {
         long atReload = offset(browser, upload);
         assertThat(atReload, allOf(greaterThan(0L), lessThan(length)));
 
-        browser.network(false, 0);
+        browser.network(false, 150_000);
         browser.drop("#drop-zone", video);
-        browser.await(Duration.ofSeconds(20), "the upload continued",
-                d -> browser.find("li.upload .upload-status").getText().contains("continued from")
-                        || !browser.all("li.job").isEmpty());
+        String continued = "continued from " + (100 * atReload / length) + "%";
+        browser.await(Duration.ofSeconds(20), "the page saying the upload " + continued,
+                d -> browser.find("li.upload .upload-status").getText().contains(continued));
+        browser.network(false, 0);
         awaitJob(browser, video.getFileName().toString(), "DONE", CONVERTED);
         HttpResponse<String> head = head(browser, upload);
         assertThat("the upload begun before the reload is the one that finished",
@@ -402,11 +403,23 @@ class WebPageIT {
         return Json.MAPPER.readTree(stored.getFirst()).get("uploadUrl").asText();
     }
 
-    /** The upload's offset as the server tells it to any tus client. */
+    /**
+     * The upload's offset as the server tells it to any tus client, once it stops moving (the request that was cut
+     * has ended on the server's side too).
+     */
     private static long offset(Browser browser, String upload) throws Exception {
-        HttpResponse<String> head = head(browser, upload);
-        assertThat(head.statusCode(), is(200));
-        return Long.parseLong(head.headers().firstValue("Upload-Offset").orElseThrow());
+        long offset = -1;
+        for (int i = 0; i < 20; i++) {
+            HttpResponse<String> head = head(browser, upload);
+            assertThat(head.statusCode(), is(200));
+            long now = Long.parseLong(head.headers().firstValue("Upload-Offset").orElseThrow());
+            if (now == offset) {
+                return now;
+            }
+            offset = now;
+            Thread.sleep(250);
+        }
+        throw new AssertionError("the offset of " + upload + " kept moving: " + offset);
     }
 
     private static HttpResponse<String> head(Browser browser, String upload) throws Exception {
