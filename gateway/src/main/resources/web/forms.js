@@ -6,8 +6,9 @@ import { h, hidden } from './ui.js';
 /** Clears the form's errors. */
 export function clearErrors(form) {
   const summary = form.querySelector('.error-summary');
-  summary.hidden = true;
-  summary.querySelector('ul').replaceChildren();
+  if (summary) {
+    summary.remove();
+  }
   for (const message of form.querySelectorAll('.error-message')) {
     message.hidden = true;
     message.replaceChildren();
@@ -24,8 +25,9 @@ export function clearErrors(form) {
  */
 export function showErrors(form, errors) {
   clearErrors(form);
-  const summary = form.querySelector('.error-summary');
-  const list = summary.querySelector('ul');
+  const list = h('ul');
+  const summary = h('div', { class: 'error-summary', tabindex: '-1' }, h('h3', {}, 'There is a problem'), list);
+  form.querySelector('h2').after(summary);
   for (const { field, message } of errors) {
     if (field) {
       const input = form.elements[field];
@@ -39,7 +41,6 @@ export function showErrors(form, errors) {
       list.append(h('li', {}, message));
     }
   }
-  summary.hidden = false;
   summary.focus();
 }
 

@@ -15,6 +15,7 @@ import java.util.function.Function;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -87,8 +88,10 @@ final class Browser implements AutoCloseable {
         return (T) ((JavascriptExecutor) driver).executeScript(script, args);
     }
 
+    /** Waits for the condition; elements the page replaced while it was looked at are looked for again. */
     <T> T await(Duration timeout, String what, Function<WebDriver, T> condition) {
-        return new WebDriverWait(driver, timeout, Duration.ofMillis(100)).withMessage(what).until(condition);
+        return new WebDriverWait(driver, timeout, Duration.ofMillis(100)).withMessage(what)
+                .ignoring(StaleElementReferenceException.class).until(condition);
     }
 
     /** Drops the files on the element as a person dragging them from a file manager would. */

@@ -103,6 +103,8 @@ class WebPageIT {
         Path video = TestMedia.path(Sample.MP4_H264_AAC);
         browser.drop("#drop-zone", video);
         WebElement job = awaitJob(browser, video.getFileName().toString(), "DONE", CONVERTED);
+        browser.await(Duration.ofSeconds(5), "the change announced to screen readers",
+                d -> browser.find("#announcer").getText().contains(video.getFileName() + " is converted"));
         List<String> seen = browser.script("return window.seenStates");
         assertThat("the row went from waiting or converting to done by the live events, without a reload: " + seen,
                 seen.getLast(), is("DONE"));
@@ -132,7 +134,7 @@ class WebPageIT {
     @Test
     void everythingThePageLoadsBeforeTheFirstJobIsListedWeighsAtMost150Kb() throws Exception {
         String email = platform.newUser("page-weight");
-        uploadWithTheApi(email, "weight.mp4");
+        uploadWithTheApi(email, Sample.MP4_H264_AAC, "weight.mp4");
 
         Browser browser = browser();
         browser.open(page());
@@ -238,6 +240,37 @@ class WebPageIT {
     }
 
     @Test
+    void anUploadPausesResumesAndIsCancelled() throws Exception {
+        Path video = TestMedia.longVideo(Duration.ofSeconds(4));
+        Browser browser = browser();
+        browser.open(page());
+        String email = platform.newUser("page-pause");
+        signIn(browser, email);
+        browser.network(false, 150_000);
+        browser.drop("#drop-zone", video);
+        awaitUploaded(browser, 0.1);
+        String upload = storedUploadUrl(browser, email);
+
+        button(browser.find("li.upload"), "Pause").click();
+        assertThat(browser.find("li.upload").getAttribute("data-state"), is("paused"));
+        long paused = offset(browser, upload);
+        Thread.sleep(1000);
+        assertThat("nothing is sent while paused", offset(browser, upload), is(paused));
+
+        button(browser.find("li.upload"), "Resume").click();
+        awaitUploaded(browser, (double) paused / Files.size(video) + 0.1);
+        button(browser.find("li.upload"), "Pause").click();
+        assertThat("it went on from where it was", offset(browser, upload), greaterThan(paused));
+
+        button(browser.find("li.upload"), "Cancel").click();
+        browser.await(Duration.ofSeconds(10), "the upload gone", d -> browser.all("li.upload").isEmpty());
+        assertThat("the server removed it", head(browser, upload).statusCode(), is(404));
+        assertThat("nothing to resume is remembered", browser.<Long>script(
+                "return Object.keys(localStorage).filter(k => k.startsWith('tus::')).length"), is(0L));
+        assertThat(browser.find("#jobs-summary").getText(), containsString("No conversions yet"));
+    }
+
+    @Test
     void aFileThatIsNotAVideoIsRefusedInWordsAndNothingIsStored() throws Exception {
         Browser browser = browser();
         browser.open(page());
@@ -250,7 +283,7 @@ class WebPageIT {
         assertThat(refused.getText(), containsString("“notes.txt” is not a video or audio file (it is text/plain)"));
         assertThat("refused before anything was sent", browser.<Long>script(
                 "return performance.getEntriesByType('resource').filter(e => e.name.includes('/files/')).length"), is(0L));
-        refused.findElement(By.xpath(".//button[starts-with(normalize-space(.), 'Remove')]")).click();
+        button(refused, "Remove").click();
         assertThat(browser.all("li.upload"), empty());
 
         // a text file named like a video passes the browser's check; the server reads its bytes and refuses it
@@ -277,25 +310,38 @@ class WebPageIT {
     }
 
     @Test
-    void aSecondUserSeesNoneOfTheFirstUsersJobs() throws Exception {
+    void jobsArePagedNewestFirstAndAFailureShowsTheApisReasonAndASecondUserSeesNoneOfThem() throws Exception {
         String first = platform.newUser("page-first");
-        uploadWithTheApi(first, "first-users-secret.mp4");
+        String token = platform.login(first);
+        JsonNode failed = platform.awaitFinished(token, uploadWithTheApi(first, Sample.MP4_NO_AUDIO, "first-users-silent.mp4"),
+                CONVERTED);
+        for (int i = 1; i <= 10; i++) {
+            uploadWithTheApi(first, Sample.MP4_H264_AAC, "first-users-secret-" + i + ".mp4");
+        }
         String second = platform.newUser("page-second");
 
         Browser browser = browser();
         browser.open(page());
         signIn(browser, first);
-        awaitJob(browser, "first-users-secret.mp4", "DONE", CONVERTED);
+        browser.await(Duration.ofSeconds(10), "the first page", d -> browser.all("li.job").size() == 10);
+        assertThat(browser.find("#jobs-summary").getText(), is("Showing 1 to 10 of 11, newest first."));
+        assertThat(browser.find("li.job .name").getText(), is("first-users-secret-10.mp4"));
+        browser.find("#older").click();
+        WebElement silent = awaitJob(browser, "first-users-silent.mp4", "FAILED", Duration.ofSeconds(10));
+        assertThat("the reason in the API's words", silent.getText(), containsString(failed.at("/error/message").asText()));
+        assertThat(browser.all("li.job").size(), is(1));
+        browser.find("#newer").click();
+        awaitJob(browser, "first-users-secret-10.mp4", "DONE", CONVERTED);
         browser.find("#sign-out").click();
         browser.await(Duration.ofSeconds(5), "signed out", d -> browser.find("#signed-out").isDisplayed());
         assertThat("nothing of the first user is left in the page", browser.find("body").getAttribute("textContent"),
-                not(containsString("first-users-secret")));
+                not(containsString("first-users-")));
 
         signIn(browser, second);
         browser.await(Duration.ofSeconds(10), "the second user's empty list",
                 d -> browser.find("#jobs-summary").getText().contains("No conversions yet"));
         assertThat(browser.all("li.job"), empty());
-        assertThat(browser.find("body").getAttribute("textContent"), not(containsString("first-users-secret")));
+        assertThat(browser.find("body").getAttribute("textContent"), not(containsString("first-users-")));
     }
 
     @Test
@@ -337,21 +383,27 @@ class WebPageIT {
         browser.await(Duration.ofSeconds(5), "signed out", d -> browser.find("#signed-out").isDisplayed());
     }
 
+    /** The button in this element whose visible words start with these. */
+    private static WebElement button(WebElement within, String words) {
+        return within.findElement(By.xpath(".//button[starts-with(normalize-space(.), '" + words + "')]"));
+    }
+
     private Browser browser() throws Exception {
         Browser browser = new Browser(platform.dir);
         browsers.add(browser);
         return browser;
     }
 
-    /** A job for this user made without the page, as a curl user would. */
-    private static void uploadWithTheApi(String email, String name) throws Exception {
-        byte[] video = Files.readAllBytes(TestMedia.path(Sample.MP4_H264_AAC));
+    /** A job for this user made without the page, as a curl user would; its id. */
+    private static String uploadWithTheApi(String email, Sample sample, String name) throws Exception {
+        byte[] video = Files.readAllBytes(TestMedia.path(sample));
         HttpResponse<String> upload = Platform.HTTP.send(HttpRequest.newBuilder(platform.gateway("/upload"))
                 .header("Authorization", "Bearer " + platform.login(email))
                 .header("Content-Type", "multipart/form-data; boundary=b")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(Multipart.body("b", Multipart.filePart(name, video))))
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertThat(upload.body(), upload.statusCode(), is(202));
+        return Json.MAPPER.readTree(upload.body()).get("jobId").asText();
     }
 
     private static String page() {
