@@ -253,7 +253,10 @@ class Upload {
       next();
       announce(`${this.file.name} continues.`);
     } else {
-      this.upload.abort();
+      this.leaveQueue();
+      if (this.upload) {
+        this.upload.abort();
+      }
       this.pause.firstChild.textContent = 'Resume';
       this.state('paused', `Paused at ${Math.floor((100 * this.progress.value) / this.file.size)}%. Nothing sent is lost.`);
       finished(this);
@@ -262,16 +265,20 @@ class Upload {
   }
 
   async cancelled() {
-    const index = waiting.indexOf(this);
-    if (index >= 0) {
-      waiting.splice(index, 1);
-    }
+    this.leaveQueue();
     if (this.upload && !['failed', 'stopped'].includes(this.row.dataset.state)) {
       await this.upload.abort(true).catch(() => this.forget());
       announce(`Cancelled ${this.file.name}.`);
     }
     finished(this);
     this.remove();
+  }
+
+  leaveQueue() {
+    const index = waiting.indexOf(this);
+    if (index >= 0) {
+      waiting.splice(index, 1);
+    }
   }
 
   connectionLost() {

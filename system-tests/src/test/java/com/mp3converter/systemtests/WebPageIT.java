@@ -67,13 +67,17 @@ class WebPageIT {
 
     @AfterEach
     void closeBrowsers() {
+        List<String> problems = new ArrayList<>();
         for (Browser browser : browsers) {
-            List<String> problems = browser.consoleProblems();
-            browser.close();
-            assertThat("nothing the page did was blocked by its Content-Security-Policy or failed in a script", problems,
-                    not(hasItem(allOf(containsString("Content Security Policy")))));
-            assertThat("no script error", problems.stream().filter(p -> p.contains("Uncaught")).toList(), empty());
+            try {
+                problems.addAll(browser.consoleProblems());
+            } finally {
+                browser.close();
+            }
         }
+        assertThat("nothing the page did was blocked by its Content-Security-Policy", problems,
+                not(hasItem(containsString("Content Security Policy"))));
+        assertThat("no script error", problems.stream().filter(p -> p.contains("Uncaught")).toList(), empty());
     }
 
     @Test
