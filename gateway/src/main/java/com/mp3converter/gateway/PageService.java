@@ -21,6 +21,7 @@ import java.util.zip.GZIPOutputStream;
 import com.mp3converter.common.http.Problems;
 
 import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -97,14 +98,12 @@ public final class PageService implements HttpService {
         return new PageService(version, Body.of(index), Map.copyOf(assets));
     }
 
-    String version() {
-        return version;
-    }
-
     @Override
     public void routing(HttpRules rules) {
         rules.get("/", this::page)
-                .get("/assets/{version}/{name}", this::asset);
+                .head("/", this::page)
+                .get("/assets/{version}/{name}", this::asset)
+                .head("/assets/{version}/{name}", this::asset);
     }
 
     private void page(ServerRequest req, ServerResponse res) {
@@ -136,9 +135,13 @@ public final class PageService implements HttpService {
                 .anyMatch(coding -> coding.trim().equals("gzip"));
         if (gzip) {
             res.header(HeaderNames.CONTENT_ENCODING, "gzip");
-            res.send(body.gzipped());
+        }
+        byte[] bytes = gzip ? body.gzipped() : body.plain();
+        if (req.prologue().method() == Method.HEAD) {
+            res.header(HeaderNames.CONTENT_LENGTH, Integer.toString(bytes.length));
+            res.send();
         } else {
-            res.send(body.plain());
+            res.send(bytes);
         }
     }
 

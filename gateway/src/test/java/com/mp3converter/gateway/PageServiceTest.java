@@ -65,6 +65,11 @@ class PageServiceTest {
             assertThat(page.headers().first(HeaderNames.create("Referrer-Policy")).orElseThrow(), is("no-referrer"));
             assertThat(page.headers().first(HeaderNames.create("X-Content-Type-Options")).orElseThrow(), is("nosniff"));
             assertThat(page.headers().first(HeaderNames.CACHE_CONTROL).orElseThrow(), is("no-cache"));
+            try (HttpClientResponse head = client.head("/").request()) {
+                assertThat("HEAD as GET, without the body", head.status().code(), is(200));
+                assertThat(head.headers().first(HeaderNames.CONTENT_LENGTH).orElseThrow(),
+                        is(page.headers().first(HeaderNames.CONTENT_LENGTH).orElseThrow()));
+            }
             String etag = page.headers().first(HeaderNames.ETAG).orElseThrow();
             try (HttpClientResponse again = client.get("/").header(HeaderNames.IF_NONE_MATCH, etag).request()) {
                 assertThat(again.status().code(), is(304));
