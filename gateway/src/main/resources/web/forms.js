@@ -1,5 +1,6 @@
 // Form errors the GOV.UK Design System way: a summary at the top of the form that takes the focus and links to
-// each field, and the message again next to its field (announced with it through aria-describedby).
+// each field, and the message again above its field (announced with it through aria-describedby); both are made
+// when there is something to say and removed when it is put right.
 
 import { h, hidden } from './ui.js';
 
@@ -10,12 +11,25 @@ export function clearErrors(form) {
     summary.remove();
   }
   for (const message of form.querySelectorAll('.error-message')) {
-    message.hidden = true;
-    message.replaceChildren();
+    message.remove();
   }
   for (const field of form.querySelectorAll('[aria-invalid]')) {
     field.removeAttribute('aria-invalid');
+    describedBy(field, `${field.id}-error`, false);
     field.closest('.field').classList.remove('field-error');
+  }
+}
+
+/** Adds the id to the input's aria-describedby (after its hint), or takes it out. */
+function describedBy(input, id, add) {
+  const ids = (input.getAttribute('aria-describedby') || '').split(' ').filter((each) => each && each !== id);
+  if (add) {
+    ids.push(id);
+  }
+  if (ids.length > 0) {
+    input.setAttribute('aria-describedby', ids.join(' '));
+  } else {
+    input.removeAttribute('aria-describedby');
   }
 }
 
@@ -31,9 +45,8 @@ export function showErrors(form, errors) {
   for (const { field, message } of errors) {
     if (field) {
       const input = form.elements[field];
-      const inline = document.getElementById(`${input.id}-error`);
-      inline.replaceChildren(hidden('Error: '), message);
-      inline.hidden = false;
+      input.before(h('p', { class: 'error-message', id: `${input.id}-error` }, hidden('Error: '), message));
+      describedBy(input, `${input.id}-error`, true);
       input.setAttribute('aria-invalid', 'true');
       input.closest('.field').classList.add('field-error');
       list.append(h('li', {}, h('a', { href: `#${input.id}`, onclick: (event) => focusField(event, input) }, message)));

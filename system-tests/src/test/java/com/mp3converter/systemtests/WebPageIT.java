@@ -52,6 +52,8 @@ class WebPageIT {
     private static final Duration CONVERTED = Duration.ofSeconds(90);
     private static final Path OUTPUT = Path.of(System.getProperty("basedir", "."), "target", "web-page");
     private static final String TUS = "1.0.0";
+    /** Bytes a second: a weak connection's upload, so a 1 MB video takes seven seconds and can be cut. */
+    private static final long SLOW = 150_000;
     private static Platform platform;
     private final List<Browser> browsers = new ArrayList<>();
 
@@ -170,17 +172,13 @@ class WebPageIT {
         Path video = TestMedia.longVideo(Duration.ofSeconds(4));
         long length = Files.size(video);
         try (TcpProxy network = new TcpProxy("127.0.0.1", platform.gateway.port)) {
-            Browser browser = browser();
-            browser.open("http://127.0.0.1:" + network.port() + "/");
-            String email = platform.newUser("page-cut");
-            signIn(browser, email);
-            browser.network(false, 150_000);
-            browser.drop("#drop-zone", video);
-            awaitUploaded(browser, 0.25);
+            Uploading uploading = slowUpload("http://127.0.0.1:" + network.port() + "/", "page-cut", video, 0.25);
+            Browser browser = uploading.browser();
+            String email = uploading.email();
 
             // the connection drops mid-request (the proxy cuts it) and the browser knows it is offline
             network.stop();
-            browser.network(true, 150_000);
+            browser.network(true, SLOW);
             browser.await(Duration.ofSeconds(10), "the upload waiting for the connection",
                     d -> browser.find("li.upload").getAttribute("data-state").equals("offline"));
             assertThat(browser.find("li.upload .upload-status").getText(), containsString("continues by itself"));
@@ -189,7 +187,7 @@ class WebPageIT {
             assertThat("the server kept what arrived before the cut", atCut, allOf(greaterThan(0L), lessThan(length)));
 
             network.start();
-            browser.network(false, 150_000);
+            browser.network(false, SLOW);
             awaitUploaded(browser, (double) atCut / length + 0.2);
             // a blip the browser does not notice: the request fails, the page retries by itself
             network.stop();
@@ -212,13 +210,9 @@ class WebPageIT {
     void aReloadDuringAnUploadThenTheSameFileAgainContinuesFromTheServersOffset() throws Exception {
         Path video = TestMedia.longVideo(Duration.ofSeconds(4));
         long length = Files.size(video);
-        Browser browser = browser();
-        browser.open(page());
-        String email = platform.newUser("page-reload");
-        signIn(browser, email);
-        browser.network(false, 150_000);
-        browser.drop("#drop-zone", video);
-        awaitUploaded(browser, 0.3);
+        Uploading uploading = slowUpload(page(), "page-reload", video, 0.3);
+        Browser browser = uploading.browser();
+        String email = uploading.email();
 
         browser.driver.navigate().refresh();
         browser.await(Duration.ofSeconds(10), "still signed in after the reload",
@@ -229,7 +223,7 @@ class WebPageIT {
         long atReload = offset(browser, upload);
         assertThat(atReload, allOf(greaterThan(0L), lessThan(length)));
 
-        browser.network(false, 150_000);
+        browser.network(false, SLOW);
         browser.drop("#drop-zone", video);
         String continued = "continued from " + (100 * atReload / length) + "%";
         browser.await(Duration.ofSeconds(20), "the page saying the upload " + continued,
@@ -246,14 +240,9 @@ class WebPageIT {
     @Test
     void anUploadPausesResumesAndIsCancelled() throws Exception {
         Path video = TestMedia.longVideo(Duration.ofSeconds(4));
-        Browser browser = browser();
-        browser.open(page());
-        String email = platform.newUser("page-pause");
-        signIn(browser, email);
-        browser.network(false, 150_000);
-        browser.drop("#drop-zone", video);
-        awaitUploaded(browser, 0.1);
-        String upload = storedUploadUrl(browser, email);
+        Uploading uploading = slowUpload(page(), "page-pause", video, 0.1);
+        Browser browser = uploading.browser();
+        String upload = storedUploadUrl(browser, uploading.email());
 
         button(browser.find("li.upload"), "Pause").click();
         assertThat(browser.find("li.upload").getAttribute("data-state"), is("paused"));
@@ -385,6 +374,21 @@ class WebPageIT {
         browser.tabTo("#sign-out", true, 20);
         browser.press(Keys.ENTER);
         browser.await(Duration.ofSeconds(5), "signed out", d -> browser.find("#signed-out").isDisplayed());
+    }
+
+    private record Uploading(Browser browser, String email) {
+    }
+
+    /** A new user signed in on the page at this address, uploading the video slowly, past this share of it. */
+    private Uploading slowUpload(String address, String label, Path video, double share) throws Exception {
+        Browser browser = browser();
+        browser.open(address);
+        String email = platform.newUser(label);
+        signIn(browser, email);
+        browser.network(false, SLOW);
+        browser.drop("#drop-zone", video);
+        awaitUploaded(browser, share);
+        return new Uploading(browser, email);
     }
 
     /** The button in this element whose visible words start with these. */
