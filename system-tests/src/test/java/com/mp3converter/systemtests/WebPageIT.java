@@ -388,6 +388,9 @@ class WebPageIT {
         browser.network(false, SLOW);
         browser.drop("#drop-zone", video);
         awaitUploaded(browser, share);
+        String progress = browser.find("li.upload .upload-status").getText();
+        assertThat("progress with speed and time left: " + progress,
+                progress.matches("\\d+% · [0-9.]+ KB of 1 MB · [0-9.]+ KB/s · about \\d+ s left"), is(true));
         return new Uploading(browser, email);
     }
 
