@@ -2,6 +2,7 @@ package com.mp3converter.common.events;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -33,10 +34,16 @@ public final class Events {
     private Events() {
     }
 
-    /** Either a CBR bitrate in kb/s or a LAME VBR quality (0 best .. 9); neither: 192 kb/s CBR. */
+    /**
+     * Either a CBR bitrate in kb/s or a LAME VBR quality (0 best .. 9), neither: 192 kb/s CBR; the MP3's title and
+     * artist instead of the source's; {@code cover} {@code auto} (the source's picture, else a video frame; the
+     * default), {@code frame} or {@code none}; a loudness target in LUFS (off when null); the part to convert,
+     * {@code start} and {@code end} in seconds from the source's beginning. Null: not asked for.
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Options(Integer bitrateKbps, Integer vbrQuality) {
-        public static final Options DEFAULT = new Options(null, null);
+    public record Options(Integer bitrateKbps, Integer vbrQuality, String title, String artist, String cover,
+                          Double loudness, Double start, Double end) {
+        public static final Options DEFAULT = new Options(null, null, null, null, null, null, null, null);
     }
 
     /** Why a job failed: a stable code and a sentence its owner can act on (no paths, no library words). */
@@ -54,9 +61,14 @@ public final class Events {
     public record ConversionProgress(String jobId, int attempt, double progress, Instant at) {
     }
 
-    /** The MP3 is stored as {@code mp3FileId} (the same id for every attempt of the job). */
+    /**
+     * The MP3 is stored as {@code mp3FileId} (the same id for every attempt of the job); {@code warnings}: what it
+     * lacks that was asked for or expected (a cover or chapters that could not be read, a cut past the end), in
+     * words for its owner.
+     */
     public record ConversionDone(String jobId, int attempt, String mp3FileId, long mp3Bytes, double durationSeconds,
-                                 int sampleRate, int channels, boolean copied, double conversionSeconds, Instant at) {
+                                 int sampleRate, int channels, boolean copied, double conversionSeconds, Instant at,
+                                 List<String> warnings) {
     }
 
     public record ConversionFailed(String jobId, int attempt, Reason reason, Instant at) {
@@ -72,7 +84,12 @@ public final class Events {
     public record Owner(String userId, String email) {
     }
 
-    public record Mp3(String fileId, long bytes, double durationSeconds) {
+    /** The stored MP3; {@code warnings} as the conversion reported them (none: absent). */
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    public record Mp3(String fileId, long bytes, double durationSeconds, List<String> warnings) {
+        public Mp3(String fileId, long bytes, double durationSeconds) {
+            this(fileId, bytes, durationSeconds, List.of());
+        }
     }
 
     /**
