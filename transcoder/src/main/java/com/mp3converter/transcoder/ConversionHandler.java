@@ -180,9 +180,8 @@ public final class ConversionHandler implements SingleActiveConsumer.Handler {
             progress.set(0.05);
             Mp3Converter.Result result = Tracing.inSpan("transcoder", "convert to mp3", SpanKind.INTERNAL,
                     Attributes.of(AttributeKey.stringKey("mp3converter.job.id"), job.jobId()),
-                    () -> converter.convert(source, target,
-                            new Mp3Converter.Options(job.options().bitrateKbps(), job.options().vbrQuality()),
-                            baseName(job.sourceName()), p -> progress.set(0.05 + 0.9 * p)));
+                    () -> converter.convert(source, target, options(job.options()), baseName(job.sourceName()),
+                            p -> progress.set(0.05 + 0.9 * p)));
             progress.set(0.95);
             ObjectId mp3 = mp3Id(job.jobId());
             long bytes = Tracing.inSpan("transcoder", "gridfs write mp3s", SpanKind.CLIENT, MongoConnection.gridFsSpan(MongoConnection.MP3_BUCKET, "gridfs write"),
@@ -190,7 +189,7 @@ public final class ConversionHandler implements SingleActiveConsumer.Handler {
             double took = Duration.between(started, clock.instant()).toNanos() / 1e9;
             Conversions.Outcome done = outcome(Events.CONVERSION_DONE, job.jobId(), attempt, new Events.ConversionDone(
                     job.jobId(), attempt, mp3.toHexString(), bytes, result.durationSeconds(), result.sampleRate(),
-                    result.channels(), result.copied(), took, clock.instant()));
+                    result.channels(), result.copied(), took, clock.instant(), result.warnings()));
             conversions.recordOutcome(job.jobId(), done);
             TranscoderMetrics.converted(Duration.between(started, clock.instant()), result.durationSeconds(), result.copied());
             TranscoderMetrics.outcome("done");
@@ -224,6 +223,15 @@ public final class ConversionHandler implements SingleActiveConsumer.Handler {
                 deleteRecursively(work);
             }
         }
+    }
+
+    /** The job's options as the converter takes them (the gateway checked them; an unknown cover is the default). */
+    static Mp3Converter.Options options(Events.Options o) {
+        Events.Options options = o == null ? Events.Options.DEFAULT : o;
+        Mp3Converter.Cover cover = java.util.Arrays.stream(Mp3Converter.Cover.values())
+                .filter(c -> c.name().equalsIgnoreCase(options.cover())).findFirst().orElse(null);
+        return new Mp3Converter.Options(options.bitrateKbps(), options.vbrQuality(), options.title(), options.artist(),
+                cover, options.loudness(), options.start(), options.end());
     }
 
     private Conversions.Outcome failed(Events.VideoUploaded job, int attempt, Events.Reason reason) {

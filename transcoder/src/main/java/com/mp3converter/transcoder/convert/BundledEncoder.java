@@ -3,7 +3,6 @@ package com.mp3converter.transcoder.convert;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.bytedeco.ffmpeg.global.avcodec;
@@ -18,16 +17,21 @@ final class BundledEncoder implements Mp3Encoder {
     private final FFmpegFrameRecorder recorder;
     private final Format format;
     private final Path target;
+    private final Path frames;
+    private final long audioStart;
 
-    BundledEncoder(Path target, Format format, Mp3Converter.Options options, String title) throws IOException {
+    /** The muxer writes the frames (no ID3 tag) beside the target; {@link #finish()} puts them after the tag's room. */
+    BundledEncoder(Path target, Format format, Mp3Converter.Options options, long audioStart) throws IOException {
         this.target = target;
         this.format = format;
-        recorder = new FFmpegFrameRecorder(target.toFile(), format.channels());
+        this.audioStart = audioStart;
+        frames = target.resolveSibling(target.getFileName() + ".frames");
+        recorder = new FFmpegFrameRecorder(frames.toFile(), format.channels());
         recorder.setFormat("mp3");
+        recorder.setOption("id3v2_version", "0");
         recorder.setAudioCodec(avcodec.AV_CODEC_ID_MP3);
         recorder.setAudioChannels(format.channels());
         recorder.setSampleRate(format.outRate());
-        recorder.setMetadata("title", title);
         if (options.vbrQuality() != null) {
             recorder.setAudioQuality(options.vbrQuality());
         } else {
@@ -57,7 +61,7 @@ final class BundledEncoder implements Mp3Encoder {
         } catch (FFmpegFrameRecorder.Exception e) {
             throw new IOException("the bundled encoder could not finish", e);
         }
-        return Files.size(target);
+        return Mp3Encoder.placeAfterTag(frames, target, audioStart);
     }
 
     @Override

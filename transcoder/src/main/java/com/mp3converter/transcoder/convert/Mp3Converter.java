@@ -3,9 +3,16 @@ package com.mp3converter.transcoder.convert;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -15,10 +22,7 @@ import java.util.function.DoubleConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-import org.bytedeco.ffmpeg.avformat.AVFormatContext;
-import org.bytedeco.ffmpeg.avutil.AVDictionary;
 import org.bytedeco.ffmpeg.global.avcodec;
-import org.bytedeco.ffmpeg.global.avformat;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.FFmpegLogCallback;
@@ -45,6 +49,10 @@ public final class Mp3Converter {
     static final String NO_AUDIO = "the file has no audio stream, so there is nothing to turn into an MP3";
     private static final int CHUNK_FRAMES = 8192;
     private static final int CHUNKS = 16;
+    /** ReplayGain 2.0's reference loudness, LUFS. */
+    static final double REPLAYGAIN_REFERENCE = -18;
+    /** The true peak a normalised MP3's samples may reach, dBTP: −1 less what MP3 encoding may add. */
+    static final double PEAK_CEILING_DB = -1.5;
 
     static {
         avutil.av_log_set_level(avutil.AV_LOG_ERROR);
@@ -53,21 +61,40 @@ public final class Mp3Converter {
 
     private final Optional<SystemLame.Library> lame;
 
-    /** What to produce: either a CBR bitrate in kb/s or a LAME VBR quality (0 best .. 9). */
-    public record Options(Integer bitrateKbps, Integer vbrQuality) {
-        public static final Options DEFAULT = new Options(null, null);
+    /** Where the cover comes from: the source's picture else a frame, always a frame, or none. */
+    public enum Cover { AUTO, FRAME, NONE }
 
-        boolean isDefault() {
-            return bitrateKbps == null && vbrQuality == null;
+    /**
+     * What to produce: a CBR bitrate in kb/s or a LAME VBR quality (0 best .. 9); the title and artist instead of the
+     * source's; the cover; a loudness target in LUFS (two passes, one linear gain); the part to convert, in seconds
+     * from the source's beginning. Null: the default.
+     */
+    public record Options(Integer bitrateKbps, Integer vbrQuality, String title, String artist, Cover cover,
+                          Double loudness, Double start, Double end) {
+        public static final Options DEFAULT = new Options(null, null, null, null, null, null, null, null);
+
+        /** Only the encoding: a bitrate or a VBR quality. */
+        public Options(Integer bitrateKbps, Integer vbrQuality) {
+            this(bitrateKbps, vbrQuality, null, null, null, null, null, null);
+        }
+
+        /** The audio can be copied: nothing asks for a change of the sound itself. */
+        boolean keepsTheSound() {
+            return bitrateKbps == null && vbrQuality == null && loudness == null && start == null && end == null;
+        }
+
+        Cover coverOrDefault() {
+            return cover == null ? Cover.AUTO : cover;
         }
     }
 
     /**
-     * The MP3 written: the audio's duration, sample rate, channels, whether packets were copied, its size, and how
-     * many video frames the decoding handed over (0: no picture was decoded, as it should be).
+     * The MP3 written: the audio's duration, sample rate, channels, whether packets were copied, its size, how many
+     * video frames the audio decoding handed over (0, as it should be), and what could not be done (the cover,
+     * chapters, a cut past the end, a loudness target out of reach), in words for the owner.
      */
     public record Result(double durationSeconds, int sampleRate, int channels, boolean copied, long bytes,
-                         long videoFrames) {
+                         long videoFrames, List<String> warnings) {
     }
 
     /** With the system's LAME of this name ({@code libmp3lame.so.0}) if it loads, else the bundled encoder. */
@@ -95,46 +122,195 @@ public final class Mp3Converter {
         return lame.map(SystemLame.Library::version).orElse("unknown");
     }
 
-    /** Converts {@code source} into {@code target}; progress (0..1) is reported as decoding advances. */
-    public Result convert(Path source, Path target, Options options, String title, DoubleConsumer progress)
+    /**
+     * Converts {@code source} into {@code target}, tagged from the source ({@code fileName} is the title when it
+     * has none); progress (0..1) is reported as decoding advances.
+     */
+    public Result convert(Path source, Path target, Options options, String fileName, DoubleConsumer progress)
             throws ConversionException {
-        int audio = defaultAudioStream(source);
-        try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(source.toFile())) {
-            restrict(grabber);
-            grabber.setAudioStream(audio);
-            grabber.setSampleMode(FrameGrabber.SampleMode.FLOAT);
-            start(grabber);
-            if (grabber.getAudioChannels() <= 0) {
-                throw ConversionException.permanent(ConversionException.NO_AUDIO, NO_AUDIO, null);
-            }
+        SourceProbe probe = SourceProbe.of(source);
+        List<String> warnings = new ArrayList<>();
+        try (FFmpegFrameGrabber grabber = open(source, probe.audioStream())) {
             int channels = Math.min(2, grabber.getAudioChannels());
             int rate = grabber.getSampleRate();
-            if (options.isDefault() && grabber.getAudioCodec() == avcodec.AV_CODEC_ID_MP3 && isMp3Rate(rate)
-                    && grabber.getAudioChannels() <= 2) {
-                Mp3Copier.copy(grabber, grabber.getAudioStream(), target, title, progress);
-                return new Result(grabber.getLengthInTime() / 1e6, rate, channels, true, Files.size(target), 0);
+            Cut cut = Cut.of(options, probe, warnings);
+            List<SourceProbe.Chapter> chapters = chapters(probe, cut, warnings);
+            Id3Tag tag = new Id3Tag(Tags.of(probe.tags(), options.title(), options.artist(), fileName),
+                    cover(source, probe, options.coverOrDefault(), cut, warnings),
+                    chapters.stream().map(SourceProbe.Chapter::title).toList());
+            LoudnessMeter meter = new LoudnessMeter(channels, rate);
+            long origin;
+            long samples;
+            boolean copied = options.keepsTheSound() && grabber.getAudioCodec() == avcodec.AV_CODEC_ID_MP3
+                    && isMp3Rate(rate) && grabber.getAudioChannels() <= 2;
+            int outRate = copied ? rate : mp3Rate(rate);
+            long videoFrames = 0;
+            if (copied) {
+                Mp3Copier.Copied copy = Mp3Copier.copy(grabber, grabber.getAudioStream(), target, tag.size(), meter,
+                        progress);
+                origin = copy.firstMicros();
+                samples = Math.round(grabber.getLengthInTime() / 1e6 * rate);
+            } else {
+                float gain = 1;
+                DoubleConsumer encodeProgress = progress;
+                if (options.loudness() != null) {
+                    LoudnessMeter before = new LoudnessMeter(channels, rate);
+                    Decoded measured = decode(grabber, channels, cut, 1, null, (chunk, frames) -> before.add(chunk, frames),
+                            p -> progress.accept(p * 0.4));
+                    gain = (float) gain(options.loudness(), before, warnings);
+                    encodeProgress = p -> progress.accept(0.4 + 0.6 * p);
+                    if (measured.samples() == 0) {
+                        throw ConversionException.permanent(ConversionException.CORRUPT, DAMAGED, null);
+                    }
+                    grabber.restart();
+                }
+                Mp3Encoder.Format format = new Mp3Encoder.Format(channels, rate, outRate);
+                Decoded decoded;
+                try (Mp3Encoder encoder = open(target, format, options, tag.size())) {
+                    decoded = decode(grabber, channels, cut, gain, meter, encoder::encode, encodeProgress);
+                    encoder.finish();
+                }
+                if (decoded.samples() == 0) {
+                    throw cut.startMicros() > 0 ? cut.pastTheEnd(probe) : ConversionException.permanent(ConversionException.CORRUPT, DAMAGED, null);
+                }
+                cut.warnIfShort(decoded.samples(), rate, warnings);
+                origin = decoded.firstMicros();
+                samples = decoded.samples();
+                videoFrames = decoded.videoFrames();
             }
-            grabber.setAudioChannels(channels);
-            Mp3Encoder.Format format = new Mp3Encoder.Format(channels, rate, mp3Rate(rate));
-            Decoded decoded;
-            try (Mp3Encoder encoder = open(target, format, options, title)) {
-                decoded = encode(grabber, encoder, channels, progress);
-                encoder.finish();
-            }
-            if (decoded.samples() == 0) {
-                throw ConversionException.permanent(ConversionException.CORRUPT, DAMAGED, null);
-            }
-            return new Result((double) decoded.samples() / rate, format.outRate(), channels, false, Files.size(target),
-                    decoded.videoFrames());
+            double seconds = (double) samples / rate;
+            writeTag(target, tag.render(mp3Chapters(chapters, origin, Math.round(seconds * 1000)), replayGain(meter)));
+            return new Result(seconds, outRate, channels, copied, Files.size(target), videoFrames, List.copyOf(warnings));
         } catch (IOException e) {
             throw new ConversionException(ConversionException.IO, "a temporary file could not be written", false, e);
         }
     }
 
-    private Mp3Encoder open(Path target, Mp3Encoder.Format format, Options options, String title)
+    /** The grabber on the audio stream FFmpeg would pick, decoding to float; permanent failures when there is none. */
+    private static FFmpegFrameGrabber open(Path source, int audio) throws ConversionException {
+        FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(source.toFile());
+        restrict(grabber);
+        grabber.setAudioStream(audio);
+        grabber.setSampleMode(FrameGrabber.SampleMode.FLOAT);
+        try {
+            start(grabber);
+            if (grabber.getAudioChannels() <= 0) {
+                throw ConversionException.permanent(ConversionException.NO_AUDIO, NO_AUDIO, null);
+            }
+            grabber.setAudioChannels(Math.min(2, grabber.getAudioChannels()));
+            return grabber;
+        } catch (ConversionException | RuntimeException e) {
+            try {
+                grabber.close();
+            } catch (FrameGrabber.Exception ignored) {
+                // closing what could not be used
+            }
+            throw e;
+        }
+    }
+
+    private Mp3Encoder open(Path target, Mp3Encoder.Format format, Options options, long audioStart)
             throws IOException, ConversionException {
-        return lame.isPresent() ? new SystemLame(lame.get(), target, format, options, title)
-                : new BundledEncoder(target, format, options, title);
+        return lame.isPresent() ? new SystemLame(lame.get(), target, format, options, audioStart)
+                : new BundledEncoder(target, format, options, audioStart);
+    }
+
+    /** The cover the options ask for; a picture that cannot be read or made is left out, and the owner told. */
+    private static Id3Tag.Cover cover(Path source, SourceProbe probe, Cover wanted, Cut cut, List<String> warnings) {
+        if (wanted == Cover.NONE) {
+            return null;
+        }
+        try {
+            if (wanted == Cover.AUTO && probe.picture() != null) {
+                return CoverArt.of(probe.picture());
+            }
+            if (probe.hasVideo()) {
+                return CoverArt.frame(source, probe.videoStream(), probe.startMicros() + cut.startMicros());
+            }
+            if (wanted == Cover.FRAME) {
+                warnings.add("no cover: the file has no video to take a frame from");
+            }
+            return null;
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.INFO, "no cover", e);
+            warnings.add(wanted == Cover.AUTO && probe.picture() != null
+                    ? "no cover: the file's picture could not be read" : "no cover: no frame of the video could be read");
+            return null;
+        }
+    }
+
+    /** The source's chapters that overlap the part converted; those that cannot be used are left out, with words. */
+    private static List<SourceProbe.Chapter> chapters(SourceProbe probe, Cut cut, List<String> warnings) {
+        List<SourceProbe.Chapter> kept = new ArrayList<>();
+        int unusable = 0;
+        long from = probe.startMicros() + cut.startMicros();
+        long to = cut.endMicros() == Long.MAX_VALUE ? Long.MAX_VALUE : probe.startMicros() + cut.endMicros();
+        for (SourceProbe.Chapter chapter : probe.chapters()) {
+            if (chapter.endMicros() <= chapter.startMicros() || chapter.startMicros() < 0) {
+                unusable++;
+            } else if (chapter.endMicros() > from && chapter.startMicros() < to) {
+                kept.add(chapter);
+            }
+        }
+        if (unusable > 0) {
+            warnings.add(unusable + (unusable == 1 ? " chapter was" : " chapters were")
+                    + " left out: " + (unusable == 1 ? "its times are" : "their times are") + " not valid");
+        }
+        if (kept.size() > Id3Tag.MAX_CHAPTERS) {
+            warnings.add("only the first " + Id3Tag.MAX_CHAPTERS + " of " + kept.size() + " chapters were kept");
+            return kept.subList(0, Id3Tag.MAX_CHAPTERS);
+        }
+        return kept;
+    }
+
+    /** The chapters' times in ms from the MP3's first sample ({@code origin} in the source's timeline), clipped to it. */
+    private static List<Id3Tag.Chapter> mp3Chapters(List<SourceProbe.Chapter> chapters, long origin, long lengthMs) {
+        return chapters.stream().map(c -> new Id3Tag.Chapter(
+                Math.clamp(Math.round((c.startMicros() - origin) / 1000.0), 0, lengthMs),
+                Math.clamp(Math.round((c.endMicros() - origin) / 1000.0), 0, lengthMs), c.title())).toList();
+    }
+
+    /** ReplayGain 2.0 (reference −18 LUFS) from what was encoded; null for silence or under 0.4 s. */
+    private static Id3Tag.ReplayGain replayGain(LoudnessMeter meter) {
+        double lufs = meter.integrated();
+        return Double.isInfinite(lufs) ? null : new Id3Tag.ReplayGain(REPLAYGAIN_REFERENCE - lufs, meter.truePeak());
+    }
+
+    /**
+     * The one gain that brings the measured loudness to the target (FFmpeg's {@code loudnorm} in its linear mode),
+     * held down so the true peak stays at {@link #PEAK_CEILING_DB} (half a dB under −1 dBTP, for what MP3
+     * encoding adds to peaks); the owner is told when that keeps the MP3 quieter than asked.
+     */
+    private static double gain(double target, LoudnessMeter measured, List<String> warnings) {
+        double lufs = measured.integrated();
+        if (Double.isInfinite(lufs)) {
+            warnings.add("not normalised: the sound is silent or shorter than 0.4 s");
+            return 1;
+        }
+        double wanted = target - lufs;
+        double peakDb = 20 * Math.log10(Math.max(1e-9, measured.truePeak()));
+        double allowed = PEAK_CEILING_DB - peakDb;
+        if (wanted > allowed) {
+            warnings.add(String.format(Locale.ROOT, "normalised to %.1f LUFS, not %.1f: louder would push its peaks "
+                    + "over -1 dBTP", lufs + allowed, target));
+            wanted = allowed;
+        }
+        return Math.pow(10, wanted / 20);
+    }
+
+    private static void writeTag(Path target, byte[] tag) throws IOException {
+        try (FileChannel out = FileChannel.open(target, StandardOpenOption.WRITE)) {
+            ByteBuffer bytes = ByteBuffer.wrap(tag);
+            while (bytes.hasRemaining()) {
+                out.write(bytes, bytes.position());
+            }
+        }
+    }
+
+    /** Where to receive decoded chunks on the consuming thread. */
+    @FunctionalInterface
+    private interface Sink {
+        void accept(MemorySegment samples, int frames) throws IOException;
     }
 
     /** A decoded piece: {@code frames} samples per channel, interleaved floats; {@code samples} null at the end. */
@@ -142,35 +318,38 @@ public final class Mp3Converter {
         static final Chunk END = new Chunk(null, 0, 0);
     }
 
-    /** Samples per channel encoded; frames with a picture the decoding handed over. */
-    private record Decoded(long samples, long videoFrames) {
+    /** Samples per channel delivered, the time of the first (µs, source timeline), frames with a picture. */
+    private record Decoded(long samples, long firstMicros, long videoFrames) {
     }
 
     /**
-     * Decodes on a second thread into a small pool of native buffers while this thread encodes: on two cores the
-     * decoding costs almost nothing beside LAME. The number of samples per channel encoded.
+     * Decodes the part {@code cut} asks for on a second thread into a small pool of native buffers (multiplied by
+     * {@code gain}, measured by {@code meter} when given) while this thread hands them to {@code sink}: on two cores
+     * the decoding costs almost nothing beside LAME.
      */
-    private static Decoded encode(FFmpegFrameGrabber grabber, Mp3Encoder encoder, int channels, DoubleConsumer progress)
-            throws IOException, ConversionException {
-        long length = grabber.getLengthInTime();
+    private static Decoded decode(FFmpegFrameGrabber grabber, int channels, Cut cut, float gain, LoudnessMeter meter,
+                                  Sink sink, DoubleConsumer progress) throws IOException, ConversionException {
+        long length = cut.lengthMicros(grabber.getLengthInTime());
+        cut.seek(grabber);
         BlockingQueue<Chunk> decoded = new ArrayBlockingQueue<>(CHUNKS);
         BlockingQueue<MemorySegment> free = new ArrayBlockingQueue<>(CHUNKS + 1);
         AtomicReference<Exception> failed = new AtomicReference<>();
         AtomicLong pictures = new AtomicLong();
+        Trim trim = cut.trim(grabber.getSampleRate());
         long encoded = 0;
         try (Arena arena = Arena.ofShared()) {
             for (int i = 0; i <= CHUNKS; i++) {
                 free.add(arena.allocate((long) CHUNK_FRAMES * channels * Float.BYTES, 16));
             }
             Thread decoder = Thread.ofPlatform().name(Thread.currentThread().getName() + "-decode").start(
-                    () -> decode(grabber, channels, arena, free, decoded, failed, pictures));
+                    () -> decode(grabber, channels, trim, gain, meter, arena, free, decoded, failed, pictures));
             try {
                 for (Chunk chunk = take(decoded); chunk.samples() != null; chunk = take(decoded)) {
-                    encoder.encode(chunk.samples(), chunk.frames());
+                    sink.accept(chunk.samples(), chunk.frames());
                     encoded += chunk.frames();
                     free.offer(chunk.samples());
                     if (length > 0) {
-                        progress.accept(Math.min(0.99, Math.max(0, (double) chunk.timestamp() / length)));
+                        progress.accept(Math.min(0.99, Math.max(0, (double) (chunk.timestamp() - trim.from()) / length)));
                     }
                 }
             } finally {
@@ -185,13 +364,14 @@ public final class Mp3Converter {
             }
             LOG.log(Level.WARNING, "decoding stopped early after a damaged part; keeping what was decoded", error);
         }
-        return new Decoded(encoded, pictures.get());
+        return new Decoded(encoded, trim.firstMicros(), pictures.get());
     }
 
-    private static void decode(FFmpegFrameGrabber grabber, int channels, Arena arena, BlockingQueue<MemorySegment> free,
-                               BlockingQueue<Chunk> decoded, AtomicReference<Exception> failed, AtomicLong pictures) {
+    private static void decode(FFmpegFrameGrabber grabber, int channels, Trim trim, float gain, LoudnessMeter meter,
+                               Arena arena, BlockingQueue<MemorySegment> free, BlockingQueue<Chunk> decoded,
+                               AtomicReference<Exception> failed, AtomicLong pictures) {
         try {
-            for (Frame frame = grabber.grabSamples(); frame != null; frame = grabber.grabSamples()) {
+            for (Frame frame = grabber.grabSamples(); frame != null && !trim.done(); frame = grabber.grabSamples()) {
                 if (frame.image != null) {
                     pictures.incrementAndGet();
                 }
@@ -199,13 +379,27 @@ public final class Mp3Converter {
                     continue;
                 }
                 MemorySegment from = MemorySegment.ofBuffer(samples);
-                MemorySegment to = free.take();
-                if (to.byteSize() < from.byteSize()) {
-                    to = arena.allocate(from.byteSize(), 16);
+                int frames = (int) (from.byteSize() / Float.BYTES / channels);
+                long skip = trim.skip(frame.timestamp, frames);
+                int keep = trim.keep(frames - skip);
+                if (keep <= 0) {
+                    continue;
                 }
-                MemorySegment.copy(from, 0, to, 0, from.byteSize());
-                decoded.put(new Chunk(to.asSlice(0, from.byteSize()), (int) (from.byteSize() / Float.BYTES / channels),
-                        frame.timestamp));
+                long bytes = (long) keep * channels * Float.BYTES;
+                MemorySegment to = free.take();
+                if (to.byteSize() < bytes) {
+                    to = arena.allocate(bytes, 16);
+                }
+                MemorySegment.copy(from, skip * channels * Float.BYTES, to, 0, bytes);
+                if (gain != 1) {
+                    for (long i = 0, n = (long) keep * channels; i < n; i++) {
+                        to.setAtIndex(ValueLayout.JAVA_FLOAT, i, to.getAtIndex(ValueLayout.JAVA_FLOAT, i) * gain);
+                    }
+                }
+                if (meter != null) {
+                    meter.add(to, keep);
+                }
+                decoded.put(new Chunk(to.asSlice(0, bytes), keep, frame.timestamp));
             }
         } catch (InterruptedException e) {
             return; // the encoder stopped
@@ -265,33 +459,6 @@ public final class Mp3Converter {
         } catch (FrameGrabber.Exception e) {
             LOG.log(Level.FINE, "FFmpeg cannot open the upload", e);
             throw ConversionException.permanent(ConversionException.CORRUPT, DAMAGED, e);
-        }
-    }
-
-    /**
-     * The audio stream FFmpeg itself would pick (default disposition, then the best one), or -1 when there is
-     * none or the file cannot be opened here (the grabber then says why).
-     */
-    private static int defaultAudioStream(Path source) {
-        AVFormatContext context = new AVFormatContext(null);
-        AVDictionary options = new AVDictionary(null);
-        avutil.av_dict_set(options, "format_whitelist", DEMUXERS, 0);
-        avutil.av_dict_set(options, "protocol_whitelist", "file", 0);
-        try {
-            if (avformat.avformat_open_input(context, source.toString(), null, options) < 0) {
-                return -1;
-            }
-            try {
-                if (avformat.avformat_find_stream_info(context, (AVDictionary) null) < 0) {
-                    return -1;
-                }
-                return avformat.av_find_best_stream(context, avutil.AVMEDIA_TYPE_AUDIO, -1, -1,
-                        (org.bytedeco.ffmpeg.avcodec.AVCodec) null, 0);
-            } finally {
-                avformat.avformat_close_input(context);
-            }
-        } finally {
-            avutil.av_dict_free(options);
         }
     }
 

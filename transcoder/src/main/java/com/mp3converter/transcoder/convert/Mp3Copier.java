@@ -1,13 +1,20 @@
 package com.mp3converter.transcoder.convert;
 
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.function.DoubleConsumer;
 
+import org.bytedeco.ffmpeg.avcodec.AVCodec;
+import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
 import org.bytedeco.ffmpeg.avformat.AVIOContext;
 import org.bytedeco.ffmpeg.avformat.AVStream;
 import org.bytedeco.ffmpeg.avutil.AVDictionary;
+import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.ffmpeg.global.avcodec;
 import org.bytedeco.ffmpeg.global.avformat;
 import org.bytedeco.ffmpeg.global.avutil;
@@ -15,52 +22,114 @@ import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.FrameGrabber;
 
 /**
- * An MP3 audio stream copied packet by packet, no decoding and no re-encoding, into FFmpeg's MP3 muxer with
- * exactly one stream (the input's chosen one: a file may hold several audio streams and a video) — the muxer
- * writes the ID3v2 title and the Xing header.
+ * An MP3 audio stream copied packet by packet, no re-encoding, into FFmpeg's MP3 muxer with exactly one stream
+ * (the input's chosen one: a file may hold several audio streams and a video), which writes the Xing header but
+ * no ID3 tag: the frames go after the room left for ours. The packets are also decoded (MP3 decodes far faster
+ * than it encodes) so the loudness meter hears what the MP3 holds.
  */
 final class Mp3Copier {
     private Mp3Copier() {
     }
 
-    /** The number of packets copied. */
-    static long copy(FFmpegFrameGrabber grabber, int audio, Path target, String title, DoubleConsumer progress)
-            throws ConversionException {
+    /** What was copied: packets, and the time of the first one (µs, the source's timeline). */
+    record Copied(long packets, long firstMicros) {
+    }
+
+    static Copied copy(FFmpegFrameGrabber grabber, int audio, Path target, long audioStart, LoudnessMeter meter,
+                       DoubleConsumer progress) throws ConversionException, IOException {
         AVStream in = grabber.getFormatContext().streams(audio);
+        Path frames = target.resolveSibling(target.getFileName() + ".frames");
         AVFormatContext output = new AVFormatContext(null);
-        check(avformat.avformat_alloc_output_context2(output, null, "mp3", target.toString()), "allocate the output");
+        check(avformat.avformat_alloc_output_context2(output, null, "mp3", frames.toString()), "allocate the output");
         long packets = 0;
-        try {
+        long first = Long.MIN_VALUE;
+        AVDictionary muxer = new AVDictionary(null);
+        avutil.av_dict_set(muxer, "id3v2_version", "0", 0);
+        try (Decoder decoder = new Decoder(in, meter)) {
             AVStream out = avformat.avformat_new_stream(output, null);
             check(avcodec.avcodec_parameters_copy(out.codecpar(), in.codecpar()), "copy the stream parameters");
             out.codecpar().codec_tag(0);
-            AVDictionary metadata = new AVDictionary(null);
-            avutil.av_dict_set(metadata, "title", title, 0);
-            output.metadata(metadata);
             AVIOContext pb = new AVIOContext(null);
-            check(avformat.avio_open2(pb, target.toString(), avformat.AVIO_FLAG_WRITE, null, null), "open the output");
+            check(avformat.avio_open2(pb, frames.toString(), avformat.AVIO_FLAG_WRITE, null, null), "open the output");
             output.pb(pb);
-            check(avformat.avformat_write_header(output, (AVDictionary) null), "write the header");
+            check(avformat.avformat_write_header(output, muxer), "write the header");
             double seconds = grabber.getLengthInTime() / 1e6;
             for (AVPacket packet = next(grabber, packets); packet != null; packet = next(grabber, packets)) {
                 if (packet.stream_index() != audio) {
                     continue;
                 }
+                if (first == Long.MIN_VALUE && packet.pts() != avutil.AV_NOPTS_VALUE) {
+                    first = Math.round(packet.pts() * avutil.av_q2d(in.time_base()) * 1e6);
+                }
                 if (packet.pts() != avutil.AV_NOPTS_VALUE && seconds > 0 && (++packets & 63) == 0) {
                     progress.accept(Math.min(0.99, packet.pts() * avutil.av_q2d(in.time_base()) / seconds));
                 }
+                decoder.decode(packet);
                 avcodec.av_packet_rescale_ts(packet, in.time_base(), out.time_base());
                 packet.stream_index(0);
                 packet.pos(-1);
                 check(avformat.av_write_frame(output, packet), "write a packet");
             }
             check(avformat.av_write_trailer(output), "finish the file");
-            return packets;
         } finally {
+            avutil.av_dict_free(muxer);
             if (output.pb() != null) {
                 avformat.avio_closep(output.pb());
             }
             avformat.avformat_free_context(output);
+        }
+        Mp3Encoder.placeAfterTag(frames, target, audioStart);
+        return new Copied(packets, first == Long.MIN_VALUE ? 0 : first);
+    }
+
+    /** The copied packets decoded for the meter, at most two channels interleaved as the meter reads them. */
+    private static final class Decoder implements AutoCloseable {
+        private final AVCodecContext context;
+        private final AVFrame frame = avutil.av_frame_alloc();
+        private final LoudnessMeter meter;
+        private final Arena arena = Arena.ofConfined();
+        private MemorySegment interleaved = MemorySegment.NULL;
+
+        Decoder(AVStream stream, LoudnessMeter meter) throws ConversionException {
+            this.meter = meter;
+            AVCodec codec = avcodec.avcodec_find_decoder(stream.codecpar().codec_id());
+            context = avcodec.avcodec_alloc_context3(codec);
+            check(avcodec.avcodec_parameters_to_context(context, stream.codecpar()), "set up the decoder");
+            context.request_sample_fmt(avutil.AV_SAMPLE_FMT_FLTP);
+            check(avcodec.avcodec_open2(context, codec, (AVDictionary) null), "open the decoder");
+        }
+
+        void decode(AVPacket packet) {
+            if (avcodec.avcodec_send_packet(context, packet) < 0) {
+                return; // a damaged frame is copied as it is and not measured
+            }
+            while (avcodec.avcodec_receive_frame(context, frame) >= 0) {
+                int samples = frame.nb_samples();
+                int channels = Math.min(2, frame.ch_layout().nb_channels());
+                if (frame.format() == avutil.AV_SAMPLE_FMT_FLTP && samples > 0 && channels > 0) {
+                    long bytes = (long) samples * channels * Float.BYTES;
+                    if (interleaved.byteSize() < bytes) {
+                        interleaved = arena.allocate(bytes, 16);
+                    }
+                    for (int c = 0; c < channels; c++) {
+                        MemorySegment plane = MemorySegment.ofAddress(frame.extended_data(c).address())
+                                .reinterpret((long) samples * Float.BYTES);
+                        for (int i = 0; i < samples; i++) {
+                            interleaved.setAtIndex(ValueLayout.JAVA_FLOAT, (long) i * channels + c,
+                                    plane.getAtIndex(ValueLayout.JAVA_FLOAT, i));
+                        }
+                    }
+                    meter.add(interleaved, samples);
+                }
+                avutil.av_frame_unref(frame);
+            }
+        }
+
+        @Override
+        public void close() {
+            avutil.av_frame_free(frame);
+            avcodec.avcodec_free_context(context);
+            arena.close();
         }
     }
 

@@ -17,8 +17,8 @@ import java.util.logging.Logger;
 /**
  * The system's LAME ({@code libmp3lame.so.0}, Debian's {@code libmp3lame0}) through the Java FFM API: the same
  * encoder the distribution's {@code ffmpeg} uses, about three times faster than the one built into the bytedeco
- * jar. Writes the frames after an ID3v2 tag and, once flushed, LAME's Xing/Info tag over the first frame (so
- * players know the length and, for VBR, can seek).
+ * jar. Writes the frames after the room left for the ID3v2 tag and, once flushed, LAME's Xing/Info tag over the
+ * first frame (so players know the length, the encoder delay and padding, and, for VBR, can seek).
  */
 final class SystemLame implements Mp3Encoder {
     private static final Logger LOG = Logger.getLogger(SystemLame.class.getName());
@@ -111,15 +111,16 @@ final class SystemLame implements Mp3Encoder {
     private MemorySegment mp3Buffer;
     private long bytes;
 
-    /** Starts an MP3 file: an ID3v2 tag with the title, then the frames as they are encoded. */
-    SystemLame(Library lame, Path target, Format format, Mp3Converter.Options options, String title)
+    /** Starts an MP3 file: the frames as they are encoded, from {@code audioStart} (the tag's room) on. */
+    SystemLame(Library lame, Path target, Format format, Mp3Converter.Options options, long audioStart)
             throws IOException, ConversionException {
         this.lame = lame;
         this.out = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING);
         this.channels = format.channels();
-        bytes = Id3v2.write(out, title);
-        tagPosition = out.position();
+        out.position(audioStart);
+        bytes = audioStart;
+        tagPosition = audioStart;
         try {
             flags = (MemorySegment) lame.init.invokeExact();
             if (flags.equals(MemorySegment.NULL)) {
