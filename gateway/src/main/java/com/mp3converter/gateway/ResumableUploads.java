@@ -26,6 +26,7 @@ import com.mongodb.client.model.Updates;
 import com.mp3converter.common.events.Events;
 import com.mp3converter.common.mongo.Lease;
 import com.mp3converter.common.mongo.MongoConnection;
+import com.mp3converter.gateway.jobs.StoredOptions;
 
 import org.bson.Document;
 import org.bson.conversions.Bson;
@@ -79,11 +80,10 @@ public final class ResumableUploads {
 
         static Upload of(Document d) {
             Document owner = d.get("owner", Document.class);
-            Document options = d.get("options", Document.class);
             return new Upload(d.getString("_id"), new Events.Owner(owner.getString("userId"), owner.getString("email")),
                     ((Number) d.get("length")).longValue(), ((Number) d.get("offset")).longValue(),
                     d.getString("fileId"), d.getString("jobId"), d.getString("name"),
-                    new Events.Options(options.getInteger("bitrateKbps"), options.getInteger("vbrQuality")),
+                    StoredOptions.from(d.get("options", Document.class)),
                     d.getString("metadata"), d.getString("contentType"), instant(d, "expiresAt"), instant(d, "finishedAt"),
                     MULTIPART.equals(d.getString("kind")));
         }
@@ -160,7 +160,7 @@ public final class ResumableUploads {
                 .append("length", length).append("offset", 0L)
                 .append("fileId", new ObjectId().toHexString()).append("jobId", UUID.randomUUID().toString())
                 .append("name", name)
-                .append("options", new Document("bitrateKbps", options.bitrateKbps()).append("vbrQuality", options.vbrQuality()))
+                .append("options", StoredOptions.toDocument(options))
                 .append("metadata", metadata).append("contentType", null)
                 .append("createdAt", Date.from(now)).append("expiresAt", Date.from(now.plus(expiry)))
                 .append("finishedAt", null)

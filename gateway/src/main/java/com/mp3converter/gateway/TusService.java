@@ -137,9 +137,7 @@ public final class TusService implements HttpService {
         }
         String rawMetadata = req.headers().first(UPLOAD_METADATA).orElse("");
         Map<String, String> metadata = TusHeaders.metadata(rawMetadata);
-        Integer bitrate = metadata.containsKey("bitrate") ? UploadPolicy.option("bitrate", metadata.get("bitrate")) : null;
-        Integer quality = metadata.containsKey("quality") ? UploadPolicy.option("quality", metadata.get("quality")) : null;
-        Events.Options options = UploadPolicy.options(bitrate, quality);
+        Events.Options options = UploadPolicy.options(metadata);
         policy.allowance(claims.userId(), length);
         String name = SourceNames.clean(metadata.getOrDefault("filename", "upload"), MAX_NAME_CHARS);
         String id = UUID.randomUUID().toString().replace("-", "");

@@ -6,6 +6,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.logging.Logger;
@@ -50,7 +52,8 @@ import io.helidon.webserver.http.ServerResponse;
  */
 public final class UploadService implements HttpService {
     private static final Logger LOG = Logger.getLogger(UploadService.class.getName());
-    private static final int MAX_FIELD_BYTES = 64;
+    /** An option field's value: a title of 200 characters in UTF-8 fits. */
+    private static final int MAX_FIELD_BYTES = 1024;
     private static final int MAX_NAME_CHARS = 255;
     /** What a multipart body may carry besides the file: boundaries, part headers, the option fields. */
     private static final long MULTIPART_OVERHEAD = 64 * 1024;
@@ -144,8 +147,7 @@ public final class UploadService implements HttpService {
                         "the upload could not be recorded for a while and was stopped; send it again").header("Retry-After", "5");
             }
         };
-        Integer bitrate = null;
-        Integer quality = null;
+        Map<String, String> fields = new HashMap<>();
         Stored stored = null;
         Events.Options options;
         try (InputStream body = StallGuard.reading(req.content().inputStream())) {
@@ -161,15 +163,20 @@ public final class UploadService implements HttpService {
                                 MongoConnection.gridFsSpan(MongoConnection.VIDEOS_BUCKET, "gridfs write"),
                                 () -> store(videos, fileId, part, jobId, claims, allowance, stillReceiving));
                     }
-                    case "bitrate" -> bitrate = intField(part, "bitrate");
-                    case "quality" -> quality = intField(part, "quality");
-                    default -> part.body().transferTo(java.io.OutputStream.nullOutputStream());
+                    default -> {
+                        if (UploadPolicy.isOption(part.name())) {
+                            fields.put(part.name(), field(part));
+                            UploadPolicy.options(fields); // a bad value before the file is refused before storing it
+                        } else {
+                            part.body().transferTo(java.io.OutputStream.nullOutputStream());
+                        }
+                    }
                 }
             }
             if (stored == null) {
                 throw refused(400, "bad-multipart", "No file", "send the video in a multipart part named 'file'");
             }
-            options = UploadPolicy.options(bitrate, quality);
+            options = UploadPolicy.options(fields);
         } catch (RuntimeException e) {
             removeQuietly(receiving);
             throw e instanceof UncheckedIOException u ? cutOff(u.getCause()) : e;
@@ -236,8 +243,13 @@ public final class UploadService implements HttpService {
         return new Stored(name, total);
     }
 
-    private static Integer intField(MultipartReader.Part part, String name) throws IOException {
-        return UploadPolicy.option(name, new String(part.body().readNBytes(MAX_FIELD_BYTES + 1), StandardCharsets.UTF_8));
+    private static String field(MultipartReader.Part part) throws IOException {
+        byte[] value = part.body().readNBytes(MAX_FIELD_BYTES + 1);
+        if (value.length > MAX_FIELD_BYTES) {
+            throw refused(400, "bad-options", "Invalid " + part.name(), "'" + part.name() + "' is longer than "
+                    + MAX_FIELD_BYTES + " bytes");
+        }
+        return new String(value, StandardCharsets.UTF_8);
     }
 
     private static void drain(InputStream in) {

@@ -3,6 +3,7 @@ package com.mp3converter.gateway.jobs;
 import java.time.Instant;
 import java.util.Date;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import com.mp3converter.common.events.Events;
@@ -58,7 +59,7 @@ public record Job(String id, Events.Owner owner, String sourceName, long sourceB
                 .append("owner", new Document("userId", owner.userId()).append("email", owner.email()))
                 .append("sourceName", sourceName)
                 .append("sourceBytes", sourceBytes)
-                .append("options", options(options))
+                .append("options", StoredOptions.toDocument(options))
                 .append("traceHeaders", new Document(new LinkedHashMap<>(traceHeaders)))
                 .append("createdAt", Date.from(createdAt))
                 .append("version", version)
@@ -74,7 +75,7 @@ public record Job(String id, Events.Owner owner, String sourceName, long sourceB
                 .append("attempts", attempts)
                 .append("videoFileId", videoFileId)
                 .append("mp3", mp3 == null ? null : new Document("fileId", mp3.fileId()).append("bytes", mp3.bytes())
-                        .append("durationSeconds", mp3.durationSeconds()))
+                        .append("durationSeconds", mp3.durationSeconds()).append("warnings", mp3.warnings()))
                 .append("error", error == null ? null : new Document("code", error.code()).append("message", error.message()))
                 .append("startedAt", date(startedAt))
                 .append("finishedAt", date(finishedAt))
@@ -98,12 +99,12 @@ public record Job(String id, Events.Owner owner, String sourceName, long sourceB
                 d.getString("sourceName"),
                 number(d, "sourceBytes").longValue(),
                 d.getString("videoFileId"),
-                options(d.get("options", Document.class)),
+                StoredOptions.from(d.get("options", Document.class)),
                 JobState.valueOf(d.getString("state")),
                 number(d, "progress").doubleValue(),
                 number(d, "attempts").intValue(),
                 mp3 == null ? null : new Events.Mp3(mp3.getString("fileId"), number(mp3, "bytes").longValue(),
-                        number(mp3, "durationSeconds").doubleValue()),
+                        number(mp3, "durationSeconds").doubleValue(), mp3.getList("warnings", String.class, List.of())),
                 error == null ? null : new Events.Reason(error.getString("code"), error.getString("message")),
                 instant(d, "createdAt"), instant(d, "updatedAt"), instant(d, "startedAt"), instant(d, "finishedAt"),
                 instant(d, "notifiedAt"),
@@ -113,22 +114,6 @@ public record Job(String id, Events.Owner owner, String sourceName, long sourceB
                 number(d, "version").longValue(),
                 d.get("foldedOffset") == null ? -1 : number(d, "foldedOffset").longValue(),
                 headers);
-    }
-
-    private static Document options(Events.Options options) {
-        Document opts = new Document();
-        if (options.bitrateKbps() != null) {
-            opts.append("bitrateKbps", options.bitrateKbps());
-        }
-        if (options.vbrQuality() != null) {
-            opts.append("vbrQuality", options.vbrQuality());
-        }
-        return opts;
-    }
-
-    private static Events.Options options(Document options) {
-        return options == null ? Events.Options.DEFAULT
-                : new Events.Options(options.getInteger("bitrateKbps"), options.getInteger("vbrQuality"));
     }
 
     private static Number number(Document d, String key) {

@@ -1,6 +1,7 @@
 package com.mp3converter.gateway.jobs;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Optional;
 
 import com.mp3converter.common.events.Events;
@@ -54,7 +55,8 @@ public final class JobFold {
         if (job.state().terminal()) {
             return null;
         }
-        return job.finished(JobState.DONE, new Events.Mp3(e.mp3FileId(), e.mp3Bytes(), e.durationSeconds()), null,
+        return job.finished(JobState.DONE, new Events.Mp3(e.mp3FileId(), e.mp3Bytes(), e.durationSeconds(),
+                        e.warnings() == null ? List.of() : e.warnings()), null,
                 Math.max(job.attempts(), e.attempt()), e.at());
     }
 

@@ -83,6 +83,6 @@ class JobEventsFolderTest {
 
     private static EventMessage done(String jobId, ObjectId mp3) {
         return EventMessage.of(Events.CONVERSION_DONE, jobId, 1, new Events.ConversionDone(jobId, 1, mp3.toHexString(), 10,
-                1.0, 44_100, 2, false, 0.5, Instant.now()), Map.of());
+                1.0, 44_100, 2, false, 0.5, Instant.now(), java.util.List.of()), Map.of());
     }
 }

@@ -27,7 +27,7 @@ class JobFoldTest {
         Job halfway = fold(started, Events.CONVERSION_PROGRESS, new Events.ConversionProgress("job-1", 1, 0.5, T), 1).orElseThrow();
         assertThat(halfway.progress(), is(0.5));
         Job done = fold(halfway, Events.CONVERSION_DONE, new Events.ConversionDone("job-1", 1, "abcdefabcdefabcdefabcdef",
-                10, 2.0, 44_100, 2, false, 1.0, T), 2).orElseThrow();
+                10, 2.0, 44_100, 2, false, 1.0, T, java.util.List.of()), 2).orElseThrow();
         assertThat(done.state(), is(JobState.DONE));
         assertThat(done.progress(), is(1.0));
         assertThat(done.mp3().fileId(), is("abcdefabcdefabcdefabcdef"));
@@ -47,7 +47,7 @@ class JobFoldTest {
                 new Events.Reason("no-audio", "no sound"), T), 7).orElseThrow();
         assertThat(failed.state(), is(JobState.FAILED));
         assertThat("an outcome after the outcome", fold(failed, Events.CONVERSION_DONE, new Events.ConversionDone("job-1", 2,
-                "abcdefabcdefabcdefabcdef", 10, 2.0, 44_100, 2, false, 1.0, T), 8).isPresent(), is(false));
+                "abcdefabcdefabcdefabcdef", 10, 2.0, 44_100, 2, false, 1.0, T, java.util.List.of()), 8).isPresent(), is(false));
         Job told = fold(failed, Events.NOTIFICATION_SENT, new Events.NotificationSent("job-1", "mail", T), 9).orElseThrow();
         assertThat(told.notifiedAt(), is(T));
         assertThat(fold(told, Events.NOTIFICATION_SENT, new Events.NotificationSent("job-1", "mail", T), 10).isPresent(), is(false));
