@@ -384,8 +384,9 @@ stack_logs() { # [part] [--json]
 }
 
 # --- tests ---------------------------------------------------------------------------------------------
-test_tools() { # what the tests call besides the JDK: FFmpeg's runtime library, openssl, a browser, a kustomize
-  apt_install libpulse0 libmp3lame0 openssl curl unzip ca-certificates chromium chromium-driver
+test_tools() { # what the tests call besides the JDK: FFmpeg's runtime library, openssl, a browser, a kustomize, and
+  # Debian's ffmpeg, whose ffprobe and ebur128 filter read our MP3s back as a reader we did not write
+  apt_install libpulse0 libmp3lame0 openssl curl unzip ca-certificates chromium chromium-driver ffmpeg
   if command -v kubectl >/dev/null && kubectl kustomize --help >/dev/null 2>&1; then
     export KUSTOMIZE="kubectl kustomize"
     return

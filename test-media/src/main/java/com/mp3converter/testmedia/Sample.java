@@ -53,6 +53,40 @@ public enum Sample {
                     "-disposition:a:0", "0", "-disposition:a:1", "0", "-disposition:a:2", "default")),
     MP4_NO_AUDIO("mp4-h264-no-audio.mp4", null, 0, 0, 0,
             video(320, 240), args("-t", "1", "-c:v", "libopenh264")),
+    /** Tags ({@link SourceTags}), chapters and its own 500x500 JPEG cover (MP4 covr). */
+    MP4_TAGGED_COVER_CHAPTERS("mp4-tagged-cover-chapters.mp4", "aac", 48_000, 2, 6.0,
+            video(320, 240), tone(440, 48_000, "stereo"), picture(500, 500), SourceTags.input(true),
+            args("-t", "6", "-map", "0:v", "-map", "1:a", "-map", "2:v", "-map_metadata", "3", "-map_chapters", "3",
+                    "-c:v:0", "libopenh264", "-c:a", "aac", "-c:v:1", "mjpeg", "-disposition:v:1", "attached_pic")),
+    /** Tags and chapters in Matroska, no picture; the video fades in from black over its first second. */
+    MKV_TAGGED_FADE_IN("mkv-tagged-chapters-fade-in.mkv", "opus", 48_000, 2, 6.0,
+            List.of("-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25,fade=in:0:25"), tone(440, 48_000, "stereo"),
+            SourceTags.input(true), args("-t", "6", "-map", "0:v", "-map", "1:a", "-map_metadata", "2",
+                    "-map_chapters", "2", "-c:v", "libopenh264", "-c:a", "libopus")),
+    /** Tags as Vorbis comments (FFmpeg keeps them on the stream), no chapters, no picture. */
+    OGG_VORBIS_COMMENTS("ogg-opus-tagged.ogg", "opus", 48_000, 2, 2.0,
+            tone(440, 48_000, "stereo"), SourceTags.input(false), args("-t", "2", "-map", "0:a", "-map_metadata", "1",
+                    "-c:a", "libopus")),
+    /** A FLAC with its own 300x200 PNG picture. */
+    FLAC_PNG_PICTURE("flac-png-picture.flac", "flac", 44_100, 2, 2.0,
+            tone(440, 44_100, "stereo"), picture(300, 200), args("-t", "2", "-map", "0:a", "-map", "1:v", "-c:a", "flac",
+                    "-c:v", "png", "-disposition:v", "attached_pic")),
+    /** 440 Hz until 2 s, 880 Hz until 4 s, 1760 Hz until 6 s: which part an MP3 holds can be heard. */
+    WAV_TONE_STEPS("wav-tone-440-880-1760-every-2s.wav", "pcm_s16le", 48_000, 1, 6.0,
+            List.of("-f", "lavfi", "-i", "aevalsrc=0.5*sin(2*PI*t*if(lt(t\\,2)\\,440\\,if(lt(t\\,4)\\,880\\,1760))):s=48000:d=6"),
+            args("-c:a", "pcm_s16le")),
+    /** About -37 LUFS, peaks about -27 dBTP: normalising to -16 is one gain. */
+    WAV_QUIET("wav-quiet-tone.wav", "pcm_s16le", 48_000, 2, 8.0,
+            List.of("-f", "lavfi", "-i", "aevalsrc=0.02*sin(2*PI*440*t)*(1+0.8*sin(2*PI*0.5*t))|0.02*sin(2*PI*550*t):s=48000:d=8"),
+            args("-c:a", "pcm_s16le")),
+    /** About -5 LUFS, peaks near -1 dBFS. */
+    WAV_LOUD("wav-loud-tones.wav", "pcm_s16le", 48_000, 2, 8.0,
+            List.of("-f", "lavfi", "-i", "aevalsrc=0.44*sin(2*PI*220*t)+0.44*sin(2*PI*331*t)|0.44*sin(2*PI*247*t)+0.44*sin(2*PI*370*t):s=48000:d=8"),
+            args("-c:a", "pcm_s16le")),
+    /** A quiet tone with a loud click every second: its peaks, not its loudness, set how loud it may become. */
+    WAV_QUIET_WITH_CLICKS("wav-quiet-tone-loud-clicks.wav", "pcm_s16le", 48_000, 1, 6.0,
+            List.of("-f", "lavfi", "-i", "aevalsrc=0.01*sin(2*PI*440*t)+0.9*lt(mod(t\\,1)\\,0.001):s=48000:d=6"),
+            args("-c:a", "pcm_s16le")),
     TRUNCATED_3GP("truncated-3gp-moov-missing.3gp", null, 0, 0, 0,
             video(176, 144), tone(440, 8_000, "mono"), args("-t", "3", "-map", "0:v", "-map", "1:a", "-c:v", "h263",
                     "-c:a", "libopencore_amrnb", "-ar", "8000", "-ac", "1", "-b:a", "12.2k", "-f", "3gp"));
@@ -113,6 +147,11 @@ public enum Sample {
     private static List<String> tone(int hertz, int rate, String layout) {
         return List.of("-f", "lavfi", "-i", "sine=frequency=" + hertz + ":sample_rate=" + rate
                 + ",aformat=channel_layouts=" + layout);
+    }
+
+    /** One frame of FFmpeg's test pattern as a still picture input. */
+    private static List<String> picture(int width, int height) {
+        return List.of("-f", "lavfi", "-i", "testsrc=size=" + width + "x" + height + ":rate=1:duration=1");
     }
 
     private static List<String> args(String... args) {
