@@ -19,11 +19,16 @@ final class Trim {
         this.rate = rate;
     }
 
-    /** How many of the {@code frames} samples of a frame decoded at {@code timestamp} (µs) come before the start. */
-    long skip(long timestamp, int frames) {
+    /**
+     * How many of the {@code frames} samples of a frame decoded at {@code timestamp} (µs) come before the start. A
+     * negative timestamp is the codec's delay (Opus pre-skip, AAC priming), which the decoder has already dropped:
+     * the samples it hands over begin at 0, where the container's chapters and the owner's times count from.
+     */
+    long skip(long decodedAt, int frames) {
         if (first != Long.MIN_VALUE) {
             return 0;
         }
+        long timestamp = Math.max(0, decodedAt);
         long skip = from == Long.MIN_VALUE ? 0 : Math.max(0, Math.round((from - timestamp) * (double) rate / 1e6));
         if (skip >= frames) {
             return frames;
