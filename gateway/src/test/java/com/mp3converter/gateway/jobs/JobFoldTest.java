@@ -27,13 +27,26 @@ class JobFoldTest {
         Job halfway = fold(started, Events.CONVERSION_PROGRESS, new Events.ConversionProgress("job-1", 1, 0.5, T), 1).orElseThrow();
         assertThat(halfway.progress(), is(0.5));
         Job done = fold(halfway, Events.CONVERSION_DONE, new Events.ConversionDone("job-1", 1, "abcdefabcdefabcdefabcdef",
-                10, 2.0, 44_100, 2, false, 1.0, T, java.util.List.of()), 2).orElseThrow();
+                10, 2.0, 44_100, 2, false, 1.0, T, java.util.List.of("no cover: the file's picture could not be read")),
+                2).orElseThrow();
         assertThat(done.state(), is(JobState.DONE));
+        assertThat("the job view says what the MP3 lacks", done.mp3().warnings(),
+                is(java.util.List.of("no cover: the file's picture could not be read")));
         assertThat(done.progress(), is(1.0));
         assertThat(done.mp3().fileId(), is("abcdefabcdefabcdefabcdef"));
         assertThat("the source video is dropped from a DONE job", done.videoFileId(), nullValue());
         assertThat(done.foldedOffset(), is(2L));
         assertThat(done.version(), is(3L));
+    }
+
+    @Test
+    void theOptionsAndTheMp3sWarningsAreStoredAsTheyCame() {
+        Events.Options options = new Events.Options(null, 2, "Titre", "Artiste", "frame", -16.0, 1.5, 30.25);
+        Job job = Job.uploaded("job-2", new Events.Owner("u", "u@example.com"), "a.mp4", 100, "0123456789abcdef01234567",
+                options, Map.of(), T).finished(JobState.DONE, new Events.Mp3("f", 1, 2.0, java.util.List.of("w")), null, 1, T);
+        Job stored = Job.from(job.toDocument());
+        assertThat(stored.options(), is(options));
+        assertThat(stored.mp3(), is(job.mp3()));
     }
 
     @Test
