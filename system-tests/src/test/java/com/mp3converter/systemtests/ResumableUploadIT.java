@@ -72,7 +72,8 @@ class ResumableUploadIT {
 
         HttpResponse<String> created = send(token, "POST", "/files/", HttpRequest.BodyPublishers.noBody(),
                 "Upload-Length", Integer.toString(bytes.length),
-                "Upload-Metadata", "filename " + b64("holiday clip.mp4") + ",bitrate " + b64("128"));
+                "Upload-Metadata", "filename " + b64("holiday clip.mp4") + ",bitrate " + b64("128")
+                        + ",title " + b64("休暇のクリップ") + ",end " + b64("0:03.5"));
         assertThat(created.body(), created.statusCode(), is(201));
         String location = created.headers().firstValue("Location").orElseThrow();
         assertThat(location, startsWith("/files/"));
@@ -111,7 +112,12 @@ class ResumableUploadIT {
                         .header("Authorization", "Bearer " + token).build(),
                 HttpResponse.BodyHandlers.ofFile(Files.createTempFile(platform.dir, "tus", ".mp3")));
         assertThat(mp3.statusCode(), is(200));
-        assertThat(Mp3Converter.durationOf(mp3.body()), closeTo(4.0, 0.15));
+        assertThat("the metadata's end cut it", Mp3Converter.durationOf(mp3.body()), closeTo(3.5, 0.05));
+        assertThat(job.get("options").get("title").asText(), is("休暇のクリップ"));
+        try (var tags = new org.bytedeco.javacv.FFmpegFrameGrabber(mp3.body().toFile())) {
+            tags.start();
+            assertThat("the metadata's title is the MP3's", tags.getMetadata().get("title"), is("休暇のクリップ"));
+        }
         List<JsonNode> mail = Platform.awaitMail(email, 1, Duration.ofSeconds(60));
         assertThat("the same mail as an upload by POST /upload", mail, hasSize(1));
         assertThat(Mail.parse(mail.getFirst()).subject(), is("Your MP3 is ready: holiday clip.mp3"));
@@ -139,6 +145,10 @@ class ResumableUploadIT {
                 413, "limit");
         assertRefused(send(token, "POST", "/files/", HttpRequest.BodyPublishers.noBody(), "Upload-Length", "100",
                 "Upload-Metadata", "bitrate " + b64("999")), 400, "bitrate");
+        assertRefused(send(token, "POST", "/files/", HttpRequest.BodyPublishers.noBody(), "Upload-Length", "100",
+                "Upload-Metadata", "loudness " + b64("-80")), 400, "from -70 to -5");
+        assertRefused(send(token, "POST", "/files/", HttpRequest.BodyPublishers.noBody(), "Upload-Length", "100",
+                "Upload-Metadata", "start " + b64("0:30") + ",end " + b64("20")), 400, "'end' must be after 'start'");
         assertRefused(send(token, "POST", "/files/", HttpRequest.BodyPublishers.noBody(), "Upload-Length", "100",
                 "Upload-Metadata", "filename not-base64!"), 400, "base64");
         assertRefused(send(null, "POST", "/files/", HttpRequest.BodyPublishers.noBody(), "Upload-Length", "100"), 401, "token");

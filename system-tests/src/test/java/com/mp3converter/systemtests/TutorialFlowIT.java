@@ -130,6 +130,33 @@ class TutorialFlowIT {
     }
 
     @Test
+    void theOptionsShapeTheMp3AndABadOneIsRefusedInWords() throws Exception {
+        String token = platform.login(platform.newUser("options"));
+        String jobId = Json.MAPPER.readTree(curl("-X", "POST", "-F", "file=@" + TestMedia.path(Sample.MP4_TAGGED_COVER_CHAPTERS),
+                "-F", "artist=Ana Ortiz", "-F", "cover=frame", "-F", "start=2", "-F", "end=0:05.000",
+                "-H", "Authorization: Bearer " + token, platform.gateway("/upload").toString())).get("jobId").asText();
+        JsonNode job = platform.awaitFinished(token, jobId, Duration.ofSeconds(90));
+        assertThat(job.toString(), job.get("state").asText(), is("DONE"));
+        assertThat(job.get("options").get("start").asDouble(), is(2.0));
+        Path out = platform.dir.resolve("options.mp3");
+        curl("--output", out.toString(), "-H", "Authorization: Bearer " + token, platform.gateway("/jobs/" + jobId + "/mp3").toString());
+        assertThat(Mp3Converter.durationOf(out), closeTo(3.0, 0.05));
+        try (var mp3 = new org.bytedeco.javacv.FFmpegFrameGrabber(out.toFile())) {
+            mp3.start();
+            assertThat(mp3.getMetadata().get("artist"), is("Ana Ortiz"));
+            assertThat("the source's own title", mp3.getMetadata().get("title"), is(com.mp3converter.testmedia.SourceTags.TITLE));
+            assertThat("the chapters that overlap 2 s .. 5 s", mp3.getFormatContext().nb_chapters(), is(2));
+        }
+
+        HttpResponse<byte[]> refused = Platform.HTTP.send(HttpRequest.newBuilder(platform.gateway("/upload"))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "multipart/form-data; boundary=b")
+                .POST(HttpRequest.BodyPublishers.ofString("--b\r\nContent-Disposition: form-data; name=\"loudness\"\r\n\r\n"
+                        + "very loud\r\n--b--\r\n")).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(refused.statusCode(), is(400));
+        assertThat(new String(refused.body(), StandardCharsets.UTF_8), containsString("'loudness' must be a target in LUFS"));
+    }
+
+    @Test
     void aVideoWithoutAudioFailsWithAClearMail() throws Exception {
         String email = platform.newUser("silent");
         String token = platform.login(email);

@@ -37,13 +37,16 @@ public final class SourceTags {
 
     /** The ffmpeg input arguments of the FFMETADATA (tags, and the chapters when asked). */
     static List<String> input(boolean chapters) {
+        return input(chapters ? CHAPTERS : List.of());
+    }
+
+    /** The tags and these chapters. */
+    static List<String> input(List<Chapter> chapters) {
         StringBuilder text = new StringBuilder(";FFMETADATA1\n");
         TAGS.forEach((key, value) -> text.append(key).append('=').append(value).append('\n'));
-        if (chapters) {
-            for (Chapter chapter : CHAPTERS) {
-                text.append("\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=").append(chapter.startMs()).append("\nEND=")
-                        .append(chapter.endMs()).append("\ntitle=").append(chapter.title()).append('\n');
-            }
+        for (Chapter chapter : chapters) {
+            text.append("\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=").append(chapter.startMs()).append("\nEND=")
+                    .append(chapter.endMs()).append("\ntitle=").append(chapter.title()).append('\n');
         }
         return List.of("-f", "ffmetadata", "-i", "data:text/plain;base64,"
                 + Base64.getEncoder().encodeToString(text.toString().getBytes(StandardCharsets.UTF_8)));

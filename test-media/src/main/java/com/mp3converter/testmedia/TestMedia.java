@@ -35,15 +35,21 @@ public final class TestMedia {
     }
 
     /**
-     * A 1280x720 H.264 + AAC stereo 48 kHz video of this length: the benchmarks' input (the size and codecs of a
-     * typical upload).
+     * A 1280x720 H.264 + AAC stereo 48 kHz video of this length with tags and a chapter a minute (no picture of its
+     * own, so a frame becomes the cover): the benchmarks' input (the size and codecs of a typical upload).
      */
     public static Path longVideo(Duration length) {
         long seconds = length.toSeconds();
-        return generated("h264-aac-720p-" + seconds + "s.mp4", List.of("-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25",
-                "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000,aformat=channel_layouts=stereo",
-                "-map", "0:v", "-map", "1:a", "-t", Long.toString(seconds), "-c:v", "libopenh264", "-b:v", "2M",
-                "-c:a", "aac", "-b:a", "128k"), 1);
+        List<SourceTags.Chapter> chapters = new ArrayList<>();
+        for (long start = 0; start < seconds; start += 60) {
+            chapters.add(new SourceTags.Chapter(start * 1000, Math.min(seconds, start + 60) * 1000, "Minute " + (start / 60 + 1)));
+        }
+        List<String> recipe = new ArrayList<>(List.of("-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25",
+                "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000,aformat=channel_layouts=stereo"));
+        recipe.addAll(SourceTags.input(chapters));
+        recipe.addAll(List.of("-map", "0:v", "-map", "1:a", "-map_metadata", "2", "-map_chapters", "2",
+                "-t", Long.toString(seconds), "-c:v", "libopenh264", "-b:v", "2M", "-c:a", "aac", "-b:a", "128k"));
+        return generated("h264-aac-720p-tagged-" + seconds + "s.mp4", recipe, 1);
     }
 
     /** A 16-bit stereo 44.1 kHz WAV of a sine tone: long conversions without a long upload of video. */

@@ -10,7 +10,7 @@ import java.lang.foreign.ValueLayout;
  * bins, and the oversampling is done only where a peak could beat the one found so far. Channels: one or two,
  * interleaved floats, each weighted 1.0 as the standard weighs left and right.
  */
-final class LoudnessMeter {
+public final class LoudnessMeter {
     private static final double MIN_LUFS = -70;
     private static final double BIN = 0.01;
     private static final int BINS = (int) ((30 - MIN_LUFS) / BIN);
@@ -35,7 +35,7 @@ final class LoudnessMeter {
     private int countdown;
     private double peak;
 
-    LoudnessMeter(int channels, int rate) {
+    public LoudnessMeter(int channels, int rate) {
         this.channels = channels;
         this.state = new double[channels][4];
         this.subBlock = Math.max(1, rate / 10);
@@ -55,7 +55,7 @@ final class LoudnessMeter {
     }
 
     /** {@code frames} interleaved frames from the segment's start. */
-    void add(MemorySegment samples, int frames) {
+    public void add(MemorySegment samples, int frames) {
         for (int i = 0; i < frames; i++) {
             float loudest = 0;
             double sum = 0;
