@@ -73,20 +73,16 @@ public enum Sample {
                     "-c:v", "png", "-disposition:v", "attached_pic")),
     /** 440 Hz until 2 s, 880 Hz until 4 s, 1760 Hz until 6 s: which part an MP3 holds can be heard. */
     WAV_TONE_STEPS("wav-tone-440-880-1760-every-2s.wav", "pcm_s16le", 48_000, 1, 6.0,
-            List.of("-f", "lavfi", "-i", "aevalsrc=0.5*sin(2*PI*t*if(lt(t\\,2)\\,440\\,if(lt(t\\,4)\\,880\\,1760))):s=48000:d=6"),
-            args("-c:a", "pcm_s16le")),
-    /** About -37 LUFS, peaks about -27 dBTP: normalising to -16 is one gain. */
+            sound("0.5*sin(2*PI*t*if(lt(t\\,2)\\,440\\,if(lt(t\\,4)\\,880\\,1760)))", 6)),
+    /** About -34 LUFS, peaks about -29 dBTP: normalising to -16 is one gain. */
     WAV_QUIET("wav-quiet-tone.wav", "pcm_s16le", 48_000, 2, 8.0,
-            List.of("-f", "lavfi", "-i", "aevalsrc=0.02*sin(2*PI*440*t)*(1+0.8*sin(2*PI*0.5*t))|0.02*sin(2*PI*550*t):s=48000:d=8"),
-            args("-c:a", "pcm_s16le")),
+            sound("0.02*sin(2*PI*440*t)*(1+0.8*sin(2*PI*0.5*t))|0.02*sin(2*PI*550*t)", 8)),
     /** About -5 LUFS, peaks near -1 dBFS. */
     WAV_LOUD("wav-loud-tones.wav", "pcm_s16le", 48_000, 2, 8.0,
-            List.of("-f", "lavfi", "-i", "aevalsrc=0.44*sin(2*PI*220*t)+0.44*sin(2*PI*331*t)|0.44*sin(2*PI*247*t)+0.44*sin(2*PI*370*t):s=48000:d=8"),
-            args("-c:a", "pcm_s16le")),
+            sound("0.44*sin(2*PI*220*t)+0.44*sin(2*PI*331*t)|0.44*sin(2*PI*247*t)+0.44*sin(2*PI*370*t)", 8)),
     /** A quiet tone with a loud click every second: its peaks, not its loudness, set how loud it may become. */
     WAV_QUIET_WITH_CLICKS("wav-quiet-tone-loud-clicks.wav", "pcm_s16le", 48_000, 1, 6.0,
-            List.of("-f", "lavfi", "-i", "aevalsrc=0.01*sin(2*PI*440*t)+0.9*lt(mod(t\\,1)\\,0.001):s=48000:d=6"),
-            args("-c:a", "pcm_s16le")),
+            sound("0.01*sin(2*PI*440*t)+0.9*lt(mod(t\\,1)\\,0.001)", 6)),
     TRUNCATED_3GP("truncated-3gp-moov-missing.3gp", null, 0, 0, 0,
             video(176, 144), tone(440, 8_000, "mono"), args("-t", "3", "-map", "0:v", "-map", "1:a", "-c:v", "h263",
                     "-c:a", "libopencore_amrnb", "-ar", "8000", "-ac", "1", "-b:a", "12.2k", "-f", "3gp"));
@@ -147,6 +143,11 @@ public enum Sample {
     private static List<String> tone(int hertz, int rate, String layout) {
         return List.of("-f", "lavfi", "-i", "sine=frequency=" + hertz + ":sample_rate=" + rate
                 + ",aformat=channel_layouts=" + layout);
+    }
+
+    /** A 48 kHz 16-bit WAV of an aevalsrc expression ({@code |} between channels), this many seconds long. */
+    private static List<String> sound(String expression, int seconds) {
+        return List.of("-f", "lavfi", "-i", "aevalsrc=" + expression + ":s=48000:d=" + seconds, "-c:a", "pcm_s16le");
     }
 
     /** One frame of FFmpeg's test pattern as a still picture input. */
