@@ -2,8 +2,10 @@ package com.mp3converter.testmedia;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The tags and chapters the tagged samples carry, in Japanese, Arabic and English, written by FFmpeg from an
@@ -27,10 +29,10 @@ public final class SourceTags {
     public static final List<Chapter> CHAPTERS = List.of(new Chapter(0, 1500, "はじめに"),
             new Chapter(1500, 3250, "الفصل الثاني"), new Chapter(3250, 6000, "Third part"));
 
-    /** The container tags by FFmpeg's generic names. */
-    public static final Map<String, String> TAGS = Map.of("title", TITLE, "artist", ARTIST, "album", ALBUM,
-            "album_artist", ALBUM_ARTIST, "date", DATE, "genre", GENRE, "track", TRACK, "comment", COMMENT,
-            "language", LANGUAGE);
+    /** The container tags by FFmpeg's generic names, in a fixed order (the recipe's hash names the file). */
+    public static final Map<String, String> TAGS = Collections.unmodifiableMap(new TreeMap<>(Map.of("title", TITLE, "artist", ARTIST,
+            "album", ALBUM, "album_artist", ALBUM_ARTIST, "date", DATE, "genre", GENRE, "track", TRACK,
+            "comment", COMMENT, "language", LANGUAGE)));
 
     private SourceTags() {
     }
