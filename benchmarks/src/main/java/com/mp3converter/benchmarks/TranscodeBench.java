@@ -123,7 +123,7 @@ final class TranscodeBench {
             grabber.setSampleMode(FrameGrabber.SampleMode.FLOAT);
             grabber.start();
             int channels = grabber.getAudioChannels();
-            LoudnessMeter meter = new LoudnessMeter(channels, grabber.getSampleRate());
+            LoudnessMeter meter = new LoudnessMeter(channels, grabber.getSampleRate(), true);
             try (FFmpegFrameFilter ebur128 = new FFmpegFrameFilter("ebur128=peak=true:framelog=verbose", channels)) {
                 ebur128.setSampleRate(grabber.getSampleRate());
                 ebur128.setSampleFormat(org.bytedeco.ffmpeg.global.avutil.AV_SAMPLE_FMT_FLT);

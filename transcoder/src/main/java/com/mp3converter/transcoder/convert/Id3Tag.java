@@ -25,7 +25,7 @@ final class Id3Tag {
     record Chapter(long startMs, long endMs, String title) {
     }
 
-    /** ReplayGain 2.0: the track's gain to −18 LUFS in dB and its true peak (1.0 = full scale). */
+    /** ReplayGain 2.0: the track's gain to −18 LUFS in dB and its sample peak (1.0 = full scale). */
     record ReplayGain(double gainDb, double peak) {
         String gain() {
             return String.format(Locale.ROOT, "%+.2f dB", Math.max(-99.99, Math.min(99.99, gainDb)));

@@ -5,8 +5,9 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * EBU R128 / ITU-R BS.1770-4 as the audio passes: K-weighting (the standard's two biquads, computed for any
- * sample rate), 400 ms blocks every 100 ms, the absolute (−70 LUFS) and relative (−10 LU) gates, and the true
- * peak by 4× oversampling (2× from 96 kHz). Memory is flat: the blocks' energies go into a histogram of 0.01 dB
+ * sample rate), 400 ms blocks every 100 ms, the absolute (−70 LUFS) and relative (−10 LU) gates, and the peak:
+ * the sample peak (ReplayGain's, cheap beside LAME) or the true peak by 4× oversampling (2× from 96 kHz; what
+ * normalisation holds under its ceiling). Memory is flat: the blocks' energies go into a histogram of 0.01 dB
  * bins, and the oversampling is done only where a peak could beat the one found so far. Channels: one or two,
  * interleaved floats, each weighted 1.0 as the standard weighs left and right.
  */
@@ -27,21 +28,23 @@ public final class LoudnessMeter {
     private int inSubBlock;
     private final double[] binEnergy = new double[BINS];
     private final long[] binCount = new long[BINS];
-    private final int factor;
+    private final boolean truePeak;
     private final double[][] phases;
     private final double bound;
+    /** Per channel, the last samples twice over (at i and i + taps), so a window is one run without wrapping. */
     private final float[][] history;
-    private int position;
-    private int countdown;
+    private final int[] position;
+    private final int[] countdown;
     private double peak;
 
-    public LoudnessMeter(int channels, int rate) {
+    /** With {@code truePeak}, the peak is measured by oversampling; otherwise it is the sample peak. */
+    public LoudnessMeter(int channels, int rate, boolean truePeak) {
         this.channels = channels;
         this.state = new double[channels][4];
         this.subBlock = Math.max(1, rate / 10);
+        this.truePeak = truePeak;
         kWeighting(rate);
-        factor = rate < 96_000 ? 4 : rate < 192_000 ? 2 : 1;
-        phases = polyphase(factor);
+        phases = polyphase(rate < 96_000 ? 4 : rate < 192_000 ? 2 : 1);
         double worst = 0;
         for (double[] phase : phases) {
             double sum = 0;
@@ -51,44 +54,106 @@ public final class LoudnessMeter {
             worst = Math.max(worst, sum);
         }
         bound = worst;
-        history = new float[channels][phases[0].length];
+        history = new float[channels][2 * phases[0].length];
+        position = new int[channels];
+        countdown = new int[channels];
     }
 
     /** {@code frames} interleaved frames from the segment's start. */
     public void add(MemorySegment samples, int frames) {
-        for (int i = 0; i < frames; i++) {
-            float loudest = 0;
-            double sum = 0;
+        for (int done = 0; done < frames; ) {
+            int n = Math.min(frames - done, subBlock - inSubBlock);
             for (int c = 0; c < channels; c++) {
-                float x = samples.getAtIndex(ValueLayout.JAVA_FLOAT, (long) i * channels + c);
-                loudest = Math.max(loudest, Math.abs(x));
-                history[c][position] = x;
-                double[] s = state[c];
-                // the pre-filter (high shelf) then the RLB high-pass, as two direct-form II biquads
-                double w = x - a[0] * s[0] - a[1] * s[1];
-                double y = b[0] * w + b[1] * s[0] + b[2] * s[1];
-                s[1] = s[0];
-                s[0] = w;
-                double v = y - a[2] * s[2] - a[3] * s[3];
-                double z = v - 2 * s[2] + s[3];
-                s[3] = s[2];
-                s[2] = v;
-                sum += z * z;
+                energy += weighted(samples, done, n, c);
+                if (truePeak) {
+                    truePeak(samples, done, n, c);
+                } else {
+                    samplePeak(samples, done, n, c);
+                }
             }
-            energy += sum;
-            if (++inSubBlock == subBlock) {
+            done += n;
+            inSubBlock += n;
+            if (inSubBlock == subBlock) {
                 endSubBlock();
             }
-            if (loudest * bound > peak) {
-                countdown = history[0].length;
-            }
-            if (countdown > 0) {
-                countdown--;
-                truePeakAt(position);
-            }
-            peak = Math.max(peak, loudest);
-            position = (position + 1) % history[0].length;
         }
+    }
+
+    /** The sum of the squares of channel {@code c}'s K-weighted samples: the pre-filter then the RLB high-pass. */
+    private double weighted(MemorySegment samples, int from, int n, int c) {
+        double[] s = state[c];
+        double s0 = s[0];
+        double s1 = s[1];
+        double s2 = s[2];
+        double s3 = s[3];
+        double sum = 0;
+        for (int i = from, end = from + n; i < end; i++) {
+            double x = samples.getAtIndex(ValueLayout.JAVA_FLOAT, (long) i * channels + c);
+            double w = x - a[0] * s0 - a[1] * s1;
+            double y = b[0] * w + b[1] * s0 + b[2] * s1;
+            s1 = s0;
+            s0 = w;
+            double v = y - a[2] * s2 - a[3] * s3;
+            double z = v - 2 * s2 + s3;
+            s3 = s2;
+            s2 = v;
+            sum += z * z;
+        }
+        s[0] = s0;
+        s[1] = s1;
+        s[2] = s2;
+        s[3] = s3;
+        return sum;
+    }
+
+    private void samplePeak(MemorySegment samples, int from, int n, int c) {
+        double max = peak;
+        for (int i = from, end = from + n; i < end; i++) {
+            max = Math.max(max, Math.abs(samples.getAtIndex(ValueLayout.JAVA_FLOAT, (long) i * channels + c)));
+        }
+        peak = max;
+    }
+
+    /**
+     * The oversampled values around each sample, computed only while a sample loud enough to beat the peak so far
+     * (even with the interpolator's largest gain) is within the interpolator's reach.
+     */
+    private void truePeak(MemorySegment samples, int from, int n, int c) {
+        float[] h = history[c];
+        int taps = h.length / 2;
+        int at = position[c];
+        int left = countdown[c];
+        for (int i = from, end = from + n; i < end; i++) {
+            float x = samples.getAtIndex(ValueLayout.JAVA_FLOAT, (long) i * channels + c);
+            at = at + 1 == taps ? 0 : at + 1;
+            h[at] = x;
+            h[at + taps] = x;
+            double loud = Math.abs(x);
+            if (loud > peak) {
+                peak = loud;
+            }
+            if (loud * bound > peak) {
+                left = taps;
+            }
+            if (left > 0) {
+                left--;
+                // the newest sample is at at + taps, the window runs back from it; phase 0 is a sample itself
+                int newest = at + taps;
+                for (int p = 1; p < phases.length; p++) {
+                    double[] phase = phases[p];
+                    double y = 0;
+                    for (int t = 0; t < taps; t++) {
+                        y += phase[t] * h[newest - t];
+                    }
+                    double magnitude = Math.abs(y);
+                    if (magnitude > peak) {
+                        peak = magnitude;
+                    }
+                }
+            }
+        }
+        position[c] = at;
+        countdown[c] = left;
     }
 
     private void endSubBlock() {
@@ -103,21 +168,6 @@ public final class LoudnessMeter {
                 int bin = (int) Math.min(BINS - 1, (lufs - MIN_LUFS) / BIN);
                 binEnergy[bin] += block;
                 binCount[bin]++;
-            }
-        }
-    }
-
-    /** The interpolated values between the samples around the newest one, in every channel. */
-    private void truePeakAt(int newest) {
-        int length = history[0].length;
-        for (int c = 0; c < channels; c++) {
-            float[] h = history[c];
-            for (double[] phase : phases) {
-                double y = 0;
-                for (int t = 0; t < phase.length; t++) {
-                    y += phase[t] * h[(newest - t + length) % length];
-                }
-                peak = Math.max(peak, Math.abs(y));
             }
         }
     }
@@ -143,8 +193,8 @@ public final class LoudnessMeter {
         return count == 0 ? Double.NEGATIVE_INFINITY : loudness(sum / count);
     }
 
-    /** The true peak, linear (1.0 = full scale). */
-    double truePeak() {
+    /** The (true or sample) peak, linear (1.0 = full scale). */
+    double peak() {
         return peak;
     }
 

@@ -138,7 +138,7 @@ public final class Mp3Converter {
             Id3Tag tag = new Id3Tag(Tags.of(probe.tags(), options.title(), options.artist(), fileName),
                     cover(source, probe, options.coverOrDefault(), cut, warnings),
                     chapters.stream().map(SourceProbe.Chapter::title).toList());
-            LoudnessMeter meter = new LoudnessMeter(channels, rate);
+            LoudnessMeter meter = new LoudnessMeter(channels, rate, false);
             long origin;
             long samples;
             boolean copied = options.keepsTheSound() && grabber.getAudioCodec() == avcodec.AV_CODEC_ID_MP3
@@ -154,7 +154,7 @@ public final class Mp3Converter {
                 float gain = 1;
                 DoubleConsumer encodeProgress = progress;
                 if (options.loudness() != null) {
-                    LoudnessMeter before = new LoudnessMeter(channels, rate);
+                    LoudnessMeter before = new LoudnessMeter(channels, rate, true);
                     Decoded measured = decode(grabber, channels, cut, 1, null, (chunk, frames) -> before.add(chunk, frames),
                             p -> progress.accept(p * 0.4));
                     gain = (float) gain(options.loudness(), before, warnings);
@@ -273,7 +273,7 @@ public final class Mp3Converter {
     /** ReplayGain 2.0 (reference −18 LUFS) from what was encoded; null for silence or under 0.4 s. */
     private static Id3Tag.ReplayGain replayGain(LoudnessMeter meter) {
         double lufs = meter.integrated();
-        return Double.isInfinite(lufs) ? null : new Id3Tag.ReplayGain(REPLAYGAIN_REFERENCE - lufs, meter.truePeak());
+        return Double.isInfinite(lufs) ? null : new Id3Tag.ReplayGain(REPLAYGAIN_REFERENCE - lufs, meter.peak());
     }
 
     /**
@@ -288,7 +288,7 @@ public final class Mp3Converter {
             return 1;
         }
         double wanted = target - lufs;
-        double peakDb = 20 * Math.log10(Math.max(1e-9, measured.truePeak()));
+        double peakDb = 20 * Math.log10(Math.max(1e-9, measured.peak()));
         double allowed = PEAK_CEILING_DB - peakDb;
         if (wanted > allowed) {
             warnings.add(String.format(Locale.ROOT, "normalised to %.1f LUFS, not %.1f: louder would push its peaks "
