@@ -16,7 +16,7 @@ record Cut(long startMicros, long endMicros, long timelineStart) {
     static final String PAST_THE_END = "cut-past-end";
     private static final long PREROLL_MICROS = 1_000_000;
 
-    static Cut of(Mp3Converter.Options options, SourceProbe probe, List<String> warnings) throws ConversionException {
+    static Cut of(Mp3Converter.Options options, SourceProbe probe) throws ConversionException {
         long start = options.start() == null ? 0 : Math.round(options.start() * 1e6);
         long end = options.end() == null ? Long.MAX_VALUE : Math.round(options.end() * 1e6);
         Cut cut = new Cut(start, end, probe.startMicros());

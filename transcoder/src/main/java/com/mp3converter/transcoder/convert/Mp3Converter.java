@@ -34,9 +34,12 @@ import org.bytedeco.javacv.FrameGrabber;
  * frame) of the stream FFmpeg itself would pick, on one thread, while LAME encodes on another — the system's
  * {@code libmp3lame.so.0} through FFM when it is there, the one in the bytedeco build otherwise. CBR (default
  * 192 kb/s) or a VBR quality; the channels kept (more than two are downmixed: MP3 has at most two); the sample
- * rate kept where MP3 allows it; the ID3 title from the original name. An MP3 stream without options is copied
- * packet by packet. Inputs are opened with the media demuxers and the {@code file} protocol only: a playlist or
- * manifest that points elsewhere is refused like any other unreadable file, in the same words.
+ * rate kept where MP3 allows it. Every MP3 gets an ID3v2.3 tag ({@link Id3Tag}) with the source's tags, its
+ * cover ({@link CoverArt}), its chapters and ReplayGain measured on the way ({@link LoudnessMeter}); optionally
+ * a loudness target (a measuring pass, then one gain) and a cut ({@link Cut}). An MP3 stream without options
+ * that change the sound is copied packet by packet. Inputs are opened with the media demuxers and the
+ * {@code file} protocol only: a playlist or manifest that points elsewhere is refused like any other unreadable
+ * file, in the same words.
  */
 public final class Mp3Converter {
     private static final Logger LOG = Logger.getLogger(Mp3Converter.class.getName());
@@ -133,7 +136,7 @@ public final class Mp3Converter {
         try (FFmpegFrameGrabber grabber = open(source, probe.audioStream())) {
             int channels = Math.min(2, grabber.getAudioChannels());
             int rate = grabber.getSampleRate();
-            Cut cut = Cut.of(options, probe, warnings);
+            Cut cut = Cut.of(options, probe);
             List<SourceProbe.Chapter> chapters = chapters(probe, cut, warnings);
             Id3Tag tag = new Id3Tag(Tags.of(probe.tags(), options.title(), options.artist(), fileName),
                     cover(source, probe, options.coverOrDefault(), cut, warnings),
