@@ -21,7 +21,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-/** What a user may upload, against the local stack's MongoDB endpoint: size limit, quota, jobs in flight, options. */
+/** What a user may upload, against the local stack's MongoDB endpoint: size limit, quota, jobs in flight (the options: UploadPolicyOptionsTest). */
 class UploadPolicyTest {
     private static final long MAX_BYTES = 1000;
     private static final long QUOTA = 2500;
@@ -76,19 +76,6 @@ class UploadPolicyTest {
         uploads.receiving("0123456789abcdef01234567", "job-x", OWNER, 10);
         ProblemException refused = assertRefused(() -> policy.allowance(OWNER.userId(), 10), 429, "3 jobs queued or converting");
         assertThat(refused.headers().get("Retry-After"), is("30"));
-    }
-
-    @Test
-    void optionsAreIntegersInTheirRangesAndNeverBoth() {
-        assertThat(UploadPolicy.option("bitrate", "320"), is(320));
-        assertThat(UploadPolicy.option("bitrate", " 32 "), is(32));
-        assertThat(UploadPolicy.option("quality", "0"), is(0));
-        for (String bad : new String[] {"31", "321", "abc", "", "1e2", "192.5", "-192"}) {
-            assertRefused(() -> UploadPolicy.option("bitrate", bad), 400, "'bitrate' must be an integer from 32 to 320");
-        }
-        assertRefused(() -> UploadPolicy.option("quality", "10"), 400, "from 0 to 9");
-        assertRefused(() -> UploadPolicy.options(128, 2), 400, "not both");
-        assertThat(UploadPolicy.options(null, 2), is(new Events.Options(null, 2)));
     }
 
     private void job(String id, long bytes, boolean converting) {
