@@ -1,5 +1,6 @@
 package com.mp3converter.auth;
 
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -9,8 +10,10 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Logger;
 
+import com.mp3converter.common.http.InternalCaller;
 import com.mp3converter.common.http.Problems;
 import com.mp3converter.common.server.Application;
+import com.mp3converter.common.server.Housekeeping;
 import com.mp3converter.common.server.ServiceServer;
 import com.mp3converter.common.server.Startup;
 import com.mp3converter.common.token.TokenVerifier;
@@ -28,12 +31,27 @@ public final class AuthApplication implements Application {
     private final UserStore users;
     private final PasswordHasher hasher = new PasswordHasher();
     private final Config config;
+    private final Clock clock = Clock.systemUTC();
+    private final InternalCaller internal;
+    private final AccountTokens accountTokens;
+    private final AccountMails accountMails;
+    private final Housekeeping housekeeping;
 
     public AuthApplication(Config config) {
         this.config = config;
         this.database = Database.open(config.get("db"));
         this.keys = SigningKeys.load(Path.of(config.get("auth.keys-dir").asString().get()));
         this.users = new UserStore(database.client());
+        this.internal = InternalCaller.from(config);
+        this.accountTokens = new AccountTokens(database.client(), clock);
+        Config mail = config.get("auth.mail");
+        this.accountMails = new AccountMails(database.client(),
+                new AccountMails.Limits(mail.get("interval").as(Duration.class).get(), mail.get("per-day").asInt().get()),
+                new AccountMails.Links(mail.get("verify-link").asString().get(), mail.get("reset-link").asString().get()),
+                URI.create(config.get("mailer.url").asString().get()), config.get("mailer.timeout").as(Duration.class).get(),
+                internal, clock);
+        this.housekeeping = new Housekeeping("account-expiry", "expired links, account mails and revocations",
+                () -> accountTokens.expire() + accountMails.expire() + users.expireRevocations(clock.instant()));
     }
 
     public static void main(String[] args) {
@@ -67,6 +85,8 @@ public final class AuthApplication implements Application {
     private void prepareDatabase() {
         database.migrate();
         bootstrapAdmin();
+        accountMails.start();
+        housekeeping.every(Duration.ofMinutes(10));
     }
 
     private void bootstrapAdmin() {
@@ -85,7 +105,7 @@ public final class AuthApplication implements Application {
         }
         if (users.byEmail(email).isEmpty()) {
             try {
-                users.create(EmailAddress.validate(email), hasher.hash(password), List.of(User.ROLE_USER, User.ROLE_ADMIN));
+                users.create(EmailAddress.validate(email), hasher.hash(password), List.of(User.ROLE_USER, User.ROLE_ADMIN), true);
                 LOG.info(() -> "created the bootstrap administrator " + email);
             } catch (UserStore.DuplicateEmailException raced) {
                 LOG.fine("bootstrap administrator created by another replica");
@@ -95,7 +115,6 @@ public final class AuthApplication implements Application {
 
     @Override
     public void routing(HttpRouting.Builder rules) {
-        Clock clock = Clock.systemUTC();
         Config auth = config.get("auth");
         String issuer = auth.get("issuer").asString().get();
         String audience = auth.get("audience").asString().get();
@@ -109,10 +128,15 @@ public final class AuthApplication implements Application {
                 throttling.get("account-under-attack").asInt().get()));
         int trustedProxies = auth.get("trusted-proxies").asInt().get();
         LoginService login = new LoginService(users, hasher, tokens, throttle, authenticator, trustedProxies);
+        AccountService accounts = new AccountService(users, hasher, accountTokens, accountMails, tokens, authenticator,
+                throttle, new AccountService.Settings(auth.get("verification.link-ttl").as(Duration.class).get(),
+                        auth.get("password-reset.link-ttl").as(Duration.class).get(), trustedProxies), clock);
         UserService userService = new UserService(users, hasher, authenticator, auth.get("signup-enabled").asBoolean().get(),
-                throttle, trustedProxies);
+                throttle, trustedProxies, accounts::mailVerification, internal, new UserService.Deletion(
+                        auth.get("fresh-login").as(Duration.class).get(), tokens.ttl().plus(TokenVerifier.SKEW), clock));
         rules.register("/", login)
                 .register("/users", userService)
+                .register("/account", accounts)
                 .register("/revocations", new RevocationService(users))
                 .register("/.well-known", new JwksService(keys))
                 .error(DbClientException.class, (req, res, e) -> {
@@ -130,6 +154,8 @@ public final class AuthApplication implements Application {
 
     @Override
     public void close() {
+        housekeeping.close();
+        accountMails.close();
         database.close();
     }
 }

@@ -4,7 +4,7 @@ import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.Metrics;
 import io.helidon.metrics.api.Tag;
 
-/** Login outcomes, sign-ups and token rejections by reason, on /metrics. */
+/** Login outcomes, sign-ups, account events and token rejections by reason, on /metrics. */
 public final class AuthMetrics {
     private AuthMetrics() {
     }
@@ -15,6 +15,11 @@ public final class AuthMetrics {
 
     public static void signup(String outcome) {
         counter("mp3_auth_signups_total", "Sign-ups by outcome", "outcome", outcome).increment();
+    }
+
+    /** Account events: verified, verification-resent, reset-requested, password-reset, password-changed, deleted. */
+    public static void account(String event) {
+        counter("mp3_auth_account_events_total", "Account events by kind", "event", event).increment();
     }
 
     public static void tokenRejected(String reason) {

@@ -3,13 +3,14 @@ package com.mp3converter.auth;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
 
 import io.helidon.security.jwt.Jwt;
 import io.helidon.security.jwt.SignedJwt;
 
-/** Issues ES256 access tokens: iss, aud, sub (user id), email, roles, iat, nbf, exp, jti, kid. */
+/** Issues ES256 access tokens: iss, aud, sub (user id), email, email_verified, roles, iat, nbf, exp, jti, kid. */
 public final class TokenIssuer {
     private final SigningKeys keys;
     private final String issuer;
@@ -29,8 +30,15 @@ public final class TokenIssuer {
         return ttl;
     }
 
+    /**
+     * A token for the user. Its {@code iat} (whole seconds) is after the user's {@code revokedBefore}, so a token
+     * issued in the same second as a revocation (a password change that keeps its caller signed in) is not refused.
+     */
     public String issue(User user) {
-        Instant now = clock.instant();
+        Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+        if (user.revokedBefore() != null && !now.isAfter(user.revokedBefore())) {
+            now = user.revokedBefore().truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
+        }
         Jwt jwt = Jwt.builder()
                 .algorithm("ES256")
                 .type("JWT")
@@ -39,6 +47,7 @@ public final class TokenIssuer {
                 .audience(List.of(audience))
                 .subject(user.id())
                 .email(user.email())
+                .emailVerified(user.emailVerified())
                 .addPayloadClaim("roles", user.roles())
                 .issueTime(now)
                 .notBefore(now)

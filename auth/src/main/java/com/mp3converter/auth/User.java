@@ -5,11 +5,15 @@ import java.util.List;
 
 /** A user as stored; {@code passwordHash} never leaves auth. */
 public record User(String id, String email, String passwordHash, List<String> roles, boolean disabled,
-                   Instant revokedBefore, Instant createdAt, Instant updatedAt) {
+                   Instant revokedBefore, Instant emailVerifiedAt, Instant createdAt, Instant updatedAt) {
     public static final String ROLE_USER = "user";
     public static final String ROLE_ADMIN = "admin";
 
-    /** False for a token of this user issued at or before its revocation (the user was disabled since). */
+    public boolean emailVerified() {
+        return emailVerifiedAt != null;
+    }
+
+    /** False for a token of this user issued at or before its revocation (disabled, or the password changed since). */
     public boolean accepts(Instant tokenIssuedAt) {
         return !disabled && (revokedBefore == null || tokenIssuedAt.isAfter(revokedBefore));
     }
@@ -21,6 +25,7 @@ public record User(String id, String email, String passwordHash, List<String> ro
         view.put("email", email);
         view.put("roles", roles);
         view.put("disabled", disabled);
+        view.put("emailVerified", emailVerified());
         view.put("createdAt", createdAt);
         view.put("updatedAt", updatedAt);
         return view;

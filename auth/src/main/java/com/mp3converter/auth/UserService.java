@@ -1,17 +1,21 @@
 package com.mp3converter.auth;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mp3converter.common.http.Headers;
+import com.mp3converter.common.http.InternalCaller;
 import com.mp3converter.common.http.Json;
 import com.mp3converter.common.http.ProblemException;
 import com.mp3converter.common.http.Problems;
+import com.mp3converter.common.token.TokenClaims;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -21,8 +25,10 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 /**
- * {@code POST /users} (sign-up), {@code GET /users/me}, and for admins {@code GET /users} and
- * {@code PATCH /users/{id}} ({@code disabled}, {@code roles}).
+ * {@code POST /users} (sign-up: the account starts unverified and its verification link is mailed),
+ * {@code GET /users/me}, {@code DELETE /users/me} (with the password, or a token from a recent login), and for
+ * admins {@code GET /users}, {@code GET}/{@code PATCH}/{@code DELETE /users/{id}} ({@code disabled}, {@code roles}).
+ * The gateway also reads and deletes accounts with the platform's internal secret when it finishes a deletion.
  */
 public final class UserService implements HttpService {
     private static final Set<String> ROLES = Set.of(User.ROLE_USER, User.ROLE_ADMIN);
@@ -33,23 +39,37 @@ public final class UserService implements HttpService {
     private final boolean signupEnabled;
     private final LoginThrottle throttle;
     private final int trustedProxies;
+    private final Function<User, Optional<Duration>> verificationMail;
+    private final InternalCaller internal;
+    private final Deletion deletion;
+
+    /** How recent a login must be to delete without the password, and how long a deleted account's tokens live. */
+    public record Deletion(Duration freshLogin, Duration tokensLive, Clock clock) {
+    }
 
     public UserService(UserStore users, PasswordHasher hasher, Authenticator authenticator, boolean signupEnabled,
-                       LoginThrottle throttle, int trustedProxies) {
+                       LoginThrottle throttle, int trustedProxies, Function<User, Optional<Duration>> verificationMail,
+                       InternalCaller internal, Deletion deletion) {
         this.users = users;
         this.hasher = hasher;
         this.authenticator = authenticator;
         this.signupEnabled = signupEnabled;
         this.throttle = throttle;
         this.trustedProxies = trustedProxies;
+        this.verificationMail = verificationMail;
+        this.internal = internal;
+        this.deletion = deletion;
     }
 
     @Override
     public void routing(HttpRules rules) {
         rules.post("/", this::signup)
                 .get("/me", this::me)
+                .delete("/me", this::deleteMe)
                 .get("/", this::list)
-                .patch("/{id}", this::update);
+                .get("/{id}", this::get)
+                .patch("/{id}", this::update)
+                .delete("/{id}", this::delete);
     }
 
     /**
@@ -77,7 +97,7 @@ public final class UserService implements HttpService {
         PasswordPolicy.check(password, email);
         User user;
         try {
-            user = users.create(email, hasher.hash(password), List.of(User.ROLE_USER));
+            user = users.create(email, hasher.hash(password), List.of(User.ROLE_USER), false);
         } catch (UserStore.DuplicateEmailException e) {
             AuthMetrics.signup("duplicate");
             throttle.suspicious(address);
@@ -85,6 +105,7 @@ public final class UserService implements HttpService {
                     "an account with this e-mail address exists; log in instead");
         }
         AuthMetrics.signup("created");
+        verificationMail.apply(user);
         res.status(Status.CREATED_201);
         res.header(HeaderNames.LOCATION, "/users/" + user.id());
         Json.send(res, user.view());
@@ -92,6 +113,49 @@ public final class UserService implements HttpService {
 
     private void me(ServerRequest req, ServerResponse res) {
         Json.send(res, authenticator.user(req).view());
+    }
+
+    /** The caller's own account, confirmed by the password or a token from a login moments ago; it goes at once. */
+    private void deleteMe(ServerRequest req, ServerResponse res) {
+        TokenClaims claims = authenticator.current(req);
+        User user = users.byId(claims.userId()).orElseThrow();
+        boolean fresh = claims.issuedAt().isAfter(deletion.clock().instant().minus(deletion.freshLogin()));
+        String password = req.content().hasEntity() ? Json.body(req, 4096).path("password").asText("") : "";
+        if (!fresh && !(!password.isEmpty() && hasher.matches(password, user.passwordHash()))) {
+            throw new ProblemException(403, "confirm-with-password", "Confirm with your password",
+                    "to delete the account, send your password as {\"password\": \"...\"} (or log in again and do it "
+                            + "within " + deletion.freshLogin().toMinutes() + " minutes)");
+        }
+        remove(user.id());
+        res.status(Status.NO_CONTENT_204).send();
+    }
+
+    /** An administrator's, or the platform's own, view of one account. */
+    private void get(ServerRequest req, ServerResponse res) {
+        if (!internal.calledBy(req)) {
+            authenticator.admin(req);
+        }
+        String id = req.path().pathParameters().get("id");
+        Json.send(res, users.byId(id).orElseThrow(() -> Problems.notFound("no user " + id)).view());
+    }
+
+    /** An administrator deletes an account, or the platform finishes a deletion; idempotent (gone: 204 too). */
+    private void delete(ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("id");
+        if (!internal.calledBy(req)) {
+            User admin = authenticator.admin(req);
+            if (admin.id().equals(id)) {
+                throw Problems.badRequest("an administrator deletes their own account with DELETE /me");
+            }
+        }
+        remove(id);
+        res.status(Status.NO_CONTENT_204).send();
+    }
+
+    private void remove(String id) {
+        if (users.delete(id, deletion.clock().instant().plus(deletion.tokensLive()))) {
+            AuthMetrics.account("deleted");
+        }
     }
 
     private void list(ServerRequest req, ServerResponse res) {

@@ -12,6 +12,7 @@ import java.util.UUID;
 
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbRow;
+import io.helidon.dbclient.DbTransaction;
 
 /** Users in the {@code users} table, through the named statements in application.yaml. */
 public final class UserStore {
@@ -28,11 +29,12 @@ public final class UserStore {
         }
     }
 
-    public User create(String email, String passwordHash, List<String> roles) {
+    /** A new account; {@code verified} for one whose address needs no check (the bootstrap administrator). */
+    public User create(String email, String passwordHash, List<String> roles, boolean verified) {
         String id = UUID.randomUUID().toString();
         try {
             db.execute().namedInsert("insert-user", id, email, EmailAddress.normalize(email), passwordHash,
-                    String.join(",", roles));
+                    String.join(",", roles), verified ? Timestamp.from(Instant.now()) : null);
         } catch (RuntimeException e) {
             if (duplicate(e)) {
                 throw new DuplicateEmailException();
@@ -63,9 +65,9 @@ public final class UserStore {
     public record Revocation(String userId, Instant revokedBefore) {
     }
 
-    /** Revocations made after {@code since}, oldest first. */
+    /** Revocations made after {@code since} (of disabled, re-passworded and deleted accounts), oldest first. */
     public List<Revocation> revocationsSince(Instant since) {
-        return db.execute().namedQuery("revocations-since", Timestamp.from(since))
+        return db.execute().namedQuery("revocations-since", Timestamp.from(since), Timestamp.from(since))
                 .map(row -> new Revocation(row.column("id").get(String.class), instant(row.column("revoked_before").get())))
                 .toList();
     }
@@ -74,8 +76,37 @@ public final class UserStore {
         return db.execute().namedUpdate("set-roles", String.join(",", roles), id) == 1 || byId(id).isPresent();
     }
 
+    /** A new password; every token issued so far is revoked with the old one. */
     public void setPasswordHash(String id, String hash) {
         db.execute().namedUpdate("set-password-hash", hash, id);
+    }
+
+    public void setVerified(String id) {
+        db.execute().namedUpdate("set-verified", id);
+    }
+
+    /**
+     * Deletes the account and what auth keeps of it (its links and account mails); its tokens stay refused until
+     * {@code tokensExpire}, by its id alone. True when it existed.
+     */
+    public boolean delete(String id, Instant tokensExpire) {
+        DbTransaction tx = db.transaction();
+        try {
+            tx.namedInsert("revoke-deleted", id, Timestamp.from(tokensExpire));
+            tx.namedDelete("forget-account-tokens", id);
+            tx.namedDelete("forget-account", id);
+            boolean existed = tx.namedDelete("delete-user", id) == 1;
+            tx.commit();
+            return existed;
+        } catch (RuntimeException e) {
+            tx.rollback();
+            throw e;
+        }
+    }
+
+    /** Revocations of deleted accounts whose tokens have all expired by now. */
+    public int expireRevocations(Instant now) {
+        return (int) db.execute().namedDelete("expire-revoked-accounts", Timestamp.from(now));
     }
 
     private static User user(DbRow row) {
@@ -87,6 +118,7 @@ public final class UserStore {
                         .filter(r -> !r.isEmpty()).toList(),
                 truthy(row.column("disabled").get()),
                 row.column("revoked_before").asOptional().map(UserStore::instant).orElse(null),
+                row.column("email_verified_at").asOptional().map(UserStore::instant).orElse(null),
                 instant(row.column("created_at").get()),
                 instant(row.column("updated_at").get()));
     }
@@ -95,7 +127,7 @@ public final class UserStore {
         return value instanceof Boolean b ? b : value instanceof Number n && n.intValue() != 0;
     }
 
-    private static Instant instant(Object value) {
+    static Instant instant(Object value) {
         if (value instanceof Timestamp t) {
             return t.toInstant();
         }

@@ -76,6 +76,8 @@ class AuthServiceTest {
         overrides.put("auth.admin.email", ADMIN);
         overrides.put("auth.admin.password", ADMIN_PASSWORD);
         overrides.put("server.port", "0");
+        overrides.put("internal.token", "an internal secret for the tests");
+        overrides.put("mailer.url", "http://127.0.0.1:9"); // no mailer: account mails wait in the outbox
         // the timing test fails many logins from this one address; the per-account limit is what is tested
         overrides.put("auth.throttle.max-failures-per-address", "1000");
         return ServiceServer.config(overrides, ConfigSources.classpath("application.yaml").build());

@@ -1,5 +1,6 @@
 package com.mp3converter.gateway;
 
+import com.mp3converter.common.http.ProblemException;
 import com.mp3converter.common.http.Problems;
 import com.mp3converter.common.events.Events;
 import com.mp3converter.common.token.BearerToken;
@@ -33,7 +34,19 @@ public final class Caller {
         }
         if (revocations.revoked(claims)) {
             GatewayMetrics.tokenRejected("revoked");
-            throw Problems.unauthorized("this token was revoked (the account was disabled): log in again");
+            throw Problems.unauthorized("this token was revoked (the account was disabled or deleted, or its password "
+                    + "changed): log in again");
+        }
+        return claims;
+    }
+
+    /** The caller, who must have verified the account's address to make anything (uploads, webhooks). */
+    public TokenClaims verified(ServerRequest req) {
+        TokenClaims claims = claims(req);
+        if (!claims.emailVerified()) {
+            throw new ProblemException(403, "email-not-verified", "Address not verified",
+                    "open the link we mailed to " + claims.email() + " first (POST /account/verify/resend sends a new "
+                            + "one); if you verified it since this token was issued, log in again");
         }
         return claims;
     }

@@ -3,6 +3,7 @@ package com.mp3converter.gateway;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
@@ -10,10 +11,12 @@ import java.util.logging.Logger;
 
 import com.mongodb.MongoException;
 import com.mp3converter.common.events.Events;
+import com.mp3converter.common.http.InternalCaller;
 import com.mp3converter.common.http.Problems;
 import com.mp3converter.common.mongo.IdempotentGridFs;
 import com.mp3converter.common.mongo.MongoConnection;
 import com.mp3converter.common.server.Application;
+import com.mp3converter.common.server.Housekeeping;
 import com.mp3converter.common.server.ServiceServer;
 import com.mp3converter.common.server.Startup;
 import com.mp3converter.common.stream.ConfirmedProducer;
@@ -26,7 +29,9 @@ import com.mp3converter.gateway.jobs.Job;
 import com.mp3converter.gateway.jobs.JobEventsFolder;
 import com.mp3converter.gateway.jobs.JobFeed;
 import com.mp3converter.gateway.jobs.JobState;
+import com.mp3converter.gateway.jobs.DeletedJobs;
 import com.mp3converter.gateway.jobs.JobStore;
+import com.mp3converter.gateway.jobs.MongoOutbox;
 import com.mp3converter.gateway.jobs.OutboxRelay;
 import com.rabbitmq.stream.Consumer;
 import com.rabbitmq.stream.Environment;
@@ -52,8 +57,13 @@ public final class GatewayApplication implements Application {
     private final Map<String, ConfirmedProducer> producers = new ConcurrentHashMap<>();
     private final Mp3Retention retention;
     private final JobViews views;
-    private final OutboxRelay videos;
-    private final OutboxRelay notices;
+    private final OutboxRelay<Job> videos;
+    private final OutboxRelay<Job> notices;
+    private final List<OutboxRelay<?>> relays;
+    private final DeletedJobs deletedJobs;
+    private final JobDeleter deleter;
+    private final AccountDeletions accountDeletions;
+    private final InternalCaller internal;
     private final JobFeed feed = new JobFeed();
     private final URI authUrl;
     private final Revocations revocations;
@@ -76,10 +86,16 @@ public final class GatewayApplication implements Application {
                 .orElse("gateway-" + Startup.hostName());
         this.retention = new Mp3Retention(jobs, mongo, config.get("media.mp3-retention").as(Duration.class).get(), clock);
         this.views = new JobViews(retention);
-        this.videos = new OutboxRelay(jobs, JobStore.Outbox.VIDEO, replica,
-                job -> producer(streams.videoPartitionOf(job.id()), streams.videos()), this::videoUploaded, clock);
-        this.notices = new OutboxRelay(jobs, JobStore.Outbox.NOTICE, replica,
-                job -> producer(streams.notifications(), streams.notifications()), this::notice, clock);
+        Duration outboxLease = config.get("gateway.outbox.lease").as(Duration.class).get();
+        this.deletedJobs = new DeletedJobs(mongo, outboxLease, clock);
+        this.deleter = new JobDeleter(jobs, deletedJobs, mongo);
+        this.internal = InternalCaller.from(config);
+        MongoOutbox<Job> videoBox = jobs.outbox(JobStore.Outbox.VIDEO);
+        MongoOutbox<Job> noticeBox = jobs.outbox(JobStore.Outbox.NOTICE);
+        this.videos = new OutboxRelay<>(videoBox, replica,
+                job -> producer(videoBox, streams.videoPartitionOf(job.id()), streams.videos()), this::videoUploaded, clock);
+        this.notices = new OutboxRelay<>(noticeBox, replica,
+                job -> producer(noticeBox, streams.notifications(), streams.notifications()), this::notice, clock);
         this.authUrl = URI.create(config.get("auth.url").asString().get());
         this.revocations = new Revocations(authUrl, config.get("gateway.revocations-poll").as(Duration.class).get(), clock);
         Config auth = config.get("auth");
@@ -97,9 +113,25 @@ public final class GatewayApplication implements Application {
         this.limits = new LimitsService(limits, config.get("media.mp3-retention").as(Duration.class).get(),
                 gateway.get("tus.expiry").as(Duration.class).get());
         this.tus = new TusService(caller, resumable, jobs, videos, policy, clock);
+        this.accountDeletions = new AccountDeletions(mongo, outboxLease, jobs, deleter, resumable, idempotencyKeys, authUrl,
+                auth.get("timeout").as(Duration.class).get(), internal, clock);
+        MongoOutbox<DeletedJobs.Deleted> toTranscoder = deletedJobs.toTranscoder();
+        MongoOutbox<DeletedJobs.Deleted> toMailer = deletedJobs.toMailer();
+        MongoOutbox<AccountDeletions.Requested> accountsToMailer = accountDeletions.toMailer();
+        this.relays = List.of(videos, notices,
+                new OutboxRelay<>(toTranscoder, replica, job -> producer(toTranscoder, streams.videoPartitionOf(job.jobId()),
+                        streams.videos()), this::jobDeleted, clock),
+                new OutboxRelay<>(toMailer, replica, job -> producer(toMailer, streams.notifications(),
+                        streams.notifications()), this::jobDeleted, clock),
+                new OutboxRelay<>(accountsToMailer, replica, account -> producer(accountsToMailer, streams.notifications(),
+                        streams.notifications()), this::accountDeleted, clock));
+        Duration keysKept = gateway.get("idempotency-keys.keep").as(Duration.class).get();
         this.housekeeping = new Housekeeping[] {
                 new Housekeeping("mp3-retention", "MP3s past their retention", retention::run),
-                new Housekeeping("upload-expiry", "expired uploads", tus::sweep)};
+                new Housekeeping("upload-expiry", "expired uploads", tus::sweep),
+                new Housekeeping("account-deletions", "deleted accounts' data", accountDeletions::run),
+                new Housekeeping("bookkeeping-expiry", "deletions told and idempotency keys past their lifetime",
+                        () -> deletedJobs.sweep() + idempotencyKeys.expire(keysKept))};
         GatewayMetrics.jobsByState(jobs::countInState);
         GatewayMetrics.initialize();
     }
@@ -124,16 +156,19 @@ public final class GatewayApplication implements Application {
         revocations.start();
         Startup.retryInBackground("gateway-start", () -> {
             jobs.createIndexes();
+            deletedJobs.createIndexes();
+            accountDeletions.createIndexes();
             new IdempotentGridFs(mongo.database(), MongoConnection.MP3_BUCKET).createIndexes();
             Topology.declare(environment, streams);
-            videos.start();
-            notices.start();
+            relays.forEach(OutboxRelay::start);
             feed.start(environment, streams.jobEvents());
             folder = SingleActiveConsumer.onStream(environment, streams.jobEvents(), "gateway",
                     new JobEventsFolder(jobs, mongo, notices::wake));
             resumable.createIndexes();
             housekeeping[0].every(Duration.ofMinutes(10));
             housekeeping[1].every(config.get("gateway.tus.sweep").as(Duration.class).get());
+            housekeeping[2].every(config.get("gateway.account-deletions.pass").as(Duration.class).get());
+            housekeeping[3].every(Duration.ofMinutes(1));
             LOG.info(() -> "gateway folding " + streams.jobEvents() + " and relaying as " + replica);
         });
     }
@@ -152,11 +187,14 @@ public final class GatewayApplication implements Application {
                 .register("/", PageService.fromResources())
                 .register("/", limits)
                 .register("/", authProxy)
+                .register("/", new AccountService(authUrl, auth.get("timeout").as(Duration.class).get(),
+                        gateway.get("trusted-proxies").asInt().get(), caller, revocations, accountDeletions,
+                        housekeeping[2]::runSoon))
                 .register("/", new UploadService(caller, jobs, idempotencyKeys, resumable, mongo, videos, policy, clock))
                 .register("/files", tus)
                 .register("/webhooks", new WebhooksProxy(caller, URI.create(config.get("mailer.url").asString().get()),
                         config.get("mailer.timeout").as(Duration.class).get()))
-                .register("/jobs", new JobService(caller, jobs, views, mongo, mp3, feed, events))
+                .register("/jobs", new JobService(caller, jobs, views, deleter, mp3, feed, events))
                 .register("/", new DownloadService(caller, jobs, mp3))
                 .register("/", new OpenApiService())
                 .error(MongoException.class, (req, res, e) -> {
@@ -168,9 +206,20 @@ public final class GatewayApplication implements Application {
                 });
     }
 
-    private ConfirmedProducer producer(String stream, String destination) {
-        return producers.computeIfAbsent(stream, s -> ConfirmedProducer.named(environment, s, destination,
-                replica + "-" + s, CONFIRM));
+    /** The relay's own named producer for a stream: two relays must never share one (see OutboxRelay). */
+    private ConfirmedProducer producer(MongoOutbox<?> box, String stream, String destination) {
+        String name = replica + "-" + box.name() + "-" + stream;
+        return producers.computeIfAbsent(name, n -> ConfirmedProducer.named(environment, stream, destination, n, CONFIRM));
+    }
+
+    private EventMessage.Builder jobDeleted(DeletedJobs.Deleted job) {
+        Events.JobDeleted event = new Events.JobDeleted(job.jobId(), job.ownerId(), job.at());
+        return headers -> EventMessage.of(Events.JOB_DELETED, job.jobId(), "deleted", event, headers);
+    }
+
+    private EventMessage.Builder accountDeleted(AccountDeletions.Requested account) {
+        Events.AccountDeleted event = new Events.AccountDeleted(account.userId(), account.at());
+        return headers -> EventMessage.of(Events.ACCOUNT_DELETED, account.userId(), "deleted", event, headers);
     }
 
     private EventMessage.Builder videoUploaded(Job job) {
@@ -191,8 +240,7 @@ public final class GatewayApplication implements Application {
         for (Housekeeping each : housekeeping) {
             each.close();
         }
-        videos.close();
-        notices.close();
+        relays.forEach(OutboxRelay::close);
         if (folder != null) {
             folder.close();
         }

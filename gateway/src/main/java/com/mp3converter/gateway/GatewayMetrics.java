@@ -51,17 +51,17 @@ public final class GatewayMetrics {
 
     public static void publishConfirmed(String outbox, Duration latency) {
         Histograms.timer("mp3_publish_confirm_seconds", "Time from send to broker confirm of an outbox message",
-                Histograms.PUBLISH_CONFIRM, List.of(SERVICE, Tag.create("stream", outbox.equals("video") ? "videos" : "notifications")))
+                Histograms.PUBLISH_CONFIRM, List.of(SERVICE, Tag.create("stream", outbox.endsWith("video") ? "videos" : "notifications")))
                 .record(latency);
     }
 
     public static void publishFailed() {
-        counter("mp3_publish_failures_total", "video.uploaded sends the broker did not confirm").increment();
+        counter("mp3_publish_failures_total", "Outbox sends the broker did not confirm").increment();
     }
 
     public static void outboxPending(String outbox, Supplier<Long> pending) {
         Metrics.globalRegistry().getOrCreate(Gauge.builder("mp3_outbox_pending", () -> pending.get())
-                .description("Messages recorded with their job and not yet confirmed by the broker, per outbox")
+                .description("Messages recorded with what caused them and not yet confirmed by the broker, per outbox")
                 .tags(List.of(SERVICE, Tag.create("outbox", outbox))));
     }
 

@@ -6,6 +6,7 @@ import java.util.Date;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
@@ -78,6 +79,16 @@ public final class IdempotencyKeys {
     /** The job exists: the key now answers with it. */
     public void used(Reserved reserved) {
         lease.release(reserved.userId() + ":" + reserved.key(), reserved.holder(), null);
+    }
+
+    /** Forgets every key of a user (its account is deleted). */
+    public void forget(String userId) {
+        keys.deleteMany(Filters.regex("_id", "^" + Pattern.quote(userId) + ":"));
+    }
+
+    /** Forgets keys first seen before {@code keep} ago: a retry that late is a new upload; how many. */
+    public int expire(Duration keep) {
+        return (int) keys.deleteMany(Filters.lt("createdAt", Date.from(clock.instant().minus(keep)))).getDeletedCount();
     }
 
     /** The upload was refused or cut: the key is free for a retry (with a new job id). */

@@ -19,11 +19,9 @@ import java.util.regex.Pattern;
 import com.mp3converter.common.http.Json;
 import com.mp3converter.common.http.ProblemException;
 import com.mp3converter.common.http.Problems;
-import com.mp3converter.common.mongo.MongoConnection;
 import com.mp3converter.common.stream.EventMessage;
 import com.mp3converter.common.token.TokenClaims;
 import com.mp3converter.gateway.jobs.Job;
-import com.mp3converter.gateway.jobs.JobEventsFolder;
 import com.mp3converter.gateway.jobs.JobFeed;
 import com.mp3converter.gateway.jobs.JobFold;
 import com.mp3converter.gateway.jobs.JobStore;
@@ -47,7 +45,7 @@ public final class JobService implements HttpService {
     private final Caller caller;
     private final JobStore jobs;
     private final JobViews views;
-    private final MongoConnection mongo;
+    private final JobDeleter deleter;
     private final Mp3Sender mp3;
     private final JobFeed feed;
     private final Events events;
@@ -57,12 +55,12 @@ public final class JobService implements HttpService {
     public record Events(Duration keepAlive, Duration retry, Duration timeout, int maxPerUser) {
     }
 
-    public JobService(Caller caller, JobStore jobs, JobViews views, MongoConnection mongo, Mp3Sender mp3, JobFeed feed,
+    public JobService(Caller caller, JobStore jobs, JobViews views, JobDeleter deleter, Mp3Sender mp3, JobFeed feed,
                       Events events) {
         this.caller = caller;
         this.jobs = jobs;
         this.views = views;
-        this.mongo = mongo;
+        this.deleter = deleter;
         this.mp3 = mp3;
         this.feed = feed;
         this.events = events;
@@ -106,12 +104,7 @@ public final class JobService implements HttpService {
     }
 
     private void delete(ServerRequest req, ServerResponse res) {
-        Job job = owned(req);
-        JobEventsFolder.deleteQuietly(mongo, MongoConnection.VIDEOS_BUCKET, job.videoFileId());
-        if (job.mp3() != null) {
-            JobEventsFolder.deleteQuietly(mongo, MongoConnection.MP3_BUCKET, job.mp3().fileId());
-        }
-        jobs.delete(job.id());
+        deleter.delete(owned(req));
         res.status(Status.NO_CONTENT_204);
         res.send();
     }

@@ -58,7 +58,22 @@ final class Relay {
         return body;
     }
 
+    /** Passes the request on and the answer back to the client (a 5xx or no answer: a 503 problem). */
     void send(HttpRequest request, ServerResponse res) {
+        pass(exchange(request), res);
+    }
+
+    /** An answer of the service, to the client as it came. */
+    static void pass(HttpResponse<byte[]> answer, ServerResponse res) {
+        res.status(Status.create(answer.statusCode()));
+        for (HeaderName name : PASSED_BACK) {
+            answer.headers().firstValue(name.defaultCase()).ifPresent(v -> res.header(name, v));
+        }
+        res.send(answer.body());
+    }
+
+    /** The service's answer below 500; no answer or a 5xx is a 503 problem. */
+    HttpResponse<byte[]> exchange(HttpRequest request) {
         HttpResponse<byte[]> answer;
         Span span = Tracing.tracer("gateway").spanBuilder(request.method() + " " + request.uri().getPath())
                 .setSpanKind(SpanKind.CLIENT)
@@ -86,10 +101,6 @@ final class Relay {
         if (answer.statusCode() >= 500) {
             throw Problems.unavailable(service + " is unavailable; try again shortly", 5);
         }
-        res.status(Status.create(answer.statusCode()));
-        for (HeaderName name : PASSED_BACK) {
-            answer.headers().firstValue(name.defaultCase()).ifPresent(v -> res.header(name, v));
-        }
-        res.send(answer.body());
+        return answer;
     }
 }

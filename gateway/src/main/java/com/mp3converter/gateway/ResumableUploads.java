@@ -303,6 +303,13 @@ public final class ResumableUploads {
         uploads.deleteOne(Filters.eq("_id", upload.id()));
     }
 
+    /** Every upload record of a user, of either kind, finished or not (to delete an account). */
+    public List<Upload> of(String userId, int limit) {
+        List<Upload> all = new ArrayList<>();
+        uploads.find(Filters.eq("owner.userId", userId)).limit(limit).forEach(d -> all.add(Upload.of(d)));
+        return all;
+    }
+
     /** Uploads past their expiry and not being written now, oldest first. */
     public List<Upload> expired(int limit) {
         Date now = Date.from(clock.instant());

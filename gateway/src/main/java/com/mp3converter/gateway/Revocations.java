@@ -57,6 +57,11 @@ public final class Revocations implements AutoCloseable {
         });
     }
 
+    /** Every token of this user is refused from now on, here at once (the account was deleted through this replica). */
+    public void revokeAll(String userId) {
+        revokedBefore.put(userId, Instant.MAX);
+    }
+
     /** True when the token was issued at or before its user's revocation. */
     public boolean revoked(TokenClaims claims) {
         Instant before = revokedBefore.get(claims.userId());

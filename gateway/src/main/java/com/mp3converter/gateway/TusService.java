@@ -57,11 +57,11 @@ public final class TusService implements HttpService {
     private final Caller caller;
     private final ResumableUploads uploads;
     private final JobStore jobs;
-    private final OutboxRelay relay;
+    private final OutboxRelay<Job> relay;
     private final UploadPolicy policy;
     private final Clock clock;
 
-    public TusService(Caller caller, ResumableUploads uploads, JobStore jobs, OutboxRelay relay, UploadPolicy policy,
+    public TusService(Caller caller, ResumableUploads uploads, JobStore jobs, OutboxRelay<Job> relay, UploadPolicy policy,
                       Clock clock) {
         this.caller = caller;
         this.uploads = uploads;
@@ -122,7 +122,7 @@ public final class TusService implements HttpService {
     }
 
     private void create(ServerRequest req, ServerResponse res) throws IOException {
-        TokenClaims claims = caller.claims(req);
+        TokenClaims claims = caller.verified(req);
         if (req.headers().first(HeaderNames.create("Upload-Defer-Length")).isPresent()) {
             throw Problems.badRequest("give the size with Upload-Length: this server does not take uploads of unknown length");
         }

@@ -63,12 +63,12 @@ public final class UploadService implements HttpService {
     private final IdempotencyKeys keys;
     private final ResumableUploads uploads;
     private final MongoConnection mongo;
-    private final OutboxRelay relay;
+    private final OutboxRelay<Job> relay;
     private final UploadPolicy policy;
     private final Clock clock;
 
     public UploadService(Caller caller, JobStore jobs, IdempotencyKeys keys, ResumableUploads uploads,
-                         MongoConnection mongo, OutboxRelay relay, UploadPolicy policy, Clock clock) {
+                         MongoConnection mongo, OutboxRelay<Job> relay, UploadPolicy policy, Clock clock) {
         this.caller = caller;
         this.jobs = jobs;
         this.keys = keys;
@@ -85,7 +85,7 @@ public final class UploadService implements HttpService {
     }
 
     private void upload(ServerRequest req, ServerResponse res) {
-        TokenClaims claims = caller.claims(req);
+        TokenClaims claims = caller.verified(req);
         long declared = req.headers().contentLength().orElse(-1);
         if (declared > policy.maxBytes() + MULTIPART_OVERHEAD) {
             throw refused(413, "too-large", "Upload too large",

@@ -11,6 +11,7 @@ import java.util.Optional;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
+import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
 import com.mp3converter.common.mongo.Lease;
@@ -20,7 +21,8 @@ import org.bson.Document;
 import org.bson.types.Binary;
 
 /**
- * The mailer's own records, one per (jobId, kind) in {@code deliveries}: SENDING → SENT | DEFERRED |
+ * The mailer's own records, one per (jobId, kind) in {@code deliveries} (an account mail: its own id for the job's),
+ * with the owner's user id: SENDING → SENT | DEFERRED |
  * UNDELIVERABLE. Sending needs the record's lease: a new record, a DEFERRED one, or a SENDING one whose lease
  * expired (its sender died). So two handlers of the same event (a replay after a broker restart racing the first)
  * never both send, and a record SENT or UNDELIVERABLE makes every redelivery send nothing. A finished record stays
@@ -30,7 +32,7 @@ public final class DeliveryStore {
     public enum State { SENDING, SENT, DEFERRED, UNDELIVERABLE }
 
     /** A delivery as stored. */
-    public record Delivery(String id, String jobId, String kind, State state, int attempts, byte[] event,
+    public record Delivery(String id, String jobId, String kind, String owner, State state, int attempts, byte[] event,
                            Instant firstAttemptAt, Instant nextAttemptAt, String error) {
     }
 
@@ -55,12 +57,13 @@ public final class DeliveryStore {
      * Claims the delivery, counting an attempt: empty when it is done (SENT, UNDELIVERABLE) or another sender holds
      * it; {@link #find} tells which.
      */
-    public Optional<Delivery> claim(String jobId, String kind, byte[] event) {
+    public Optional<Delivery> claim(String jobId, String kind, String owner, byte[] event) {
         Instant now = clock.instant();
         return lease.claim(Filters.and(Filters.eq("_id", jobId + ":" + kind),
                         Filters.in("state", State.SENDING.name(), State.DEFERRED.name())), holder,
                 Updates.combine(
                         Updates.setOnInsert("jobId", jobId),
+                        Updates.setOnInsert("owner", owner),
                         Updates.setOnInsert("kind", kind),
                         Updates.setOnInsert("event", new Binary(event)),
                         Updates.setOnInsert("firstAttemptAt", Date.from(now)),
@@ -114,6 +117,30 @@ public final class DeliveryStore {
         return due;
     }
 
+    /** Forgets the deliveries about a deleted job. */
+    public void forgetJob(String jobId) {
+        deliveries.deleteMany(Filters.eq("jobId", jobId));
+    }
+
+    /** Forgets every delivery to a deleted account. */
+    public void forgetOwner(String owner) {
+        deliveries.deleteMany(Filters.eq("owner", owner));
+    }
+
+    /** Forgets finished deliveries first tried before {@code keep} ago (no redelivery can need them); how many. */
+    public int expire(Duration keep) {
+        return (int) deliveries.deleteMany(Filters.and(Filters.in("state", State.SENT.name(), State.UNDELIVERABLE.name()),
+                Filters.eq("reported", true), Filters.lt("firstAttemptAt", Date.from(clock.instant().minus(keep)))))
+                .getDeletedCount();
+    }
+
+    public void createIndexes() {
+        deliveries.createIndex(Indexes.ascending("jobId"));
+        deliveries.createIndex(Indexes.ascending("owner"));
+        deliveries.createIndex(Indexes.compoundIndex(Indexes.ascending("state"), Indexes.ascending("nextAttemptAt")));
+        deliveries.createIndex(Indexes.ascending("reported"));
+    }
+
     private void set(Delivery d, State state, org.bson.conversions.Bson extra) {
         deliveries.updateOne(Filters.eq("_id", d.id()), Updates.combine(Updates.set("state", state.name()), extra,
                 Updates.unset("nextAttemptAt"), lease.freed()));
@@ -123,7 +150,7 @@ public final class DeliveryStore {
         Date first = d.getDate("firstAttemptAt");
         Date next = d.getDate("nextAttemptAt");
         byte[] bytes = d.get("event") instanceof Binary b ? b.getData() : new byte[0];
-        return new Delivery(d.getString("_id"), d.getString("jobId"), d.getString("kind"),
+        return new Delivery(d.getString("_id"), d.getString("jobId"), d.getString("kind"), d.getString("owner"),
                 State.valueOf(d.getString("state")), d.get("attempts") instanceof Number n ? n.intValue() : 0, bytes,
                 first == null ? null : first.toInstant(), next == null ? null : next.toInstant(), d.getString("error"));
     }

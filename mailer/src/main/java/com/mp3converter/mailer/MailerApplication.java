@@ -9,11 +9,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Logger;
 
+import com.mp3converter.common.http.InternalCaller;
 import com.mp3converter.common.mongo.MongoConnection;
 import com.mp3converter.common.server.Application;
+import com.mp3converter.common.server.Housekeeping;
 import com.mp3converter.common.server.ServiceServer;
 import com.mp3converter.common.server.Startup;
 import com.mp3converter.common.stream.ConfirmedProducer;
+import com.mp3converter.common.stream.EventMessage;
 import com.mp3converter.common.stream.SingleActiveConsumer;
 import com.mp3converter.common.stream.StreamSettings;
 import com.mp3converter.common.stream.Topology;
@@ -26,6 +29,7 @@ import com.rabbitmq.stream.Environment;
 
 import io.helidon.config.Config;
 import io.helidon.webserver.http.HttpRouting;
+import io.opentelemetry.context.Context;
 
 import org.bson.types.ObjectId;
 
@@ -48,7 +52,10 @@ public final class MailerApplication implements Application {
     private final WebhookTargets webhookTargets;
     private final WebhookSender.Settings webhookSettings;
     private final WebhookSender webhooks;
-    private volatile NotificationHandler handler;
+    private final NotificationHandler handler;
+    private final DeliveryStore deliveries;
+    private final InternalCaller internal;
+    private final Housekeeping housekeeping;
     private volatile ConfirmedProducer reports;
     private volatile Consumer consumer;
     private volatile boolean webhooksStarted;
@@ -79,12 +86,25 @@ public final class MailerApplication implements Application {
         this.webhookStore = new WebhookStore(mongo, webhookSettings.lease(), Clock.systemUTC());
         this.webhooks = new WebhookSender(webhookStore, webhookTargets, webhookSettings,
                 config.get("mailer.public-url").asString().get(), Clock.systemUTC());
+        this.internal = InternalCaller.from(config);
+        Config mailer = config.get("mailer");
+        this.deliveries = new DeliveryStore(mongo, deliveryLease, holder, Clock.systemUTC());
+        this.handler = new NotificationHandler(deliveries, composer, sender, this::report,
+                new NotificationHandler.Retry(mailer.get("retry.in-place").as(Duration.class).get(),
+                        mailer.get("retry.backoff").as(Duration.class).get(),
+                        mailer.get("retry.give-up-after").as(Duration.class).get()),
+                webhooks::outcome, new DeletedData(deliveries, webhookStore)::forget, Clock.systemUTC());
+        Duration deliveriesKept = mailer.get("deliveries-kept").as(Duration.class).get();
+        Duration webhookDeliveriesKept = hooks.get("deliveries-kept").as(Duration.class).get();
+        this.housekeeping = new Housekeeping("mail-bookkeeping", "deliveries past their lifetime",
+                () -> deliveries.expire(deliveriesKept) + webhookStore.expire(webhookDeliveriesKept));
     }
 
     @Override
     public void routing(HttpRouting.Builder rules) {
         rules.register("/webhooks", new WebhookService(webhookStore, webhookTargets, webhooks, webhookSettings,
-                config.get("webhooks.max-per-user").asInt().get()));
+                config.get("webhooks.max-per-user").asInt().get()))
+                .register("/account-mails", new AccountMailService(internal, handler));
     }
 
     public static void main(String[] args) {
@@ -116,20 +136,25 @@ public final class MailerApplication implements Application {
                 webhooksStarted = true;
             }
             Config mailer = config.get("mailer");
+            deliveries.createIndexes();
             if (reports == null) {
                 reports = ConfirmedProducer.unnamed(environment, streams.jobEvents(), Duration.ofSeconds(10));
             }
-            handler = new NotificationHandler(new DeliveryStore(mongo, deliveryLease, holder, Clock.systemUTC()), composer,
-                    sender, reports,
-                    new NotificationHandler.Retry(mailer.get("retry.in-place").as(Duration.class).get(),
-                            mailer.get("retry.backoff").as(Duration.class).get(),
-                            mailer.get("retry.give-up-after").as(Duration.class).get()),
-                    webhooks::outcome, Clock.systemUTC());
             consumer = SingleActiveConsumer.onStream(environment, streams.notifications(),
                     mailer.get("consumer-name").asString().get(), handler);
+            housekeeping.every(Duration.ofMinutes(10));
             background.scheduleWithFixedDelay(this::background, 5, 5, TimeUnit.SECONDS);
             LOG.info(() -> "consuming " + streams.notifications());
         });
+    }
+
+    /** The report goes once the producer is there (the broker reachable); until then it waits for a later pass. */
+    private void report(EventMessage.Builder report) throws ConfirmedProducer.PublishException {
+        ConfirmedProducer producer = reports;
+        if (producer == null) {
+            throw new ConfirmedProducer.PublishException("the broker is not reachable yet");
+        }
+        producer.publish(Context.current(), null, report);
     }
 
     private void background() {
@@ -142,9 +167,8 @@ public final class MailerApplication implements Application {
 
     @Override
     public void close() {
-        if (handler != null) {
-            handler.stop();
-        }
+        handler.stop();
+        housekeeping.close();
         webhooks.close();
         background.shutdown();
         try {

@@ -26,7 +26,8 @@ import jakarta.mail.internet.MimeMessage;
 
 /**
  * Turns {@code job.done} and {@code job.failed} into their webhooks (queued for the webhook sender) and exactly one
- * e-mail per job outcome, and tells the gateway
+ * e-mail per job outcome (and sends the account mails auth hands over the same way), hands {@code job.deleted} and
+ * {@code account.deleted} to what forgets the deleted data, and tells the gateway
  * ({@code notification.sent} / {@code notification.failed} on {@code mp3.job-events}). A delivery record per
  * (jobId, kind) makes redeliveries send nothing twice. A temporary SMTP failure is retried in place for a short
  * while, then the delivery is deferred (kept in MongoDB and retried in the background) so the stream moves on;
@@ -38,29 +39,37 @@ public final class NotificationHandler implements SingleActiveConsumer.Handler {
     private final DeliveryStore deliveries;
     private final MailComposer composer;
     private final SmtpSender sender;
-    private final ConfirmedProducer reports;
+    private final Reports reports;
     private final Retry retry;
     private final BiConsumer<String, Events.JobOutcome> webhooks;
+    private final java.util.function.Consumer<EventMessage> forget;
     private final Clock clock;
     private volatile boolean stopping;
+
+    /** Where the reports to the gateway go ({@code mp3.job-events}). */
+    @FunctionalInterface
+    public interface Reports {
+        void publish(EventMessage.Builder report) throws ConfirmedProducer.PublishException;
+    }
 
     /** How long to retry in place, the first backoff, and when a deferred mail is given up. */
     public record Retry(Duration inPlace, Duration backoff, Duration giveUpAfter) {
     }
 
     /**
-     * {@code reports}: a producer on {@code mp3.job-events}; {@code webhooks} queues the outcome's webhooks (it is
-     * called again for a redelivered outcome and queues nothing twice).
+     * {@code webhooks} queues the outcome's webhooks (it is called again for a redelivered outcome and queues nothing
+     * twice); {@code forget} forgets what a {@code job.deleted} or {@code account.deleted} names.
      */
     public NotificationHandler(DeliveryStore deliveries, MailComposer composer, SmtpSender sender,
-                               ConfirmedProducer reports, Retry retry, BiConsumer<String, Events.JobOutcome> webhooks,
-                               Clock clock) {
+                               Reports reports, Retry retry, BiConsumer<String, Events.JobOutcome> webhooks,
+                               java.util.function.Consumer<EventMessage> forget, Clock clock) {
         this.deliveries = deliveries;
         this.composer = composer;
         this.sender = sender;
         this.reports = reports;
         this.retry = retry;
         this.webhooks = webhooks;
+        this.forget = forget;
         this.clock = clock;
     }
 
@@ -70,8 +79,12 @@ public final class NotificationHandler implements SingleActiveConsumer.Handler {
 
     @Override
     public void handle(EventMessage event, String stream, long offset) {
+        if (event.is(Events.JOB_DELETED, Events.ACCOUNT_DELETED)) {
+            retryingMongo(event.jobId(), () -> forget.accept(event));
+            return;
+        }
         if (!event.is(Events.JOB_DONE, Events.JOB_FAILED)) {
-            LOG.warning(() -> "skipping " + event + " at " + stream + "@" + offset + ": not an outcome this mailer reads");
+            LOG.warning(() -> "skipping " + event + " at " + stream + "@" + offset + ": not an event this mailer reads");
             return;
         }
         Events.JobOutcome outcome;
@@ -92,7 +105,8 @@ public final class NotificationHandler implements SingleActiveConsumer.Handler {
                     webhooks.accept(event.type(), outcome);
                     webhooksQueued = true;
                 }
-                Optional<DeliveryStore.Delivery> claimed = deliveries.claim(outcome.jobId(), event.type(), event.body());
+                Optional<DeliveryStore.Delivery> claimed = deliveries.claim(outcome.jobId(), event.type(),
+                        outcome.owner().userId(), event.body());
                 if (claimed.isPresent()) {
                     deliver(claimed.get(), clock.instant().plus(retry.inPlace()));
                     return;
@@ -115,6 +129,31 @@ public final class NotificationHandler implements SingleActiveConsumer.Handler {
         }
     }
 
+    /** Forgets what a deletion names, retrying while MongoDB is away (the consumer moves on only once it is done). */
+    private void retryingMongo(String what, Runnable work) {
+        Backoff backoff = Backoff.exponential(retry.backoff(), Duration.ofSeconds(30));
+        while (true) {
+            SingleActiveConsumer.abortIfInterrupted();
+            try {
+                work.run();
+                return;
+            } catch (MongoException e) {
+                LOG.warning(() -> "MongoDB unavailable while forgetting " + what + ": " + e.getMessage() + "; retrying");
+                if (!backoff.pause()) {
+                    throw new SingleActiveConsumer.SubscriptionLost();
+                }
+            }
+        }
+    }
+
+    /**
+     * An account mail auth handed over: recorded (a repeat of the same mail id sends nothing twice), then tried in
+     * place for a short while and deferred to the background passes if the mail server is away.
+     */
+    public void accountMail(String id, String kind, String owner, byte[] mail) {
+        deliveries.claim(id, kind, owner, mail).ifPresent(claimed -> deliver(claimed, clock.instant().plus(retry.inPlace())));
+    }
+
     /**
      * Tries until sent, refused for good, or {@code deadline} passes (then deferred), renewing the lease before each
      * new try; a lease lost meanwhile (this sender stalled longer than it) leaves the delivery to its new holder.
@@ -128,7 +167,7 @@ public final class NotificationHandler implements SingleActiveConsumer.Handler {
             }
             MimeMessage message;
             try {
-                message = composer.compose(delivery.kind(), readable(delivery.event()));
+                message = composer.compose(delivery.kind(), delivery.event());
             } catch (IOException | MessagingException e) {
                 finished(delivery, "the e-mail could not be composed");
                 LOG.warning(() -> "mail for " + delivery.jobId() + " cannot be composed: " + e.getMessage());
@@ -182,15 +221,21 @@ public final class NotificationHandler implements SingleActiveConsumer.Handler {
         report(delivery, error);
     }
 
-    /** Tells the gateway how a finished delivery ended; unconfirmed reports are sent again by {@link #retryInBackground()}. */
+    /**
+     * Tells the gateway how a finished job mail ended (an account mail concerns no job); unconfirmed reports are sent
+     * again by {@link #retryInBackground()}.
+     */
     private void report(DeliveryStore.Delivery delivery, String error) {
+        if (MailComposer.isAccountMail(delivery.kind())) {
+            deliveries.reported(delivery);
+            return;
+        }
         Object event = error == null
                 ? new Events.NotificationSent(delivery.jobId(), "mail", clock.instant())
                 : new Events.NotificationFailed(delivery.jobId(), "mail", error, clock.instant());
         String type = error == null ? Events.NOTIFICATION_SENT : Events.NOTIFICATION_FAILED;
         try {
-            reports.publish(Context.current(), null, headers -> EventMessage.of(type, delivery.jobId(), delivery.kind(),
-                    event, headers));
+            reports.publish(headers -> EventMessage.of(type, delivery.jobId(), delivery.kind(), event, headers));
             deliveries.reported(delivery);
         } catch (ConfirmedProducer.PublishException | RuntimeException e) {
             LOG.fine(() -> "the report of " + delivery.id() + " waits for the next pass: " + e.getMessage());
@@ -207,7 +252,8 @@ public final class NotificationHandler implements SingleActiveConsumer.Handler {
                 finished(delivery, "the mail server could not be reached for " + retry.giveUpAfter());
                 continue;
             }
-            Optional<DeliveryStore.Delivery> counted = deliveries.claim(delivery.jobId(), delivery.kind(), delivery.event());
+            Optional<DeliveryStore.Delivery> counted = deliveries.claim(delivery.jobId(), delivery.kind(), delivery.owner(),
+                    delivery.event());
             if (counted.isPresent()) {
                 long backoffSeconds = Math.min(600, 1L << Math.min(counted.get().attempts(), 9));
                 deliver(counted.get(), clock.instant().plusSeconds(backoffSeconds - 1));

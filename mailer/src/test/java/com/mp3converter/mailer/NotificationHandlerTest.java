@@ -24,6 +24,7 @@ import com.mp3converter.common.stream.Topology;
 import com.mp3converter.common.server.ServiceServer;
 import com.mp3converter.common.testing.LocalServers;
 import com.mp3converter.common.testing.MovableClock;
+import com.mp3converter.mailer.webhooks.WebhookStore;
 import com.rabbitmq.stream.Consumer;
 import com.rabbitmq.stream.Environment;
 import com.rabbitmq.stream.OffsetSpecification;
@@ -52,6 +53,7 @@ class NotificationHandlerTest {
     private int smtpPort;
     private MongoConnection mongo;
     private DeliveryStore deliveries;
+    private WebhookStore webhooks;
     private Environment environment;
     private StreamSettings streams;
     private ConfirmedProducer reports;
@@ -66,6 +68,7 @@ class NotificationHandlerTest {
         Config config = ServiceServer.config(LocalServers.streamAndMongoConfig(suffix));
         mongo = MongoConnection.from(config);
         deliveries = new DeliveryStore(mongo, Duration.ofMinutes(1), "mailer-test", Clock.systemUTC());
+        webhooks = new WebhookStore(mongo, Duration.ofMinutes(1), Clock.systemUTC());
         streams = StreamSettings.from(config);
         environment = streams.environment("mailer-test");
         Topology.declare(environment, streams);
@@ -90,9 +93,10 @@ class NotificationHandlerTest {
                 "smtp.from", "mp3converter <noreply@mp3converter.test>", "smtp.connect-timeout", "PT1S"))).get("smtp"));
         SmtpSender sender = new SmtpSender(settings);
         MailComposer composer = new MailComposer(sender.session(), settings.from(), "https://mp3converter.com");
-        return new NotificationHandler(deliveries, composer, sender, reports,
+        return new NotificationHandler(deliveries, composer, sender,
+                report -> reports.publish(io.opentelemetry.context.Context.current(), null, report),
                 new NotificationHandler.Retry(inPlace, Duration.ofMillis(200), Duration.ofDays(2)), (type, outcome) -> { },
-                Clock.systemUTC());
+                new DeletedData(deliveries, webhooks)::forget, Clock.systemUTC());
     }
 
     private static EventMessage ready(String jobId, String email, String sourceName) {
@@ -134,7 +138,7 @@ class NotificationHandlerTest {
         MimeMessage[] received = smtp.getReceivedMessages();
         assertThat(received.length, is(1));
         MimeMessage mail = received[0];
-        assertThat(mail.getSubject(), is("Your MP3 is ready: Ünïcødé clip.mp3"));
+        assertThat(mail.getSubject(), is("Your MP3 is ready"));
         assertThat(mail.getMessageID(), is("<job-1.job.done@mp3converter.com>"));
         assertThat(mail.getHeader("X-Mp3converter-Job")[0], is("job-1"));
         Multipart parts = (Multipart) mail.getContent();
@@ -155,7 +159,7 @@ class NotificationHandlerTest {
     void failureMailSaysWhatWentWrongAndWhatToDo() throws Exception {
         handler(smtpPort, Duration.ofSeconds(5)).handle(failed("job-2", "bob@example.com"), "s", 0);
         MimeMessage mail = smtp.getReceivedMessages()[0];
-        assertThat(mail.getSubject(), is("We could not convert silent.mp4"));
+        assertThat(mail.getSubject(), is("We could not convert your file"));
         String text = (String) ((Multipart) mail.getContent()).getBodyPart(0).getContent();
         assertThat(text, containsString("What went wrong: the file has no audio stream"));
         assertThat(text, containsString("upload a video that has sound"));
@@ -238,16 +242,52 @@ class NotificationHandlerTest {
         DeliveryStore first = new DeliveryStore(mongo, Duration.ofSeconds(30), "first", clock);
         DeliveryStore second = new DeliveryStore(mongo, Duration.ofSeconds(30), "second", clock);
         byte[] event = "{}".getBytes(StandardCharsets.UTF_8);
-        DeliveryStore.Delivery stalled = first.claim("stall-1", Events.JOB_DONE, event).orElseThrow();
-        assertThat("held by the first", second.claim("stall-1", Events.JOB_DONE, event).isPresent(), is(false));
+        DeliveryStore.Delivery stalled = first.claim("stall-1", Events.JOB_DONE, "u1", event).orElseThrow();
+        assertThat("held by the first", second.claim("stall-1", Events.JOB_DONE, "u1", event).isPresent(), is(false));
         clock.move(Duration.ofSeconds(31));
-        DeliveryStore.Delivery taken = second.claim("stall-1", Events.JOB_DONE, event).orElseThrow();
+        DeliveryStore.Delivery taken = second.claim("stall-1", Events.JOB_DONE, "u1", event).orElseThrow();
         assertThat("the attempt is counted", taken.attempts(), is(2));
         assertThat("the stalled sender learns it before its next try", first.renew(stalled), is(false));
         second.sent(taken);
         clock.move(Duration.ofMinutes(5));
-        assertThat("a sent mail is never claimed again", first.claim("stall-1", Events.JOB_DONE, event).isPresent(), is(false));
+        assertThat("a sent mail is never claimed again", first.claim("stall-1", Events.JOB_DONE, "u1", event).isPresent(), is(false));
         assertThat(first.find("stall-1", Events.JOB_DONE).orElseThrow().state(), is(DeliveryStore.State.SENT));
+    }
+
+    @Test
+    void aDeletedJobsAndADeletedAccountsRecordsGo() throws Exception {
+        NotificationHandler handler = handler(smtpPort, Duration.ofSeconds(5));
+        handler.handle(ready("kept-1", "gus@example.com", "a.mp4"), "s", 0);
+        handler.handle(ready("gone-1", "gus@example.com", "b.mp4"), "s", 1);
+        WebhookStore.Endpoint endpoint = webhooks.create("u1", "https://example.com/hook", List.of(WebhookStore.JOB_DONE));
+        webhooks.enqueue(endpoint, WebhookStore.JOB_DONE, "gone-1:job.done", "gone-1", "{}");
+        handler.handle(EventMessage.of(Events.JOB_DELETED, "gone-1", "deleted",
+                new Events.JobDeleted("gone-1", "u1", Instant.now()), Map.of()), "s", 2);
+        assertThat(deliveries.find("gone-1", Events.JOB_DONE).isPresent(), is(false));
+        assertThat(webhooks.deliveries(endpoint.id(), 10).size(), is(0));
+        assertThat("another job's record stays", deliveries.find("kept-1", Events.JOB_DONE).isPresent(), is(true));
+        handler.handle(EventMessage.of(Events.ACCOUNT_DELETED, "u1", "deleted",
+                new Events.AccountDeleted("u1", Instant.now()), Map.of()), "s", 3);
+        assertThat(deliveries.find("kept-1", Events.JOB_DONE).isPresent(), is(false));
+        assertThat(webhooks.list("u1").size(), is(0));
+        assertThat(mongo.database().getCollection("deliveries").countDocuments(), is(0L));
+    }
+
+    @Test
+    void anAccountMailIsSentOnceWithItsLinkAndNoUserTextInTheSubject() throws Exception {
+        NotificationHandler handler = handler(smtpPort, Duration.ofSeconds(5));
+        MailComposer.AccountMail verify = new MailComposer.AccountMail("mail-1", MailComposer.VERIFY, "hal@example.com", "u9",
+                "/#verify=abc", "/account/verify", "abc", Instant.parse("2026-12-06T10:00:00Z"));
+        handler.accountMail("mail-1", MailComposer.VERIFY, "u9", Json.bytes(verify));
+        handler.accountMail("mail-1", MailComposer.VERIFY, "u9", Json.bytes(verify));
+        assertThat("a repeat sends nothing twice", smtp.getReceivedMessages().length, is(1));
+        MimeMessage mail = smtp.getReceivedMessages()[0];
+        assertThat(mail.getSubject(), is("Confirm your e-mail address for mp3converter"));
+        String text = (String) ((Multipart) mail.getContent()).getBodyPart(0).getContent();
+        assertThat(text, containsString("https://mp3converter.com/#verify=abc"));
+        assertThat(text, containsString("-d '{\"token\":\"abc\"}' https://mp3converter.com/account/verify"));
+        assertThat(text, containsString("You receive this mail because"));
+        assertThat("no job is reported for an account mail", reported(), is(List.of()));
     }
 
     @Test

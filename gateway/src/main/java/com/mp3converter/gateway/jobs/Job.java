@@ -53,7 +53,7 @@ public record Job(String id, Events.Owner owner, String sourceName, long sourceB
                 version + 1, offset, traceHeaders);
     }
 
-    /** The stored form of a new job: its upload, the fold's fields, and its {@code video.uploaded} pending. */
+    /** The stored form of a new job: its upload and the fold's fields (the store adds its outbox). */
     Document toDocument() {
         Document job = new Document("_id", id)
                 .append("owner", new Document("userId", owner.userId()).append("email", owner.email()))
@@ -62,8 +62,7 @@ public record Job(String id, Events.Owner owner, String sourceName, long sourceB
                 .append("options", StoredOptions.toDocument(options))
                 .append("traceHeaders", new Document(new LinkedHashMap<>(traceHeaders)))
                 .append("createdAt", Date.from(createdAt))
-                .append("version", version)
-                .append("outbox", new Document("video", new Document("pending", true)));
+                .append("version", version);
         job.putAll(foldedFields());
         return job;
     }

@@ -17,41 +17,39 @@ import com.mp3converter.common.tracing.Tracing;
 import com.mp3converter.gateway.GatewayMetrics;
 
 /**
- * Publishes what an outbox holds, one message at a time, oldest job first, each with a publishing id recorded on
- * the job before it is sent: after a crash the same id is sent again and the broker drops it if it already has it.
- * One message in flight per producer means a lower id is never sent after a higher one (the broker would drop it).
- * A job's message is held under a lease while it is sent, so two gateway replicas do not both relay it (one that
- * dies leaves it to the others once the lease expires). Broker down: the messages wait in MongoDB and go out when
- * it is back.
+ * Publishes what an outbox holds, one message at a time, oldest first, each with a publishing id recorded on its
+ * document before it is sent: after a crash the same id is sent again and the broker drops it if it already has it.
+ * One message in flight per producer means a lower id is never sent after a higher one (the broker would drop it):
+ * every relay has producers of its own. A message is held under a lease while it is sent, so two gateway replicas
+ * do not both relay it (one that dies leaves it to the others once the lease expires). Broker down: the messages
+ * wait in MongoDB and go out when it is back.
  */
-public final class OutboxRelay implements AutoCloseable {
+public final class OutboxRelay<T> implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(OutboxRelay.class.getName());
 
-    private final JobStore jobs;
-    private final JobStore.Outbox box;
+    private final MongoOutbox<T> box;
     private final String claimant;
-    private final Function<Job, ConfirmedProducer> producers;
-    private final Function<Job, EventMessage.Builder> messages;
+    private final Function<T, ConfirmedProducer> producers;
+    private final Function<T, EventMessage.Builder> messages;
     private final Clock clock;
     private final Semaphore wake = new Semaphore(0);
     private volatile boolean running = true;
     private volatile long pending;
     private Thread thread;
 
-    /** {@code producers}: the named producer a job's message goes out through; {@code messages}: the message. */
-    public OutboxRelay(JobStore jobs, JobStore.Outbox box, String claimant, Function<Job, ConfirmedProducer> producers,
-                       Function<Job, EventMessage.Builder> messages, Clock clock) {
-        this.jobs = jobs;
+    /** {@code producers}: the named producer (this relay's own) a message goes out through; {@code messages}: the message. */
+    public OutboxRelay(MongoOutbox<T> box, String claimant, Function<T, ConfirmedProducer> producers,
+                       Function<T, EventMessage.Builder> messages, Clock clock) {
         this.box = box;
         this.claimant = claimant;
         this.producers = producers;
         this.messages = messages;
         this.clock = clock;
-        GatewayMetrics.outboxPending(box.name().toLowerCase(java.util.Locale.ROOT), () -> pending);
+        GatewayMetrics.outboxPending(box.name(), () -> pending);
     }
 
     public OutboxRelay start() {
-        thread = Thread.ofPlatform().name("outbox-" + box.name().toLowerCase(java.util.Locale.ROOT)).daemon(true)
+        thread = Thread.ofPlatform().name("outbox-" + box.name()).daemon(true)
                 .start(this::run);
         return this;
     }
@@ -74,7 +72,7 @@ public final class OutboxRelay implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             } catch (Exception e) {
-                LOG.log(Level.WARNING, "outbox " + box + ": " + e.getMessage() + "; retrying in " + backoff.next().toMillis() + " ms");
+                LOG.log(Level.WARNING, "outbox " + box.name() + ": " + e.getMessage() + "; retrying in " + backoff.next().toMillis() + " ms");
                 if (!backoff.pause()) {
                     return;
                 }
@@ -84,17 +82,17 @@ public final class OutboxRelay implements AutoCloseable {
 
     /** Relays one batch; true when nothing more is pending. */
     private boolean relayPending() throws ConfirmedProducer.PublishException {
-        List<JobStore.Pending> batch = jobs.pending(box, 100);
+        List<MongoOutbox.Pending<T>> batch = box.pending(100);
         pending = batch.size();
-        for (JobStore.Pending next : batch) {
+        for (MongoOutbox.Pending<T> next : batch) {
             if (!running) {
                 return false;
             }
-            if (jobs.claim(next.job().id(), box, claimant)) {
+            if (box.claim(next.id(), claimant)) {
                 try {
-                    publish(next.job(), next.traceHeaders());
+                    publish(next);
                 } catch (ConfirmedProducer.PublishException | RuntimeException e) {
-                    jobs.unclaim(next.job().id(), box, claimant);
+                    box.unclaim(next.id(), claimant);
                     throw e;
                 }
             }
@@ -103,24 +101,24 @@ public final class OutboxRelay implements AutoCloseable {
         return batch.size() < 100;
     }
 
-    /** Sends in the trace of what caused the message (the upload, or the fold of the outcome). */
-    private void publish(Job job, java.util.Map<String, String> trace) throws ConfirmedProducer.PublishException {
-        ConfirmedProducer producer = producers.apply(job);
-        long id = jobs.publishingId(job.id(), box, producer.name(), producer.nextId());
+    /** Sends in the trace of what caused the message (the upload, the fold of the outcome, a deletion). */
+    private void publish(MongoOutbox.Pending<T> next) throws ConfirmedProducer.PublishException {
+        ConfirmedProducer producer = producers.apply(next.item());
+        long id = box.publishingId(next.id(), producer.name(), producer.nextId());
         if (id < 0) {
             return; // deleted meanwhile
         }
         Instant sent = clock.instant();
         try {
-            producer.publish(Tracing.extract(trace), id, messages.apply(job));
+            producer.publish(Tracing.extract(next.traceHeaders()), id, messages.apply(next.item()));
         } catch (ConfirmedProducer.PublishException | RuntimeException e) {
             GatewayMetrics.publishFailed();
             throw e instanceof ConfirmedProducer.PublishException p ? p
                     : new ConfirmedProducer.PublishException("send failed: " + e.getMessage());
         }
-        GatewayMetrics.publishConfirmed(box.name().toLowerCase(java.util.Locale.ROOT), Duration.between(sent, clock.instant()));
-        jobs.published(job.id(), box);
-        LOG.fine(() -> "published the " + box + " message of job " + job.id() + " with id " + id);
+        GatewayMetrics.publishConfirmed(box.name(), Duration.between(sent, clock.instant()));
+        box.published(next.id());
+        LOG.fine(() -> "published the " + box.name() + " message of " + next.id() + " with id " + id);
     }
 
     @Override

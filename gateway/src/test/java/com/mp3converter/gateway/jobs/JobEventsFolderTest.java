@@ -56,7 +56,7 @@ class JobEventsFolderTest {
         assertThat("the source video is deleted", mongo.videos().find(new Document("_id", video)).first(), nullValue());
         assertThat("the MP3 stays", mongo.mp3s().find(new Document("_id", mp3)).first(), notNullValue());
         assertThat(ended, is(1));
-        assertThat(jobs.pending(JobStore.Outbox.NOTICE, 10).size(), is(1));
+        assertThat(jobs.outbox(JobStore.Outbox.NOTICE).pending(10).size(), is(1));
     }
 
     @Test

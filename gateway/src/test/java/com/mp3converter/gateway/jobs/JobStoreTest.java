@@ -23,21 +23,22 @@ class JobStoreTest {
             Job job = Job.uploaded("job-1", new Events.Owner("u", "u@example.com"), "a.mp4", 1, null,
                     Events.Options.DEFAULT, Map.of(), Instant.now());
             jobs.insert(job);
+            MongoOutbox<Job> videos = jobs.outbox(JobStore.Outbox.VIDEO);
             String producer = "gateway-1-mp3.videos-0"; // stream names hold dots
-            assertThat(jobs.publishingId(job.id(), JobStore.Outbox.VIDEO, producer, 5), is(5L));
-            assertThat("the retry after a failed send reuses the id", jobs.publishingId(job.id(), JobStore.Outbox.VIDEO,
-                    producer, 9), is(5L));
-            assertThat(jobs.claim(job.id(), JobStore.Outbox.VIDEO, "replica-a"), is(true));
-            assertThat(jobs.claim(job.id(), JobStore.Outbox.VIDEO, "replica-b"), is(false));
-            assertThat("a held message is pending for nobody else", jobs.pending(JobStore.Outbox.VIDEO, 10).size(), is(0));
-            jobs.unclaim(job.id(), JobStore.Outbox.VIDEO, "replica-b");
-            assertThat("only its holder lets it go", jobs.claim(job.id(), JobStore.Outbox.VIDEO, "replica-b"), is(false));
-            jobs.unclaim(job.id(), JobStore.Outbox.VIDEO, "replica-a");
-            assertThat("a failed send lets it go at once", jobs.pending(JobStore.Outbox.VIDEO, 10).size(), is(1));
-            assertThat(jobs.claim(job.id(), JobStore.Outbox.VIDEO, "replica-b"), is(true));
-            jobs.published(job.id(), JobStore.Outbox.VIDEO);
-            assertThat(jobs.pending(JobStore.Outbox.VIDEO, 10).size(), is(0));
-            assertThat("published is not pending, held or not", jobs.claim(job.id(), JobStore.Outbox.VIDEO, "replica-a"), is(false));
+            assertThat(videos.publishingId(job.id(), producer, 5), is(5L));
+            assertThat("the retry after a failed send reuses the id", videos.publishingId(job.id(), producer, 9), is(5L));
+            assertThat(videos.claim(job.id(), "replica-a"), is(true));
+            assertThat(videos.claim(job.id(), "replica-b"), is(false));
+            assertThat("a held message is pending for nobody else", videos.pending(10).size(), is(0));
+            videos.unclaim(job.id(), "replica-b");
+            assertThat("only its holder lets it go", videos.claim(job.id(), "replica-b"), is(false));
+            videos.unclaim(job.id(), "replica-a");
+            assertThat("a failed send lets it go at once", videos.pending(10).size(), is(1));
+            assertThat(videos.claim(job.id(), "replica-b"), is(true));
+            videos.published(job.id());
+            assertThat(videos.pending(10).size(), is(0));
+            assertThat("published is not pending, held or not", videos.claim(job.id(), "replica-a"), is(false));
+            assertThat("the other outbox of the job is its own", jobs.outbox(JobStore.Outbox.NOTICE).pending(10).size(), is(0));
             mongo.database().drop();
         }
     }

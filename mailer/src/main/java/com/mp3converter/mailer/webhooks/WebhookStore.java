@@ -80,6 +80,8 @@ public final class WebhookStore {
         endpoints.createIndex(Indexes.ascending("owner"));
         deliveries.createIndex(Indexes.compoundIndex(Indexes.ascending("state"), Indexes.ascending("nextAttemptAt")));
         deliveries.createIndex(Indexes.compoundIndex(Indexes.ascending("webhookId"), Indexes.descending("createdAt")));
+        deliveries.createIndex(Indexes.ascending("jobId"));
+        deliveries.createIndex(Indexes.ascending("owner"));
     }
 
     public Endpoint create(String owner, String url, List<String> events) {
@@ -205,6 +207,23 @@ public final class WebhookStore {
         deliveries.find(Filters.eq("webhookId", webhookId)).sort(Sorts.descending("createdAt")).limit(limit)
                 .forEach(d -> list.add(delivery(d)));
         return list;
+    }
+
+    /** Forgets the deliveries about a deleted job. */
+    public void forgetJob(String jobId) {
+        deliveries.deleteMany(Filters.eq("jobId", jobId));
+    }
+
+    /** Forgets a deleted account's endpoints and every delivery to them. */
+    public void forgetOwner(String owner) {
+        deliveries.deleteMany(Filters.eq("owner", owner));
+        endpoints.deleteMany(Filters.eq("owner", owner));
+    }
+
+    /** Forgets ended deliveries created before {@code keep} ago (the deliveries log shows that far back); how many. */
+    public int expire(Duration keep) {
+        return (int) deliveries.deleteMany(Filters.and(Filters.in("state", State.SUCCEEDED.name(), State.FAILED.name()),
+                Filters.lt("createdAt", Date.from(clock.instant().minus(keep))))).getDeletedCount();
     }
 
     /** A fresh secret in the Standard Webhooks form: {@code whsec_} and 24 random bytes in base64. */

@@ -30,6 +30,13 @@ public final class Events {
     /** {@code mp3.notifications}, gateway → mailer: a job's outcome, to tell its owner about. */
     public static final String JOB_DONE = "job.done";
     public static final String JOB_FAILED = "job.failed";
+    /**
+     * {@code mp3.videos} (the job's partition, behind its {@code video.uploaded}) and {@code mp3.notifications},
+     * gateway → transcoder and mailer: the job was deleted; forget what you keep of it.
+     */
+    public static final String JOB_DELETED = "job.deleted";
+    /** {@code mp3.notifications}, gateway → mailer: the account was deleted; forget what you keep of its owner. */
+    public static final String ACCOUNT_DELETED = "account.deleted";
 
     private Events() {
     }
@@ -72,6 +79,12 @@ public final class Events {
     }
 
     public record ConversionFailed(String jobId, int attempt, Reason reason, Instant at) {
+    }
+
+    public record JobDeleted(String jobId, String ownerId, Instant at) {
+    }
+
+    public record AccountDeleted(String userId, Instant at) {
     }
 
     /** {@code channel}: {@code mail}. */

@@ -4,7 +4,9 @@ import java.time.Instant;
 import java.util.List;
 
 /** What a verified access token says about its holder. */
-public record TokenClaims(String userId, String email, List<String> roles, Instant issuedAt, Instant expiresAt) {
+/** {@code emailVerified}: the account's address was checked by its verification link (OIDC's {@code email_verified}). */
+public record TokenClaims(String userId, String email, List<String> roles, boolean emailVerified, Instant issuedAt,
+                          Instant expiresAt) {
     public boolean isAdmin() {
         return roles.contains("admin");
     }
