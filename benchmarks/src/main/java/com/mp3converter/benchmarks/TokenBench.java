@@ -38,7 +38,7 @@ final class TokenBench {
         List<byte[]> signatures = new ArrayList<>();
         for (int i = 0; i < TOKENS; i++) {
             String token = issuer.issue(new User("user-" + i, "u" + i + "@example.com", "", List.of("user"), false,
-                    null, null, null));
+                    null, null, null, null));
             tokens.add(token);
             int lastDot = token.lastIndexOf('.');
             inputs.add(token.substring(0, lastDot).getBytes(StandardCharsets.US_ASCII));

@@ -72,7 +72,7 @@ class BadInputIT {
         com.mp3converter.auth.SigningKeys keys = com.mp3converter.auth.SigningKeys.load(platform.dir.resolve("keys"));
         String expired = new com.mp3converter.auth.TokenIssuer(keys, "mp3converter-auth", "mp3converter", Duration.ofHours(1),
                 java.time.Clock.offset(java.time.Clock.systemUTC(), Duration.ofHours(-3)))
-                .issue(new com.mp3converter.auth.User("someone", "x@example.com", "", List.of("user"), false, null, null, null));
+                .issue(new com.mp3converter.auth.User("someone", "x@example.com", "", List.of("user"), false, null, null, null, null));
         List<Case> cases = new ArrayList<>(List.of(
                 new Case("login without credentials", 401, () -> send("POST", "/login", Map.of(), null)),
                 new Case("login with garbage Basic", 401, () -> send("POST", "/login", Map.of("Authorization", "Basic %%%"), null)),

@@ -17,6 +17,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -79,12 +80,18 @@ public final class ConversionHandler implements SingleActiveConsumer.Handler {
     public ConversionHandler(MongoConnection mongo, Mp3Converter converter, Reporter reporter,
                              ScheduledExecutorService ticker, Settings settings, Clock clock) {
         this.mongo = mongo;
-        this.conversions = new Conversions(mongo);
+        this.conversions = new Conversions(mongo, clock);
         this.converter = converter;
         this.reporter = reporter;
         this.ticker = ticker;
         this.settings = settings;
         this.clock = clock;
+    }
+
+    /** The attempt records' index, and their expiry: a pass that forgets those begun before {@code keep} ago. */
+    public IntSupplier recordsExpiry(Duration keep) {
+        conversions.createIndexes();
+        return () -> conversions.expire(keep);
     }
 
     /** From now on no new attempt starts; the consumer thread parks without storing its offset. */
@@ -113,6 +120,10 @@ public final class ConversionHandler implements SingleActiveConsumer.Handler {
 
     @Override
     public void handle(EventMessage event, String partition, long offset) {
+        if (event.is(Events.JOB_DELETED)) {
+            forget(event.jobId());
+            return;
+        }
         if (!event.is(Events.VIDEO_UPLOADED)) {
             LOG.warning(() -> "skipping " + event + " at " + partition + "@" + offset + ": not a video.uploaded this transcoder reads");
             return;
@@ -152,6 +163,24 @@ public final class ConversionHandler implements SingleActiveConsumer.Handler {
             }
             if (!backoff.pause()) {
                 throw new SingleActiveConsumer.SubscriptionLost();
+            }
+        }
+    }
+
+    /** A deleted job: its attempt record goes (it comes behind the job's video.uploaded on the same partition). */
+    private void forget(String jobId) {
+        Backoff backoff = Backoff.exponential(settings.backoff(), Duration.ofSeconds(30));
+        while (true) {
+            SingleActiveConsumer.abortIfInterrupted();
+            try {
+                conversions.forget(jobId);
+                TranscoderMetrics.outcome("forgotten");
+                return;
+            } catch (MongoException e) {
+                LOG.warning(() -> "forgetting deleted job " + jobId + ": " + e.getMessage());
+                if (!backoff.pause()) {
+                    throw new SingleActiveConsumer.SubscriptionLost();
+                }
             }
         }
     }

@@ -1,10 +1,14 @@
 package com.mp3converter.transcoder;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Date;
 import java.util.Optional;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
+import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Updates;
 import com.mp3converter.common.mongo.MongoConnection;
@@ -22,15 +26,38 @@ import org.bson.types.Binary;
 final class Conversions {
     private final MongoCollection<Document> conversions;
 
-    Conversions(MongoConnection mongo) {
+    private final Clock clock;
+
+    Conversions(MongoConnection mongo, Clock clock) {
         this.conversions = mongo.database().getCollection("conversions");
+        this.clock = clock;
     }
 
     /** Counts a new attempt of this job; its number (1 for the first). */
     int beginAttempt(String jobId) {
-        Document d = conversions.findOneAndUpdate(Filters.eq("_id", jobId), Updates.inc("attempts", 1),
+        Document d = conversions.findOneAndUpdate(Filters.eq("_id", jobId), Updates.combine(Updates.inc("attempts", 1),
+                        Updates.setOnInsert("createdAt", Date.from(clock.instant()))),
                 new FindOneAndUpdateOptions().upsert(true).returnDocument(ReturnDocument.AFTER));
         return d.getInteger("attempts");
+    }
+
+    /** The job was deleted: its record goes. */
+    void forget(String jobId) {
+        conversions.deleteOne(Filters.eq("_id", jobId));
+    }
+
+    /**
+     * Forgets records begun before {@code keep} ago: longer than the stream keeps the job's message, no redelivery
+     * can need them; how many. Records from before they were dated are dated now.
+     */
+    int expire(Duration keep) {
+        Date now = Date.from(clock.instant());
+        conversions.updateMany(Filters.exists("createdAt", false), Updates.set("createdAt", now));
+        return (int) conversions.deleteMany(Filters.lt("createdAt", Date.from(now.toInstant().minus(keep)))).getDeletedCount();
+    }
+
+    void createIndexes() {
+        conversions.createIndex(Indexes.ascending("createdAt"));
     }
 
     /** The outcome recorded for this job, if it has one. */

@@ -14,6 +14,7 @@ import java.util.logging.Logger;
 import com.mp3converter.common.mongo.IdempotentGridFs;
 import com.mp3converter.common.mongo.MongoConnection;
 import com.mp3converter.common.server.Application;
+import com.mp3converter.common.server.Housekeeping;
 import com.mp3converter.common.server.ServiceServer;
 import com.mp3converter.common.server.Startup;
 import com.mp3converter.common.stream.ConfirmedProducer;
@@ -46,6 +47,7 @@ public final class TranscoderApplication implements Application, ConversionHandl
     private final Map<String, ConfirmedProducer> outcomes = new ConcurrentHashMap<>();
     private volatile ConfirmedProducer progress;
     private volatile ConversionHandler handler;
+    private Housekeeping housekeeping;
     private volatile Consumer consumer;
 
     public TranscoderApplication(Config config) {
@@ -101,6 +103,11 @@ public final class TranscoderApplication implements Application, ConversionHandl
                 transcoder.get("retry.max-attempts").asInt().get(),
                 transcoder.get("retry.backoff").as(Duration.class).get(), temp,
                 transcoder.get("progress-every").as(Duration.class).get()), Clock.systemUTC());
+        if (housekeeping == null) {
+            housekeeping = new Housekeeping("conversions-expiry", "attempt records past their lifetime",
+                    handler.recordsExpiry(transcoder.get("conversions-kept").as(Duration.class).get()))
+                    .every(Duration.ofMinutes(10));
+        }
         consumer = SingleActiveConsumer.onSuperStream(environment, streams.videos(),
                 transcoder.get("consumer-name").asString().get(), handler);
         LOG.info(() -> "consuming " + streams.videos() + " as " + worker);
@@ -120,6 +127,9 @@ public final class TranscoderApplication implements Application, ConversionHandl
 
     @Override
     public void close() {
+        if (housekeeping != null) {
+            housekeeping.close();
+        }
         ConversionHandler running = handler;
         if (running != null) {
             running.stop();

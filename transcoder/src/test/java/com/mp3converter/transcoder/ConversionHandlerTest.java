@@ -127,10 +127,27 @@ class ConversionHandlerTest {
     }
 
     @Test
+    void aDeletedJobsAttemptRecordGoesAndTheRecordsExpire() throws Exception {
+        EventMessage job = uploaded(Sample.WAV_22K);
+        EventMessage other = uploaded(Sample.WAV_22K);
+        ConversionHandler handler = handler(temp);
+        handler.handle(job, "p0", 1);
+        handler.handle(other, "p0", 2);
+        handler.handle(EventMessage.of(Events.JOB_DELETED, job.jobId(), "deleted",
+                new Events.JobDeleted(job.jobId(), "owner", Instant.now()), Map.of()), "p0", 3);
+        var conversions = mongo.database().getCollection("conversions");
+        assertThat(conversions.countDocuments(new org.bson.Document("_id", job.jobId())), is(0L));
+        assertThat(conversions.countDocuments(new org.bson.Document("_id", other.jobId())), is(1L));
+        assertThat("kept for its lifetime", handler.recordsExpiry(Duration.ofDays(14)).getAsInt(), is(0));
+        assertThat("gone after it", handler.recordsExpiry(Duration.ofMillis(-1)).getAsInt(), is(1));
+        assertThat(conversions.countDocuments(), is(0L));
+    }
+
+    @Test
     void aConversionAfterACrashOverwritesTheHalfWrittenMp3AndCountsTheAttempt() throws Exception {
         EventMessage job = uploaded(Sample.OGG_OPUS_51);
         ObjectId mp3 = ConversionHandler.mp3Id(job.jobId());
-        new Conversions(mongo).beginAttempt(job.jobId()); // the first attempt began, then the process died...
+        new Conversions(mongo, java.time.Clock.systemUTC()).beginAttempt(job.jobId()); // the first attempt began, then the process died...
         new IdempotentGridFs(mongo.database(), MongoConnection.MP3_BUCKET).write(new BsonObjectId(mp3), "half.mp3",
                 new Document(), new ByteArrayInputStream(new byte[3 * IdempotentGridFs.CHUNK_BYTES + 17])); // ...mid-upload
 
@@ -152,7 +169,7 @@ class ConversionHandlerTest {
     @Test
     void aJobThatKilledTheProcessOnEveryAttemptFailsWithoutAnotherTryAndThePartitionMovesOn() throws Exception {
         EventMessage killer = uploaded(Sample.WAV_22K);
-        Conversions conversions = new Conversions(mongo);
+        Conversions conversions = new Conversions(mongo, java.time.Clock.systemUTC());
         for (int i = 0; i < MAX_ATTEMPTS; i++) {
             conversions.beginAttempt(killer.jobId()); // each attempt was counted, then the JVM died
         }
