@@ -113,8 +113,8 @@ public final class UploadService implements HttpService {
         try {
             long expected = Math.max(0, declared - MULTIPART_OVERHEAD);
             UploadPolicy.Allowance allowance = policy.allowance(userId, expected);
-            Job job = receive(req, boundary, jobId, claims, allowance, expected > 0 ? expected : allowance.bytes(),
-                    reserved);
+            // reserved while it arrives: the whole body when its length is known (it bounds the file), else the allowance
+            Job job = receive(req, boundary, jobId, claims, allowance, declared > 0 ? declared : allowance.bytes(), reserved);
             reserved.ifPresent(keys::used);
             GatewayMetrics.uploaded(job.sourceBytes());
             relay.wake();
