@@ -1,5 +1,6 @@
 // The page's start: the server's limits, then either the sign-in forms or the signed-in view (uploads and jobs).
 
+import * as account from './account.js';
 import { currentSession, endSession, json, onSessionEnded, signIn, signUp } from './api.js';
 import { clearErrors, missing, showErrors } from './forms.js';
 import * as jobs from './jobs.js';
@@ -23,10 +24,10 @@ async function start() {
   uploads.setUp(limits, async () => jobs.load(0), leave);
   onSessionEnded(leave);
 
-  account(byId('sign-in'), (email, password) => signIn(email, password));
-  account(byId('sign-up'), async (email, password) => {
+  accountForm(byId('sign-in'), (email, password) => signIn(email, password));
+  accountForm(byId('sign-up'), async (email, password) => {
     await signUp(email, password);
-    await afterSignUp(email, password);
+    await signIn(email, password); // signed in at once; adding videos waits for the mailed link
   });
   byId('sign-out').addEventListener('click', () => leave(null));
   choosing();
@@ -36,14 +37,10 @@ async function start() {
   } else {
     leave(null);
   }
+  account.setUp(enter, (message) => leave(message, true));
 }
 
-/** A new account signs in at once (where sign-up sends a verification mail first, this is the step to change). */
-async function afterSignUp(email, password) {
-  await signIn(email, password);
-}
-
-function account(form, submit) {
+function accountForm(form, submit) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const errors = missing(form);
@@ -94,6 +91,7 @@ function choosing() {
 
 function enter() {
   const { email } = currentSession();
+  account.showVerification();
   byId('signed-in-as').textContent = email;
   byId('account-bar').hidden = false;
   byId('signed-out').hidden = true;
@@ -105,8 +103,11 @@ function enter() {
   uploads.showUnfinished();
 }
 
-/** Back to the sign-in form; `reason` (the server's words) when the session ended by itself. */
-function leave(reason) {
+/**
+ * Back to the sign-in form; `reason` (the server's words) when the session ended by itself, or a message about the
+ * account (`byAccount`) when it ended because of what the user did to it.
+ */
+function leave(reason, byAccount = false) {
   const wasIn = !byId('signed-in').hidden;
   uploads.stopAll();
   jobs.clear();
@@ -116,7 +117,14 @@ function leave(reason) {
   byId('signed-out').hidden = false;
   document.title = 'mp3converter: turn videos into MP3s';
   const form = byId('sign-in');
-  if (reason) {
+  if (reason && byAccount) {
+    const notice = byId('account-message');
+    notice.textContent = reason;
+    notice.classList.remove('notice-error');
+    notice.hidden = false;
+    notice.focus();
+    announce(reason);
+  } else if (reason) {
     showErrors(form, [{ field: null, message: `You are signed out: ${reason}` }]);
   } else if (wasIn) {
     byId('signed-out-heading').focus();

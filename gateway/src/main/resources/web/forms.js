@@ -41,7 +41,7 @@ export function showErrors(form, errors) {
   clearErrors(form);
   const list = h('ul');
   const summary = h('div', { class: 'error-summary', tabindex: '-1' }, h('h3', {}, 'There is a problem'), list);
-  form.querySelector('h2').after(summary);
+  form.querySelector('h2, h3').after(summary);
   for (const { field, message } of errors) {
     if (field) {
       const input = form.elements[field];

@@ -12,6 +12,7 @@ import com.mp3converter.common.http.Json;
 import com.mp3converter.common.http.ProblemException;
 import com.mp3converter.common.http.Problems;
 import com.mp3converter.common.token.BearerToken;
+import com.mp3converter.common.token.TokenClaims;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -23,7 +24,8 @@ import io.helidon.webserver.http.ServerResponse;
 /**
  * {@code /account}: verifying the address a sign-up gave ({@code POST /verify}, {@code POST /verify/resend}),
  * a forgotten password ({@code POST /password-reset}, {@code POST /password-reset/confirm}) and changing it while
- * signed in ({@code POST /password}). A new password revokes every token issued before it and mails a notice.
+ * signed in ({@code POST /password}); and the caller's token brought up to date ({@code POST /token}). A new password
+ * revokes every token issued before it and mails a notice.
  */
 public final class AccountService implements HttpService {
     private static final int MAX_BODY = 4096;
@@ -64,7 +66,8 @@ public final class AccountService implements HttpService {
                 .post("/verify/resend", this::resend)
                 .post("/password-reset", this::requestReset)
                 .post("/password-reset/confirm", this::reset)
-                .post("/password", this::change);
+                .post("/password", this::change)
+                .post("/token", this::refresh);
     }
 
     /** Mails a new sign-up its verification link (called by sign-up and by resend). */
@@ -160,6 +163,21 @@ public final class AccountService implements HttpService {
         tokenFields(answer, users.byId(user.id()).orElseThrow());
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
         Json.send(res, answer);
+    }
+
+    /**
+     * The caller's token again with the account as it is now (the address verified since, say), expiring when the
+     * token it replaces would: a session is brought up to date, never made longer.
+     */
+    private void refresh(ServerRequest req, ServerResponse res) {
+        TokenClaims claims = authenticator.current(req);
+        User user = users.byId(claims.userId()).orElseThrow();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("access_token", issuer.issue(user, claims.expiresAt()));
+        body.put("token_type", "Bearer");
+        body.put("expires_in", Math.max(0, Duration.between(clock.instant(), claims.expiresAt()).toSeconds()));
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        Json.send(res, body);
     }
 
     private void setPassword(User user, String password) {

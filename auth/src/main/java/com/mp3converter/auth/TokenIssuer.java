@@ -35,6 +35,14 @@ public final class TokenIssuer {
      * issued in the same second as a revocation (a password change that keeps its caller signed in) is not refused.
      */
     public String issue(User user) {
+        return issue(user, null);
+    }
+
+    /**
+     * The same, expiring at {@code expiresAt} (no later than a token issued now would): the claims of a token
+     * brought up to date without making a session last longer.
+     */
+    public String issue(User user, Instant expiresAt) {
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         if (user.revokedBefore() != null && !now.isAfter(user.revokedBefore())) {
             now = user.revokedBefore().truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
@@ -51,7 +59,7 @@ public final class TokenIssuer {
                 .addPayloadClaim("roles", user.roles())
                 .issueTime(now)
                 .notBefore(now)
-                .expirationTime(now.plus(ttl))
+                .expirationTime(expiresAt == null || expiresAt.isAfter(now.plus(ttl)) ? now.plus(ttl) : expiresAt)
                 .addPayloadClaim("jti", UUID.randomUUID().toString())
                 .build();
         return SignedJwt.sign(jwt, keys.current()).tokenContent();

@@ -115,13 +115,19 @@ public final class UserService implements HttpService {
         Json.send(res, authenticator.user(req).view());
     }
 
-    /** The caller's own account, confirmed by the password or a token from a login moments ago; it goes at once. */
+    /**
+     * The caller's own account, confirmed by the password (a wrong one refuses, whatever the token) or, without one,
+     * by a token from a login moments ago; it goes at once.
+     */
     private void deleteMe(ServerRequest req, ServerResponse res) {
         TokenClaims claims = authenticator.current(req);
         User user = users.byId(claims.userId()).orElseThrow();
         boolean fresh = claims.issuedAt().isAfter(deletion.clock().instant().minus(deletion.freshLogin()));
         String password = req.content().hasEntity() ? Json.body(req, 4096).path("password").asText("") : "";
-        if (!fresh && !(!password.isEmpty() && hasher.matches(password, user.passwordHash()))) {
+        if (!password.isEmpty() && !hasher.matches(password, user.passwordHash())) {
+            throw new ProblemException(403, "wrong-password", "Wrong password", "the password is not right; the account stays");
+        }
+        if (password.isEmpty() && !fresh) {
             throw new ProblemException(403, "confirm-with-password", "Confirm with your password",
                     "to delete the account, send your password as {\"password\": \"...\"} (or log in again and do it "
                             + "within " + deletion.freshLogin().toMinutes() + " minutes)");

@@ -171,6 +171,9 @@ class AccountServiceTest {
         String email = verifiedUser("delete");
         String token = login(email);
         String id = json(me(token)).get("id").asText();
+        var wrong = client.delete("/users/me").header(HeaderNames.AUTHORIZATION, "Bearer " + token)
+                .header(HeaderNames.CONTENT_TYPE, "application/json").submit("{\"password\":\"not the password\"}", String.class);
+        assertThat("a wrong password refuses even with a fresh token", wrong.status(), is(Status.FORBIDDEN_403));
         Thread.sleep(2100); // the login is no longer fresh
         var noPassword = client.delete("/users/me").header(HeaderNames.AUTHORIZATION, "Bearer " + token).request(String.class);
         assertThat(noPassword.status(), is(Status.FORBIDDEN_403));

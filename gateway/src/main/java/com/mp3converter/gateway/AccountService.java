@@ -55,7 +55,8 @@ public final class AccountService implements HttpService {
                 .post("/account/verify/resend", this::passOn)
                 .post("/account/password-reset", this::passOn)
                 .post("/account/password-reset/confirm", this::passOn)
-                .post("/account/password", this::passOn);
+                .post("/account/password", this::passOn)
+                .post("/account/token", this::passOn);
     }
 
     private void passOn(ServerRequest req, ServerResponse res) {

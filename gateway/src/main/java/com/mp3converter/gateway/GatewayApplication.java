@@ -168,7 +168,7 @@ public final class GatewayApplication implements Application {
             housekeeping[0].every(Duration.ofMinutes(10));
             housekeeping[1].every(config.get("gateway.tus.sweep").as(Duration.class).get());
             housekeeping[2].every(config.get("gateway.account-deletions.pass").as(Duration.class).get());
-            housekeeping[3].every(Duration.ofMinutes(1));
+            housekeeping[3].every(config.get("gateway.account-deletions.pass").as(Duration.class).get());
             LOG.info(() -> "gateway folding " + streams.jobEvents() + " and relaying as " + replica);
         });
     }

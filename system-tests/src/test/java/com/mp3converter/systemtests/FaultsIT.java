@@ -192,7 +192,7 @@ class FaultsIT {
             for (int i = 0; i < 8; i++) {
                 upload(email, TestMedia.path(Sample.WAV_22K));
             }
-            int beforeKill = Platform.awaitMail(email, 2, Duration.ofSeconds(60)).size();
+            int beforeKill = Platform.awaitJobMails(email, 2, Duration.ofSeconds(60)).size();
             platform.running("mailer").getFirst().kill();
             assertThat("the kill landed mid-batch", beforeKill, both(greaterThanOrEqualTo(2)).and(lessThan(8)));
             platform.launch("mailer", Map.of()).awaitReady(Duration.ofSeconds(90));
@@ -296,9 +296,9 @@ class FaultsIT {
             platform.awaitFinished(token, jobId, Duration.ofSeconds(60));
         }
         Thread.sleep(15_000); // three times the in-place window: the mails are deferred
-        assertThat("nothing can arrive while SMTP is down", Platform.inbox(email), empty());
+        assertThat("nothing can arrive while SMTP is down", Platform.jobMails(email), empty());
         smtpProxy.start();
-        Platform.awaitMail(email, 2, Duration.ofSeconds(90));
+        Platform.awaitJobMails(email, 2, Duration.ofSeconds(90));
         assertEveryJobEndedOnce(List.of(email));
     }
 
@@ -667,7 +667,7 @@ class FaultsIT {
 
     /** The mails about jobs (not the account's own) in the inbox of this address. */
     private static List<Mail> jobMails(String email) throws Exception {
-        return Platform.mails(email).stream().filter(m -> m.jobId() != null).toList();
+        return Platform.jobMails(email);
     }
 
     /** The webhook requests the receiver got about this job. */

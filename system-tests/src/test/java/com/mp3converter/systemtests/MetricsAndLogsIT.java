@@ -54,7 +54,7 @@ class MetricsAndLogsIT {
                     HttpResponse.BodyHandlers.ofString());
             String jobId = Json.MAPPER.readTree(accepted.body()).get("jobId").asText();
             platform.awaitFinished(token, jobId, Duration.ofSeconds(90));
-            Platform.awaitMail(email, 1, Duration.ofSeconds(60));
+            Platform.awaitJobMails(email, 1, Duration.ofSeconds(60));
             Thread.sleep(1000);
 
             String gateway = metrics(platform.gateway);

@@ -71,6 +71,7 @@ final class Platform implements AutoCloseable {
             mailerPort = probe.getLocalPort();
         }
         env.put("MAILER_URL", "http://127.0.0.1:" + mailerPort);
+        env.put("INTERNAL_TOKEN", "internal-" + id + "-" + LocalServers.unique() + LocalServers.unique());
         overrides.forEach((k, v) -> env.put(k, v.replace("{db}", database)));
     }
 
@@ -142,8 +143,25 @@ final class Platform implements AutoCloseable {
         gateway = replica;
     }
 
-    /** Signs up a new user and returns its e-mail; the password is {@link #PASSWORD}. */
+    /**
+     * Signs up a new user and verifies its address as a person would, with the link the verification mail brings;
+     * returns its e-mail. The password is {@link #PASSWORD}.
+     */
     String newUser(String label) throws Exception {
+        String email = newUnverifiedUser(label);
+        String token = verificationToken(email);
+        HttpResponse<String> verified = HTTP.send(HttpRequest.newBuilder(gateway("/account/verify"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"token\":\"" + token + "\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (verified.statusCode() != 200) {
+            throw new IllegalStateException("verification answered " + verified.statusCode() + ": " + verified.body());
+        }
+        return email;
+    }
+
+    /** Signs up a new user and leaves its address unverified; returns its e-mail. */
+    String newUnverifiedUser(String label) throws Exception {
         String email = label + "-" + LocalServers.unique() + "@example.com";
         HttpResponse<String> created = HTTP.send(HttpRequest.newBuilder(gateway("/signup"))
                 .header("Content-Type", "application/json")
@@ -153,6 +171,21 @@ final class Platform implements AutoCloseable {
             throw new IllegalStateException("sign-up answered " + created.statusCode() + ": " + created.body());
         }
         return email;
+    }
+
+    /** The token of the newest verification link mailed to this address (waiting for the mail). */
+    static String verificationToken(String email) throws Exception {
+        return linkToken(awaitMail(email, "account.verify", Duration.ofSeconds(60)), "#verify=");
+    }
+
+    /** The token a link in an account mail carries after {@code marker} ("#verify=", "#reset="). */
+    static String linkToken(Mail mail, String marker) {
+        java.util.regex.Matcher link = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(marker) + "([A-Za-z0-9_-]{43})")
+                .matcher(mail.text());
+        if (!link.find()) {
+            throw new AssertionError("no " + marker + " link in the mail: " + mail.text());
+        }
+        return link.group(1);
     }
 
     static final String PASSWORD = "twelve or more characters";
@@ -165,6 +198,14 @@ final class Platform implements AutoCloseable {
             throw new IllegalStateException("login answered " + token.statusCode() + ": " + token.body());
         }
         return token.body();
+    }
+
+    /** The status a login with this password answers. */
+    int loginStatus(String email, String password) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(gateway("/login"))
+                .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString((email + ":" + password)
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     JsonNode job(String token, String jobId) throws Exception {
@@ -215,19 +256,39 @@ final class Platform implements AutoCloseable {
         return mails;
     }
 
-    /** Waits until at least {@code count} messages are in the inbox and returns them; fails if they do not come. */
-    static List<JsonNode> awaitMail(String email, int count, Duration timeout) throws Exception {
+    /** The mails about jobs (not the account's own mails) in the inbox of this address. */
+    static List<Mail> jobMails(String email) throws Exception {
+        return mails(email).stream().filter(m -> m.jobId() != null).toList();
+    }
+
+    /** Waits until at least {@code count} mails about jobs are in the inbox and returns them; fails if they do not come. */
+    static List<Mail> awaitJobMails(String email, int count, Duration timeout) throws Exception {
         Instant deadline = Instant.now().plus(timeout);
-        List<JsonNode> messages = inbox(email);
-        while (messages.size() < count && Instant.now().isBefore(deadline)) {
+        List<Mail> mails = jobMails(email);
+        while (mails.size() < count && Instant.now().isBefore(deadline)) {
             Thread.sleep(300);
-            messages = inbox(email);
+            mails = jobMails(email);
         }
-        if (messages.size() < count) {
-            throw new AssertionError(count + " mails for " + email + " did not arrive within " + timeout + "; "
-                    + messages.size() + " did");
+        if (mails.size() < count) {
+            throw new AssertionError(count + " job mails for " + email + " did not arrive within " + timeout + "; "
+                    + mails.size() + " did");
         }
-        return messages;
+        return mails;
+    }
+
+    /** Waits for the newest mail of this kind (account.verify, ...) to this address; fails if none comes. */
+    static Mail awaitMail(String email, String kind, Duration timeout) throws Exception {
+        Instant deadline = Instant.now().plus(timeout);
+        while (true) {
+            List<Mail> found = mails(email).stream().filter(m -> kind.equals(m.kind())).toList();
+            if (!found.isEmpty()) {
+                return found.getLast();
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("no " + kind + " mail for " + email + " within " + timeout);
+            }
+            Thread.sleep(300);
+        }
     }
 
     private static void sql(String server, String statement) throws Exception {

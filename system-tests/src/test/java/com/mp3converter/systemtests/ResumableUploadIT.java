@@ -118,9 +118,10 @@ class ResumableUploadIT {
             tags.start();
             assertThat("the metadata's title is the MP3's", tags.getMetadata().get("title"), is("休暇のクリップ"));
         }
-        List<JsonNode> mail = Platform.awaitMail(email, 1, Duration.ofSeconds(60));
+        List<Mail> mail = Platform.awaitJobMails(email, 1, Duration.ofSeconds(60));
         assertThat("the same mail as an upload by POST /upload", mail, hasSize(1));
-        assertThat(Mail.parse(mail.getFirst()).subject(), is("Your MP3 is ready: holiday clip.mp3"));
+        assertThat(mail.getFirst().subject(), is("Your MP3 is ready"));
+        assertThat(mail.getFirst().text(), containsString("\"holiday clip.mp4\""));
     }
 
     @Test

@@ -91,7 +91,7 @@ class TracePropagationTest {
                     .POST(HttpRequest.BodyPublishers.ofByteArray(multipart(boundary, Files.readAllBytes(sample)))));
             assertThat(accepted.body(), accepted.statusCode(), is(202));
             assertThat(accepted.headers().firstValue("x-request-id").orElse(""), is("req-" + boundary));
-            Platform.awaitMail(email, 1, Duration.ofSeconds(90));
+            Platform.awaitJobMails(email, 1, Duration.ofSeconds(90));
             Thread.sleep(500);
 
             List<SpanData> trace = exporter.getFinishedSpanItems().stream()

@@ -99,6 +99,16 @@ class WebPageIT {
         String email = "page-" + com.mp3converter.common.testing.LocalServers.unique() + "@example.com";
         signUp(browser, email);
         assertThat(browser.find("#signed-in-as").getText(), is(email));
+        assertThat("nothing can be added before the address is confirmed", browser.find("#add").isDisplayed(), is(false));
+        assertThat(browser.find("#verify-notice").getText(), containsString(email));
+        assertThat(browser.accessibilityViolations("signed up, address not confirmed"), empty());
+        Browser phone = browser(); // the mailed link, opened elsewhere
+        phone.open(page() + "#verify=" + Platform.verificationToken(email));
+        phone.await(Duration.ofSeconds(10), "the link confirmed", d -> phone.find("#account-message").getText()
+                .contains("Your e-mail address is confirmed"));
+        assertThat("the token left the address at once", phone.driver.getCurrentUrl(), not(containsString("verify")));
+        browser.await(Duration.ofSeconds(15), "the first tab sees it", d -> browser.find("#add").isDisplayed());
+        assertThat(browser.find("#verify-notice").isDisplayed(), is(false));
         assertThat(browser.find("#retention").getText(), containsString("kept for 7 days"));
         assertThat("the token is never in a cookie", browser.<String>script("return document.cookie"), is(""));
 
@@ -374,6 +384,56 @@ class WebPageIT {
         browser.tabTo("#sign-out", true, 20);
         browser.press(Keys.ENTER);
         browser.await(Duration.ofSeconds(5), "signed out", d -> browser.find("#signed-out").isDisplayed());
+    }
+
+    @Test
+    void aForgottenPasswordAChangedOneAndADeletedAccount() throws Exception {
+        String email = platform.newUser("page-account");
+        Browser browser = browser();
+        browser.open(page());
+        browser.await(Duration.ofSeconds(10), "the sign-in form", d -> browser.find("#sign-in").isDisplayed());
+        browser.find("#sign-in-email").sendKeys(email);
+        browser.find("#forgot").click();
+        assertThat("the address goes along", browser.find("#reset-request-email").getAttribute("value"), is(email));
+        browser.find("#reset-request button[type=submit]").click();
+        browser.await(Duration.ofSeconds(10), "the answer", d -> browser.find("#account-message").getText()
+                .contains("if an account with a verified address exists"));
+        String link = Platform.linkToken(Platform.awaitMail(email, "account.reset", Duration.ofSeconds(60)), "#reset=");
+        browser.open(page() + "#reset=" + link);
+        browser.await(Duration.ofSeconds(10), "the new-password form", d -> browser.find("#reset").isDisplayed());
+        assertThat(browser.accessibilityViolations("choosing a new password"), empty());
+        browser.find("#reset-password").sendKeys("short");
+        browser.find("#reset button[type=submit]").click();
+        browser.await(Duration.ofSeconds(10), "the refusal in words", d -> browser.find("#reset .error-summary").getText()
+                .contains("at least 12 characters"));
+        browser.find("#reset-password").clear();
+        browser.find("#reset-password").sendKeys("a new page passphrase");
+        browser.find("#reset button[type=submit]").click();
+        browser.await(Duration.ofSeconds(10), "changed", d -> browser.find("#account-message").getText()
+                .contains("Sign in with the new one"));
+        browser.find("#sign-in-email").clear();
+        browser.find("#sign-in-email").sendKeys(email);
+        browser.find("#sign-in-password").sendKeys("a new page passphrase");
+        browser.find("#sign-in button[type=submit]").click();
+        browser.await(Duration.ofSeconds(20), "signed in", d -> browser.find("#signed-in").isDisplayed());
+
+        browser.find("#change-password-current").sendKeys("a new page passphrase");
+        browser.find("#change-password-new").sendKeys("the third page passphrase");
+        browser.find("#change-password button[type=submit]").click();
+        browser.await(Duration.ofSeconds(10), "changed again", d -> browser.find("#account-message").getText()
+                .contains("Your other sign-ins have ended"));
+        assertThat("this sign-in goes on", browser.find("#signed-in").isDisplayed(), is(true));
+        assertThat(platform.loginStatus(email, "a new page passphrase"), is(401));
+
+        browser.find("#delete-account-password").sendKeys("not the password at all");
+        browser.find("#delete-account button[type=submit]").click();
+        browser.await(Duration.ofSeconds(10), "refused", d -> browser.all("#delete-account .error-summary").size() == 1);
+        browser.find("#delete-account-password").clear();
+        browser.find("#delete-account-password").sendKeys("the third page passphrase");
+        browser.find("#delete-account button[type=submit]").click();
+        browser.await(Duration.ofSeconds(10), "deleted", d -> browser.find("#signed-out").isDisplayed()
+                && browser.find("#account-message").getText().contains("Your account is deleted"));
+        assertThat(platform.loginStatus(email, "the third page passphrase"), is(401));
     }
 
     private record Uploading(Browser browser, String email) {
