@@ -19,7 +19,7 @@ fi
 OUT="$STATE/demo"
 mkdir -p "$OUT"
 step=0
-step() { step=$((step + 1)); CURRENT="$*"; printf '[demo] step %d/9: %s\n' "$step" "$*"; }
+step() { step=$((step + 1)); CURRENT="$*"; printf '[demo] step %d/10: %s\n' "$step" "$*"; }
 fail() { printf '[demo] FAILED at step %d (%s): %s\n' "$step" "$CURRENT" "$*" >&2; exit 1; }
 trap 'fail "command failed on line $LINENO"' ERR
 
@@ -33,6 +33,29 @@ PASSWORD=$(cat "$STATE/secrets/demo-password")
 code=$(curl -s -o "$OUT/signup.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
   -d "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}" "$GATEWAY/signup")
 [ "$code" = 201 ] || [ "$code" = 409 ] || fail "sign-up answered $code: $(cat "$OUT/signup.json")"
+
+step "confirm the address with the link the verification mail brings (a second run: confirmed already)"
+if [ "$code" = 201 ]; then
+  LINK=""
+  for _ in $(seq 1 60); do
+    curl -sf "$INBOX/api/user/$EMAIL/messages/" -o "$OUT/inbox.json" 2>/dev/null || true
+    LINK=$(python3 - "$OUT/inbox.json" <<'PY' 2>/dev/null || true
+import json, re, sys, quopri
+for m in reversed(json.load(open(sys.argv[1]))):
+    raw = m.get("mimeMessage", "")
+    if "account.verify" in raw:
+        print(re.search(r"#verify=([A-Za-z0-9_-]{43})", quopri.decodestring(raw.encode()).decode("utf-8", "replace")).group(1))
+        break
+PY
+)
+    [ -n "$LINK" ] && break
+    sleep 1
+  done
+  [ -n "$LINK" ] || fail "no verification mail arrived within 60 s"
+  curl -sf -o /dev/null -X POST -H 'Content-Type: application/json' --data-binary @- "$GATEWAY/account/verify" \
+    <<<"{\"token\":\"$LINK\"}" || fail "the verification link was refused"
+  echo "        $EMAIL confirmed"
+fi
 
 step "log in: TOKEN=\$(curl -fsS -X POST $GATEWAY/login -u $EMAIL:***)"
 TOKEN=$(curl -fsS -X POST "$GATEWAY/login" -u "$EMAIL:$PASSWORD") || fail "login refused"
