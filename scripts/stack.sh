@@ -182,13 +182,15 @@ installed() { # module [part]: a copy of its build output for the part to run fr
   if [ -f "$from/$1.jar" ]; then cp "$from/$1.jar" "$to/"; else cp -r "$from/classes" "$to/classes"; fi
   echo "$to"
 }
+# the stand-in's JVM (bench standin starts it with these too)
+MONGO_JVM_OPTIONS="-Xmx4g"
 mongo_up() {
   if [ -n "${MONGO_URI:-}" ]; then say "MongoDB: using MONGO_URI (a real server)"; return; fi
   pid_alive mongodb && return
   require_free MongoDB "$MONGO_PORT" MONGO_PORT
   mkdir -p "$STATE/mongodb"
   local app; app=$(installed devstack mongodb)
-  daemon mongodb "$(java_bin)" -Xmx4g -cp "$app/classes:$app/libs/*" com.mp3converter.devstack.MongoStandIn \
+  daemon mongodb "$(java_bin)" $MONGO_JVM_OPTIONS -cp "$app/classes:$app/libs/*" com.mp3converter.devstack.MongoStandIn \
     --port "$MONGO_PORT" --file "$STATE/mongodb/data.mv"
   wait_port mongodb "$MONGO_PORT" 60
   say "MongoDB: STAND-IN (mongo-java-server, wire-compatible, not a real MongoDB) on 127.0.0.1:$MONGO_PORT; set MONGO_URI to use a real server"

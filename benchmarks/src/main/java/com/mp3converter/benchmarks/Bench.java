@@ -26,10 +26,12 @@ public final class Bench {
             }
             System.out.printf("%nall parts in %.1f min; results in %s%n", (System.nanoTime() - start) / 60e9,
                     root.relativize(results.file()));
+        } else if (part.equals("standin")) {
+            StandInBench.run(root, results, new java.util.ArrayList<>(List.of(args).subList(1, args.length)));
         } else if (ALL.contains(part)) {
             run(part, root, results);
         } else {
-            System.err.println("usage: ./mp3converter bench all|" + String.join("|", ALL));
+            System.err.println("usage: ./mp3converter bench all|standin|" + String.join("|", ALL));
             System.exit(2);
         }
     }
