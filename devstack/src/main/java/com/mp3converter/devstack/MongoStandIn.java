@@ -3,20 +3,27 @@ package com.mp3converter.devstack;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import com.mp3converter.devstack.store.StandInBackend;
 
 import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.h2.H2Backend;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 
 /**
- * The MongoDB endpoint of the local stack when no real MongoDB is configured: mongo-java-server speaks
- * the wire protocol (GridFS works) and keeps its data in one H2 file. It is a stand-in, not MongoDB.
+ * The MongoDB endpoint of the local stack when no real MongoDB is configured: mongo-java-server speaks the wire
+ * protocol (GridFS works) over devstack's store ({@link StandInBackend}: one H2 MVStore file, the services'
+ * indexes, compaction while it runs). It is a stand-in, not MongoDB.
  */
 public final class MongoStandIn {
+    /** mongo-java-server logs every connection, cursor and index at INFO; its warnings are what matters. */
+    private static final Logger LIBRARY = Logger.getLogger("de.bwaldvogel");
+
     private MongoStandIn() {
     }
 
     public static void main(String[] args) throws InterruptedException {
+        LIBRARY.setLevel(Level.WARNING);
         int port = 27017;
         String file = null;
         for (int i = 0; i + 1 < args.length; i += 2) {
@@ -26,7 +33,7 @@ public final class MongoStandIn {
                 default -> throw new IllegalArgumentException("unknown option " + args[i] + "; use --port N --file PATH");
             }
         }
-        MongoServer server = new MongoServer(file == null ? new MemoryBackend() : new H2Backend(Path.of(file).toString()));
+        MongoServer server = new MongoServer(new StandInBackend(file == null ? null : Path.of(file).toString()));
         server.bind(new InetSocketAddress("127.0.0.1", port));
         System.out.println("MongoDB STAND-IN (mongo-java-server) listening on 127.0.0.1:" + port
                 + (file == null ? " in memory" : " with data in " + file));
