@@ -182,8 +182,9 @@ installed() { # module [part]: a copy of its build output for the part to run fr
   if [ -f "$from/$1.jar" ]; then cp "$from/$1.jar" "$to/"; else cp -r "$from/classes" "$to/classes"; fi
   echo "$to"
 }
-# the stand-in's JVM (bench standin starts it with these too)
-MONGO_JVM_OPTIONS="-Xmx4g"
+# the stand-in's JVM, from measurements (bench standin --jvm=...): its heap holds batches in flight and a 16 MiB
+# page cache, not the data; SerialGC (one collector thread for a 2-core machine). bench standin starts it so too.
+MONGO_JVM_OPTIONS="-Xmx256m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError"
 mongo_up() {
   if [ -n "${MONGO_URI:-}" ]; then say "MongoDB: using MONGO_URI (a real server)"; return; fi
   pid_alive mongodb && return

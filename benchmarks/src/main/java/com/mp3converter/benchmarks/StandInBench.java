@@ -28,8 +28,9 @@ import org.bson.types.ObjectId;
  * and {@code standin_file_peak_mb} the largest file seen;</li>
  * <li>{@code standin_job_s.SIDE}: seconds per job of the traffic in the first and the last step.</li>
  * </ul>
- * Usage: bench standin [steps=6] [jobs per step=50] [video MiB=8] [MP3 KiB=2048] [--profile: a JFR recording
- * of each stand-in, kept in .local/bench]
+ * Usage: bench standin [steps=6] [jobs per step=50] [video MiB=8] [MP3 KiB=2048] [--jvm="OPTIONS": both
+ * stand-ins' JVM options instead of the stack's] [--ours-only: no reference, to compare ours under other options]
+ * [--profile: a JFR recording of each stand-in, kept in .local/bench]
  */
 final class StandInBench {
     private static final String DATABASE = "bench_standin";
@@ -60,21 +61,35 @@ final class StandInBench {
 
     static void run(Path root, Results results, List<String> args) throws Exception {
         boolean profile = args.remove("--profile");
+        boolean oursOnly = args.remove("--ours-only");
+        List<String> jvm = new ArrayList<>(StandInProcess.stackJvmOptions(root));
+        for (String arg : List.copyOf(args)) {
+            if (arg.startsWith("--jvm=")) {
+                jvm = new ArrayList<>(List.of(arg.substring("--jvm=".length()).split(" ")));
+                args.remove(arg);
+            }
+        }
         int steps = args.size() > 0 ? Integer.parseInt(args.get(0)) : 6;
         int jobsPerStep = args.size() > 1 ? Integer.parseInt(args.get(1)) : 50;
         long videoBytes = (args.size() > 2 ? Long.parseLong(args.get(2)) : 8) << 20;
         long mp3Bytes = (args.size() > 3 ? Long.parseLong(args.get(3)) : 2048) << 10;
         Path dir = Files.createDirectories(root.resolve(".local/bench/standin-" + UUID.randomUUID().toString().substring(0, 8)));
-        List<String> jfr = profile ? List.of("-XX:StartFlightRecording=settings=profile,filename=" + dir + "/") : List.of();
+        if (profile) {
+            jvm.add("-XX:StartFlightRecording=settings=profile,filename=" + dir + "/");
+        }
         System.out.printf("%d steps of %d jobs (video %d MiB written, read, deleted; MP3 %d KiB kept), JVM %s%n", steps,
-                jobsPerStep, videoBytes >> 20, mp3Bytes >> 10, StandInProcess.stackJvmOptions(root));
+                jobsPerStep, videoBytes >> 20, mp3Bytes >> 10, jvm);
         List<Side> sides = new ArrayList<>();
         try {
-            sides.add(new Side(StandInProcess.ours(root, dir, jfr)));
-            sides.add(new Side(StandInProcess.plain(root, dir, jfr)));
+            sides.add(new Side(StandInProcess.ours(root, dir, jvm)));
+            if (!oursOnly) {
+                sides.add(new Side(StandInProcess.plain(dir, jvm)));
+            }
             for (Side side : sides) {
                 side.small = side.traffic.job("user-0", SMALL_MP3, SMALL_MP3);
-                measure(side, videoBytes); // warm-up, not kept
+                for (int warmUp = 0; warmUp < 3; warmUp++) {
+                    measure(side, videoBytes);
+                }
                 side.queryMs.clear();
                 measure(side, videoBytes);
             }

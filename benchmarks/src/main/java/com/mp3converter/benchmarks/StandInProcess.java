@@ -46,34 +46,32 @@ final class StandInProcess implements AutoCloseable {
         return Arrays.asList(options.group(1).split(" "));
     }
 
-    /** Ours, as the local stack runs it. */
-    static StandInProcess ours(Path root, Path dir, List<String> extraJvm) throws Exception {
+    /** Ours, with these JVM options (the stack's: {@link #stackJvmOptions}). */
+    static StandInProcess ours(Path root, Path dir, List<String> jvm) throws Exception {
         Path devstack = root.resolve("devstack/target");
         if (!Files.isDirectory(devstack.resolve("libs"))) {
             throw new IllegalStateException("devstack is not built: ./mvnw -pl devstack package");
         }
         int port = freePort();
         Path file = dir.resolve("ours.mv");
-        List<String> command = java(stackJvmOptions(root), extraJvm, devstack.resolve("classes") + ":" + devstack.resolve("libs") + "/*",
+        List<String> command = java(jvm, devstack.resolve("classes") + ":" + devstack.resolve("libs") + "/*",
                 "com.mp3converter.devstack.MongoStandIn");
         command.addAll(List.of("--port", Integer.toString(port), "--file", file.toString()));
         return start("ours", file, port, command, dir);
     }
 
-    /** mongo-java-server's own H2 backend, with the same JVM options. */
-    static StandInProcess plain(Path root, Path dir, List<String> extraJvm) throws Exception {
+    /** mongo-java-server's own H2 backend, with these JVM options. */
+    static StandInProcess plain(Path dir, List<String> jvm) throws Exception {
         int port = freePort();
         Path file = dir.resolve("plain.mv");
-        List<String> command = java(stackJvmOptions(root), extraJvm, System.getProperty("java.class.path"),
-                PlainStandIn.class.getName());
+        List<String> command = java(jvm, System.getProperty("java.class.path"), PlainStandIn.class.getName());
         command.addAll(List.of(Integer.toString(port), file.toString()));
         return start("plain", file, port, command, dir);
     }
 
-    private static List<String> java(List<String> options, List<String> extra, String classpath, String main) {
+    private static List<String> java(List<String> options, String classpath, String main) {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(options);
-        command.addAll(extra);
         command.addAll(List.of("-cp", classpath, main));
         return command;
     }
