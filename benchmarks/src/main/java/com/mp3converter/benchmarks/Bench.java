@@ -9,7 +9,7 @@ import java.util.List;
  */
 public final class Bench {
     private static final List<String> ALL = List.of("tokens", "latency", "pipeline", "startup", "scale", "gateway",
-            "transcoder");
+            "downloads", "transcoder");
 
     private Bench() {
     }
@@ -28,10 +28,13 @@ public final class Bench {
                     root.relativize(results.file()));
         } else if (part.equals("standin")) {
             StandInBench.run(root, results, new java.util.ArrayList<>(List.of(args).subList(1, args.length)));
+        } else if (part.equals("soak")) {
+            SoakBench.run(root, results, args.length > 1 ? Double.parseDouble(args[1]) : 10);
         } else if (ALL.contains(part)) {
             run(part, root, results);
         } else {
-            System.err.println("usage: ./mp3converter bench all|standin|" + String.join("|", ALL));
+            System.err.println("usage: ./mp3converter bench all|soak [GiB]|standin [steps jobs videoMiB mp3KiB --profile]|"
+                    + String.join("|", ALL));
             System.exit(2);
         }
     }
@@ -44,6 +47,7 @@ public final class Bench {
             case "startup" -> StartupBench.run(new Stack(root), results, 3);
             case "scale" -> ScaleBench.run(new Stack(root), results, 2);
             case "gateway" -> GatewayBench.run(new Stack(root), results, 1024, 3);
+            case "downloads" -> DownloadBench.run(new Stack(root), results, 3);
             case "transcoder" -> TranscodeBench.run(root, results, 5, 10);
             default -> throw new IllegalArgumentException(part);
         }

@@ -13,11 +13,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
 import com.mp3converter.common.testing.ServiceProcess;
+import com.rabbitmq.stream.Environment;
+import com.rabbitmq.stream.StreamException;
 
 /**
  * Service JVMs a benchmark starts beside the running stack: the stack's servers and auth, but their own MongoDB
- * database and streams, so nothing the stack holds is in the way and nothing measured here stays behind.
+ * database and streams, so nothing the stack holds is in the way; closing the fleet stops them and removes that
+ * database and those streams, so nothing measured here stays behind.
  */
 final class Fleet implements AutoCloseable {
     /** The memory limit each service has in k8s/base, which the image's heap flags take their share of. */
@@ -91,6 +96,26 @@ final class Fleet implements AutoCloseable {
     public void close() throws InterruptedException {
         for (ServiceProcess process : started) {
             process.close();
+        }
+        try (MongoClient mongo = MongoClients.create(env.get("MONGO_URI"))) {
+            mongo.getDatabase(env.get("MONGO_DATABASE")).drop();
+        }
+        Environment streams = Environment.builder().host(env.get("RABBITMQ_HOST"))
+                .port(Integer.parseInt(env.get("RABBITMQ_STREAM_DASH_PORT"))).username(env.get("RABBITMQ_USERNAME"))
+                .password(env.get("RABBITMQ_PASSWORD")).build();
+        try (streams) {
+            deleteQuietly(() -> streams.deleteSuperStream(env.get("STREAMS_VIDEOS_NAME")));
+            deleteQuietly(() -> streams.deleteStream(env.get("STREAMS_JOB_DASH_EVENTS_NAME")));
+            deleteQuietly(() -> streams.deleteStream(env.get("STREAMS_NOTIFICATIONS_NAME")));
+        }
+    }
+
+    /** A stream the services never declared (none of them started) is not there to delete. */
+    private static void deleteQuietly(Runnable delete) {
+        try {
+            delete.run();
+        } catch (StreamException notThere) {
+            System.out.println("(" + notThere.getMessage() + ")");
         }
     }
 

@@ -77,7 +77,6 @@ final class GatewayBench {
                     () -> Alternating.time(() -> check(bytes, read(mp3s, fileId))));
             results.put("download_ratio", Stats.of(download.speedRatios()));
             results.put("gateway_peak_rss_mb", Stats.round(Fleet.rssMib(gateway.process().pid(), "VmHWM")));
-            gatewayDb.drop();
         }
     }
 
@@ -111,10 +110,11 @@ final class GatewayBench {
     /** The plain driver's write of the same bytes into a database as empty as the gateway's, timed. */
     private static double intoFreshDatabase(MongoClient client, Path payload) {
         MongoDatabase fresh = client.getDatabase("bench_driver_" + UUID.randomUUID().toString().substring(0, 8));
-        double seconds = Alternating.time(() -> write(GridFSBuckets.create(fresh, MongoConnection.VIDEOS_BUCKET),
-                new ObjectId(), payload));
-        fresh.drop();
-        return seconds;
+        try {
+            return Alternating.time(() -> write(GridFSBuckets.create(fresh, MongoConnection.VIDEOS_BUCKET), new ObjectId(), payload));
+        } finally {
+            fresh.drop();
+        }
     }
 
     /** Creates the upload, then sends it in PATCHes of {@link #TUS_PATCH_BYTES}, as a tus client with a chunk size does. */

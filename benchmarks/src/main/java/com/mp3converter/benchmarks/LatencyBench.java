@@ -55,7 +55,7 @@ final class LatencyBench {
                 }
             }
             Stats latency = Stats.of(millis);
-            double p99 = percentile(millis, 0.99);
+            double p99 = Stats.percentile(millis, 0.99);
             System.out.printf("%-6s p50 %.2f ms, p99 %.2f ms, max %.2f ms%s%n", run, latency.median(), p99, latency.max(),
                     run == 0 ? "  (warm-up, not counted)" : "");
             if (run > 0) {
@@ -63,11 +63,5 @@ final class LatencyBench {
             }
         }
         results.put("keepalive_p50_ms", Stats.of(medians));
-    }
-
-    private static double percentile(List<Double> values, double p) {
-        List<Double> sorted = new ArrayList<>(values);
-        sorted.sort(Double::compare);
-        return sorted.get((int) Math.min(sorted.size() - 1, Math.round(p * (sorted.size() - 1))));
     }
 }

@@ -12,26 +12,47 @@ import com.mp3converter.common.http.Json;
 
 /**
  * benchmarks/results/latest.json (git-ignored): each key a median with its spread, written as soon as it is
- * measured and merged with what earlier parts wrote, so one part can be run alone.
+ * measured and merged with what earlier parts wrote, so one part can be run alone. A section ({@link #within})
+ * keeps a part's keys under one name (bench soak: "fresh", "soak", "after_soak").
  */
 final class Results {
     private final Path file;
+    private final String section;
 
     Results(Path root) {
-        this.file = root.resolve("benchmarks/results/latest.json");
+        this(root.resolve("benchmarks/results/latest.json"), null);
+    }
+
+    private Results(Path file, String section) {
+        this.file = file;
+        this.section = section;
+    }
+
+    /** The same file, with keys written under {@code name}. */
+    Results within(String name) {
+        return new Results(file, section == null ? name : section + "." + name);
     }
 
     Path file() {
         return file;
     }
 
-    synchronized void put(String key, Object value) throws IOException {
-        ObjectNode all = Files.isRegularFile(file) ? (ObjectNode) Json.MAPPER.readTree(file.toFile())
-                : Json.MAPPER.createObjectNode();
-        all.set(key, Json.MAPPER.valueToTree(value instanceof Stats s ? s.json() : value));
-        Files.createDirectories(file.getParent());
-        Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), all);
-        System.out.println("=> " + key + " = " + Json.MAPPER.writeValueAsString(all.get(key)));
+    void put(String key, Object value) throws IOException {
+        synchronized (Results.class) {
+            ObjectNode all = Files.isRegularFile(file) ? (ObjectNode) Json.MAPPER.readTree(file.toFile())
+                    : Json.MAPPER.createObjectNode();
+            ObjectNode target = all;
+            if (section != null) {
+                for (String name : section.split("\\.")) {
+                    target = target.withObjectProperty(name);
+                }
+            }
+            target.set(key, Json.MAPPER.valueToTree(value instanceof Stats s ? s.json() : value));
+            Files.createDirectories(file.getParent());
+            Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), all);
+            System.out.println("=> " + (section == null ? "" : section + ".") + key + " = "
+                    + Json.MAPPER.writeValueAsString(target.get(key)));
+        }
     }
 
     /** One value per name ({@code {"auth": {...}, "gateway": {...}}}). */

@@ -37,18 +37,24 @@ final class Stack {
         for (String line : Files.readAllLines(file)) {
             int eq = line.indexOf('=');
             if (eq > 0) {
-                env.put(line.substring(0, eq), line.substring(eq + 1));
+                String name = line.substring(0, eq);
+                // a variable of the same name wins: MONGO_URI=... names a real MongoDB instead of the stand-in
+                env.put(name, System.getenv().getOrDefault(name, line.substring(eq + 1)));
             }
-        }
-        if (System.getenv("MONGO_URI") != null) {
-            env.put("MONGO_URI", System.getenv("MONGO_URI")); // a real MongoDB instead of the stack's stand-in
         }
         gateway = URI.create("http://127.0.0.1:" + System.getenv().getOrDefault("GATEWAY_PORT", "8080"));
     }
 
-    /** Which MongoDB the figures are against: the stack's stand-in unless MONGO_URI names a real server. */
+    /** Which MongoDB the figures are against: the stack's stand-in unless MONGO_URI names another server. */
     String mongoDescription() {
         return env.get("MONGO_URI") + (System.getenv("MONGO_URI") == null ? " (the local stack's stand-in)" : "");
+    }
+
+    /** The stack's stand-in process (its pid file), when it runs here. */
+    java.util.Optional<Long> standInPid() throws IOException {
+        Path pid = root.resolve(".local/run/mongodb.pid");
+        return Files.isRegularFile(pid) ? java.util.Optional.of(Long.parseLong(Files.readString(pid).trim()))
+                : java.util.Optional.empty();
     }
 
     /** A new user's token at this gateway (the running stack's, or one a benchmark started). */

@@ -22,6 +22,13 @@ record Stats(double median, double min, double max, int runs) {
         return Map.of("median", round(median), "min", round(min), "max", round(max), "runs", runs);
     }
 
+    /** The value below which a fraction {@code p} of these lie (nearest rank). */
+    static double percentile(List<Double> values, double p) {
+        List<Double> sorted = new ArrayList<>(values);
+        sorted.sort(Double::compare);
+        return sorted.get((int) Math.min(sorted.size() - 1, Math.round(p * (sorted.size() - 1))));
+    }
+
     static double round(double value) {
         return Math.round(value * 1000) / 1000.0;
     }

@@ -1,0 +1,96 @@
+package com.mp3converter.benchmarks;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.mp3converter.testmedia.Sample;
+import com.mp3converter.testmedia.TestMedia;
+
+/**
+ * {@code download_50k_rps} and {@code download_50k_p99_ms}: a job's MP3 of about 50 KB ({@code GET /jobs/{id}/mp3})
+ * downloaded over and over by 8 clients, each on its own kept-alive HTTP/1.1 connection, through the running
+ * stack's gateway: requests per second and the 99th percentile latency of each run (after a warm-up run).
+ */
+final class DownloadBench {
+    static final int CLIENTS = 8;
+    private static final HttpClient KEEP_ALIVE = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    private DownloadBench() {
+    }
+
+    /** One run's figures. */
+    record Rate(double requestsPerSecond, double p50Ms, double p99Ms) {
+    }
+
+    /** A user and a finished job with a ~50 KB MP3 to download. */
+    record Target(String token, String jobId, long bytes) {
+        static Target create(Stack stack) throws Exception {
+            String token = stack.newUser();
+            // three seconds of audio: about 48 KB of MP3 at the transcoder's default bitrate
+            String jobId = stack.upload(token, TestMedia.path(Sample.AVI_MPEG4_MP3));
+            JsonNode done = stack.awaitDone(token, jobId, Duration.ofMinutes(2));
+            return new Target(token, jobId, done.path("mp3").path("bytes").asLong());
+        }
+    }
+
+    static void run(Stack stack, Results results, int runs) throws Exception {
+        Target target = Target.create(stack);
+        System.out.printf("GET /jobs/{id}/mp3 (%d bytes), %d clients on kept-alive connections, 10 s per run%n",
+                target.bytes(), CLIENTS);
+        List<Double> rates = new ArrayList<>();
+        List<Double> p99s = new ArrayList<>();
+        for (int run = 0; run <= runs; run++) {
+            Rate rate = measure(stack.gateway, target, Duration.ofSeconds(10));
+            System.out.printf("%-6s %8.0f req/s, p50 %.1f ms, p99 %.1f ms%s%n", run, rate.requestsPerSecond(), rate.p50Ms(),
+                    rate.p99Ms(), run == 0 ? "  (warm-up, not counted)" : "");
+            if (run > 0) {
+                rates.add(rate.requestsPerSecond());
+                p99s.add(rate.p99Ms());
+            }
+        }
+        results.put("download_50k_rps", Stats.of(rates));
+        results.put("download_50k_p99_ms", Stats.of(p99s));
+    }
+
+    /** {@link #CLIENTS} clients downloading the target's MP3 for {@code duration}. */
+    static Rate measure(URI gateway, Target target, Duration duration) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(gateway.resolve("/jobs/" + target.jobId() + "/mp3"))
+                .header("Authorization", "Bearer " + target.token()).build();
+        List<Double> millis = Collections.synchronizedList(new ArrayList<>());
+        long start = System.nanoTime();
+        long end = start + duration.toNanos();
+        try (ExecutorService clients = Executors.newFixedThreadPool(CLIENTS)) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int c = 0; c < CLIENTS; c++) {
+                done.add(clients.submit(() -> {
+                    while (System.nanoTime() < end) {
+                        long sent = System.nanoTime();
+                        HttpResponse<byte[]> mp3 = KEEP_ALIVE.send(request, HttpResponse.BodyHandlers.ofByteArray());
+                        millis.add((System.nanoTime() - sent) / 1e6);
+                        if (mp3.statusCode() != 200 || mp3.body().length != target.bytes()) {
+                            throw new IllegalStateException("GET mp3 answered " + mp3.statusCode() + " with "
+                                    + mp3.body().length + " bytes");
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return new Rate(millis.size() / seconds, Stats.percentile(millis, 0.5), Stats.percentile(millis, 0.99));
+    }
+}
