@@ -25,7 +25,7 @@ public final class StandInBackend extends AbstractMongoBackend {
      */
     private static final long SLACK_BYTES = 64L << 20;
     /** How long a compaction may hold the store's writers at most, once a second. */
-    private static final int COMPACT_MILLIS = 200;
+    private static final int COMPACT_MILLIS = 500;
 
     private final StandInStore store;
     private final OpenCursors cursors;
