@@ -184,7 +184,7 @@ installed() { # module [part]: a copy of its build output for the part to run fr
 }
 # the stand-in's JVM, from measurements (bench standin --jvm=...): its heap holds batches in flight and a 16 MiB
 # page cache, not the data; SerialGC (one collector thread for a 2-core machine). bench standin starts it so too.
-MONGO_JVM_OPTIONS="-Xmx256m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError"
+MONGO_JVM_OPTIONS="-Xmx256m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError --sun-misc-unsafe-memory-access=allow"
 mongo_up() {
   if [ -n "${MONGO_URI:-}" ]; then say "MongoDB: using MONGO_URI (a real server)"; return; fi
   pid_alive mongodb && return

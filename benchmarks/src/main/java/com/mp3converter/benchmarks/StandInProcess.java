@@ -27,14 +27,12 @@ final class StandInProcess implements AutoCloseable {
     final Path file;
     final int port;
     private final Process process;
-    private final Path log;
 
-    private StandInProcess(String name, Path file, int port, Process process, Path log) {
+    private StandInProcess(String name, Path file, int port, Process process) {
         this.name = name;
         this.file = file;
         this.port = port;
         this.process = process;
-        this.log = log;
     }
 
     /** The JVM options the local stack starts its stand-in with (MONGO_JVM_OPTIONS in scripts/stack.sh). */
@@ -81,7 +79,7 @@ final class StandInProcess implements AutoCloseable {
         Path log = dir.resolve(name + ".log");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        StandInProcess standIn = new StandInProcess(name, file, port, process, log);
+        StandInProcess standIn = new StandInProcess(name, file, port, process);
         Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
         while (Instant.now().isBefore(deadline)) {
             if (!process.isAlive()) {
@@ -108,20 +106,8 @@ final class StandInProcess implements AutoCloseable {
         return "mongodb://127.0.0.1:" + port;
     }
 
-    long pid() {
-        return process.pid();
-    }
-
     double rssMib() throws IOException {
         return Fleet.rssMib(process.pid(), "VmRSS");
-    }
-
-    double peakRssMib() throws IOException {
-        return Fleet.rssMib(process.pid(), "VmHWM");
-    }
-
-    long fileBytes() throws IOException {
-        return Files.isRegularFile(file) ? Files.size(file) : 0;
     }
 
     @Override

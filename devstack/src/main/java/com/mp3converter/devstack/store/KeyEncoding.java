@@ -4,7 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Collection;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -204,13 +203,5 @@ final class KeyEncoding {
     /** Keys in order: unsigned lexicographic, as the store compares them. */
     static int compare(byte[] a, byte[] b) {
         return java.util.Arrays.compareUnsigned(a, b);
-    }
-
-    static boolean startsWith(byte[] key, byte[] prefix) {
-        return key.length >= prefix.length && java.util.Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
-    }
-
-    static List<Object> listOf(Object value) {
-        return value instanceof Collection<?> c ? List.copyOf(c) : List.of(value);
     }
 }

@@ -60,10 +60,6 @@ final class StandInCollection extends AbstractSynchronizedMongoCollection<Key> {
         this.data = store.data(getFullName());
     }
 
-    MVMap<byte[], byte[]> data() {
-        return data;
-    }
-
     // --- storage ---------------------------------------------------------------------------------------------
 
     @Override

@@ -135,7 +135,7 @@ final class StandInDatabase extends AbstractSynchronizedMongoDatabase<Key> {
         }
         long count = 0;
         for (Document document : documents) {
-            collection.addDocument(document);
+            collection.addDocumentIfMissing(document); // a copy cut short is taken up where it stopped
             count++;
         }
         return count;
