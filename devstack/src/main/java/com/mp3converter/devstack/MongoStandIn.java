@@ -3,8 +3,6 @@ package com.mp3converter.devstack;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 import com.mp3converter.devstack.store.StandInBackend;
 
@@ -16,14 +14,10 @@ import de.bwaldvogel.mongo.MongoServer;
  * indexes, compaction while it runs). It is a stand-in, not MongoDB.
  */
 public final class MongoStandIn {
-    /** mongo-java-server logs every connection, cursor and index at INFO; its warnings are what matters. */
-    private static final Logger LIBRARY = Logger.getLogger("de.bwaldvogel");
-
     private MongoStandIn() {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        LIBRARY.setLevel(Level.WARNING);
         int port = 27017;
         String file = null;
         for (int i = 0; i + 1 < args.length; i += 2) {
