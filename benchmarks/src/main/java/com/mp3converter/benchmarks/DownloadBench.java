@@ -46,6 +46,14 @@ final class DownloadBench {
 
     static void run(Stack stack, Results results, int runs) throws Exception {
         Target target = Target.create(stack);
+        try {
+            run(stack, results, runs, target);
+        } finally {
+            stack.deleteJob(target.token(), target.jobId());
+        }
+    }
+
+    private static void run(Stack stack, Results results, int runs, Target target) throws Exception {
         System.out.printf("GET /jobs/{id}/mp3 (%d bytes), %d clients on kept-alive connections, 10 s per run%n",
                 target.bytes(), CLIENTS);
         List<Double> rates = new ArrayList<>();

@@ -44,7 +44,7 @@ final class SoakBench {
             figures(stack, results.within("after_soak"));
         } finally { // the jobs the soak kept stay for the benchmarks after it, then go
             for (Job job : left) {
-                delete(stack, job.token(), job.id());
+                stack.deleteJob(job.token(), job.id());
             }
         }
     }
@@ -105,7 +105,7 @@ final class SoakBench {
                 JsonNode done = stack.awaitDone(token, roundJobs.get(i), Duration.ofMinutes(10));
                 download(stack, token, roundJobs.get(i), done.path("mp3").path("bytes").asLong());
                 if (i == 0 && round % 4 != 0) {
-                    delete(stack, token, roundJobs.get(i));
+                    stack.deleteJob(token, roundJobs.get(i));
                 } else {
                     kept.add(new Job(token, roundJobs.get(i)));
                 }
@@ -141,18 +141,6 @@ final class SoakBench {
             if (mp3.statusCode() != 200 || received != bytes) {
                 throw new IllegalStateException("MP3 of " + jobId + ": " + mp3.statusCode() + ", " + received + " of " + bytes + " bytes");
             }
-        }
-    }
-
-    private static void delete(Stack stack, String token, String jobId) {
-        try {
-            HttpResponse<String> deleted = Stack.HTTP.send(HttpRequest.newBuilder(stack.gateway.resolve("/jobs/" + jobId))
-                    .header("Authorization", "Bearer " + token).DELETE().build(), HttpResponse.BodyHandlers.ofString());
-            if (deleted.statusCode() != 204 && deleted.statusCode() != 404) {
-                throw new IllegalStateException("DELETE /jobs/" + jobId + " answered " + deleted.statusCode() + ": " + deleted.body());
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
         }
     }
 }

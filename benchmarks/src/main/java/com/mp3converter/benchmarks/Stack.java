@@ -126,6 +126,15 @@ final class Stack {
         throw new IllegalStateException("job " + jobId + " did not finish within " + timeout);
     }
 
+    /** Deletes a job (and its files) as its owner would; one already gone is fine. */
+    void deleteJob(String token, String jobId) throws Exception {
+        HttpResponse<String> deleted = HTTP.send(HttpRequest.newBuilder(gateway.resolve("/jobs/" + jobId))
+                .header("Authorization", "Bearer " + token).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+        if (deleted.statusCode() != 204 && deleted.statusCode() != 404) {
+            throw new IllegalStateException("DELETE /jobs/" + jobId + " answered " + deleted.statusCode() + ": " + deleted.body());
+        }
+    }
+
     /** Seconds between two instants of a job view. */
     static double between(JsonNode job, String from, String to) {
         return Duration.between(Instant.parse(job.get(from).asText()), Instant.parse(job.get(to).asText())).toNanos() / 1e9;
