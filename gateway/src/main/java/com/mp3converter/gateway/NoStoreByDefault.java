@@ -9,7 +9,7 @@ import io.helidon.webserver.http.RoutingResponse;
 /**
  * Every answer that does not say how it may be cached says {@code Cache-Control: no-store}: jobs, tokens and problems
  * are one user's and change; a browser or a proxy keeps none of them. Set just before sending, so it covers the
- * problem answers the error handlers write too (they start from a fresh response).
+ * problem answers the error handlers write too.
  */
 final class NoStoreByDefault implements Filter {
     @Override

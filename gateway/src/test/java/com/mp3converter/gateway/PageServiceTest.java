@@ -11,6 +11,7 @@ import java.util.zip.GZIPInputStream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mp3converter.common.http.Json;
+import com.mp3converter.common.http.ProblemException;
 import com.mp3converter.common.http.Problems;
 
 import io.helidon.http.HeaderNames;
@@ -51,7 +52,13 @@ class PageServiceTest {
                 .get("/refused", (req, res) -> {
                     throw Problems.notFound("nothing here");
                 })
-                .get("/answer", (req, res) -> Json.send(res, List.of("yours only")));
+                .get("/answer", (req, res) -> Json.send(res, List.of("yours only")))
+                .get("/refused-late", (req, res) -> { // as a download that is refused once its headers are set
+                    res.header(HeaderNames.CONTENT_LENGTH, "9602726");
+                    res.header(HeaderNames.CACHE_CONTROL, "private, max-age=3600");
+                    res.header(HeaderNames.CONTENT_DISPOSITION, "attachment; filename=\"song.mp3\"");
+                    throw new ProblemException(429, "too-many-downloads", "Too many downloads", "let one finish first");
+                });
         Problems.register(rules);
     }
 
@@ -154,6 +161,18 @@ class PageServiceTest {
         try (HttpClientResponse problem = client.get("/refused").request()) {
             assertThat(problem.status().code(), is(404));
             assertThat(problem.headers().first(HeaderNames.CACHE_CONTROL).orElseThrow(), is("no-store"));
+        }
+    }
+
+    @Test
+    void aProblemCarriesNothingTheHandlerSaidOfTheAnswerItMeantToSend() {
+        try (HttpClientResponse problem = client.get("/refused-late").request()) {
+            byte[] body = problem.entity().as(byte[].class);
+            assertThat(problem.status().code(), is(429));
+            assertThat(problem.headers().contentLength().orElseThrow(), is((long) body.length));
+            assertThat(problem.headers().first(HeaderNames.CACHE_CONTROL).orElseThrow(), is("no-store"));
+            assertThat(problem.headers().contains(HeaderNames.CONTENT_DISPOSITION), is(false));
+            assertThat(new String(body, StandardCharsets.UTF_8), containsString("let one finish first"));
         }
     }
 

@@ -1,11 +1,13 @@
 package com.mp3converter.common.http;
 
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import io.helidon.common.Weighted;
+import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpFeature;
@@ -16,6 +18,9 @@ import io.helidon.webserver.http.ServerResponse;
 /** Writes problem responses and the common ones every service shares. */
 public final class Problems {
     private static final Logger LOG = Logger.getLogger(Problems.class.getName());
+    private static final List<HeaderName> WHAT_A_HANDLER_SAID_OF_ITS_ANSWER = List.of(HeaderNames.CONTENT_LENGTH,
+            HeaderNames.CONTENT_RANGE, HeaderNames.CONTENT_DISPOSITION, HeaderNames.CONTENT_ENCODING, HeaderNames.ETAG,
+            HeaderNames.LAST_MODIFIED, HeaderNames.ACCEPT_RANGES, HeaderNames.CACHE_CONTROL);
 
     private Problems() {
     }
@@ -69,6 +74,9 @@ public final class Problems {
             return;
         }
         res.status(Status.create(problem.status()));
+        for (HeaderName described : WHAT_A_HANDLER_SAID_OF_ITS_ANSWER) { // a handler may fail after setting them
+            res.headers().remove(described);
+        }
         if (ex != null) {
             ex.headers().forEach((name, value) -> res.header(HeaderNames.create(name), value));
         }
