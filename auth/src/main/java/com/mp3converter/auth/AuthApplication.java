@@ -125,7 +125,8 @@ public final class AuthApplication implements Application {
                 throttling.get("window").as(Duration.class).get(),
                 throttling.get("max-failures-per-address").asInt().get(),
                 throttling.get("max-failures-per-account-and-address").asInt().get(),
-                throttling.get("account-under-attack").asInt().get()));
+                throttling.get("account-under-attack").asInt().get(),
+                throttling.get("signups-per-address").asInt().get(), throttling.get("signup-window").as(Duration.class).get()));
         int trustedProxies = auth.get("trusted-proxies").asInt().get();
         LoginService login = new LoginService(users, hasher, tokens, throttle, authenticator, trustedProxies);
         AccountService accounts = new AccountService(users, hasher, accountTokens, accountMails, tokens, authenticator,

@@ -18,6 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * a client that already failed on it waits out the window — guessing from many addresses gets one try each —
  * while a client with no failure on it (its owner) logs in at once.</li>
  * </ul>
+ * Sign-ups are counted apart: at most {@code signupsPerAddress} from one client address in {@code signupWindow}
+ * (accounts cost mail and storage; an address making many is making them for someone).
  * Per replica (in memory): N replicas allow up to N times the limits.
  */
 public final class LoginThrottle {
@@ -26,7 +28,26 @@ public final class LoginThrottle {
     private final Map<String, Deque<Instant>> failures = new ConcurrentHashMap<>();
 
     /** The window and the three limits. */
-    public record Limits(Duration window, int perAddress, int perAccountAndAddress, int accountUnderAttack) {
+    public record Limits(Duration window, int perAddress, int perAccountAndAddress, int accountUnderAttack,
+                         int signupsPerAddress, Duration signupWindow) {
+    }
+
+    /**
+     * Counts a sign-up from this address if it may make one now (counted and checked in one step, so sign-ups at
+     * the same moment cannot all pass); else how long until it may.
+     */
+    public Optional<Duration> signup(String address) {
+        Instant now = clock.instant();
+        Deque<Instant> times = failures.computeIfAbsent("signup:" + address, k -> new ArrayDeque<>());
+        synchronized (times) {
+            expire(times, now, limits.signupWindow());
+            if (times.size() >= limits.signupsPerAddress()) {
+                Duration left = Duration.between(now, times.peekFirst().plus(limits.signupWindow()));
+                return Optional.of(left.isNegative() || left.isZero() ? Duration.ofSeconds(1) : left);
+            }
+            times.addLast(now);
+            return Optional.empty();
+        }
     }
 
     public LoginThrottle(Clock clock, Limits limits) {
@@ -51,7 +72,8 @@ public final class LoginThrottle {
         record("pair:" + account + "|" + address, now);
         record("account:" + account, now);
         if (failures.size() > 100_000) {
-            failures.entrySet().removeIf(e -> expire(e.getValue(), now).isEmpty());
+            failures.entrySet().removeIf(e -> expire(e.getValue(), now, e.getKey().startsWith("signup:")
+                    ? limits.signupWindow() : limits.window()).isEmpty());
         }
     }
 
@@ -98,7 +120,11 @@ public final class LoginThrottle {
     }
 
     private Deque<Instant> expire(Deque<Instant> times, Instant now) {
-        while (!times.isEmpty() && !times.peekFirst().plus(limits.window()).isAfter(now)) {
+        return expire(times, now, limits.window());
+    }
+
+    private static Deque<Instant> expire(Deque<Instant> times, Instant now, Duration window) {
+        while (!times.isEmpty() && !times.peekFirst().plus(window).isAfter(now)) {
             times.pollFirst();
         }
         return times;

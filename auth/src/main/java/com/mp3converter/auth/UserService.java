@@ -95,6 +95,14 @@ public final class UserService implements HttpService {
         String email = EmailAddress.validate(text(body, "email"));
         String password = text(body, "password");
         PasswordPolicy.check(password, email);
+        Optional<Duration> tooMany = throttle.signup(address);
+        if (tooMany.isPresent()) {
+            AuthMetrics.signup("throttled");
+            long seconds = Math.max(1, tooMany.get().toSeconds());
+            throw new ProblemException(429, "too-many-signups", "Too many sign-ups",
+                    "too many accounts were made from here; try again in " + seconds + " s")
+                    .header("Retry-After", Long.toString(seconds));
+        }
         User user;
         try {
             user = users.create(email, hasher.hash(password), List.of(User.ROLE_USER), false);

@@ -71,6 +71,7 @@ class AccountServiceTest {
         overrides.put("auth.mail.interval", "PT3S");
         overrides.put("auth.mail.per-day", "4");
         overrides.put("auth.throttle.max-failures-per-address", "1000");
+        overrides.put("auth.throttle.signups-per-address", "1000");
         Config config = ServiceServer.config(overrides, ConfigSources.classpath("application.yaml").build());
         app = new AuthApplication(config);
         app.start();

@@ -80,6 +80,7 @@ class AuthServiceTest {
         overrides.put("mailer.url", "http://127.0.0.1:9"); // no mailer: account mails wait in the outbox
         // the timing test fails many logins from this one address; the per-account limit is what is tested
         overrides.put("auth.throttle.max-failures-per-address", "1000");
+        overrides.put("auth.throttle.signups-per-address", "1000"); // every test signs up from this one address
         return ServiceServer.config(overrides, ConfigSources.classpath("application.yaml").build());
     }
 
