@@ -10,6 +10,7 @@ import java.util.function.BooleanSupplier;
 import java.util.logging.Logger;
 
 import com.mp3converter.common.http.InternalCaller;
+import com.mp3converter.common.mongo.Admissions;
 import com.mp3converter.common.mongo.MongoConnection;
 import com.mp3converter.common.server.Application;
 import com.mp3converter.common.server.Housekeeping;
@@ -103,7 +104,9 @@ public final class MailerApplication implements Application {
     @Override
     public void routing(HttpRouting.Builder rules) {
         rules.register("/webhooks", new WebhookService(webhookStore, webhookTargets, webhooks, webhookSettings,
-                config.get("webhooks.max-per-user").asInt().get()))
+                config.get("webhooks.max-per-user").asInt().get(), config.get("webhooks.ping-interval").as(Duration.class).get(),
+                new Admissions(mongo.database().getCollection("webhook_admissions"), Duration.ofSeconds(10),
+                        Duration.ofSeconds(5), Clock.systemUTC()), internal, Clock.systemUTC()))
                 .register("/account-mails", new AccountMailService(internal, handler));
     }
 

@@ -2,7 +2,6 @@ package com.mp3converter.mailer.webhooks;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -18,9 +17,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.logging.Logger;
 
 import javax.crypto.Mac;
@@ -159,7 +163,7 @@ public final class WebhookSender implements AutoCloseable {
             store.attempted(delivery, holder, new WebhookStore.Attempt(started, null, why, 0), WebhookStore.State.FAILED, null);
             return;
         }
-        URI target;
+        WebhookTargets.Checked target;
         try {
             target = targets.check(endpoint.get().url());
         } catch (WebhookTargets.RefusedTarget e) {
@@ -168,7 +172,7 @@ public final class WebhookSender implements AutoCloseable {
         }
         store.started(delivery, holder);
         long seconds = clock.instant().getEpochSecond();
-        HttpRequest request = HttpRequest.newBuilder(target).timeout(settings.timeout())
+        HttpRequest request = HttpRequest.newBuilder(target.uri()).timeout(settings.timeout())
                 .header("Content-Type", "application/json")
                 .header("User-Agent", "mp3converter-webhooks")
                 .header("webhook-id", delivery.messageId())
@@ -177,15 +181,11 @@ public final class WebhookSender implements AutoCloseable {
                         delivery.messageId(), seconds, delivery.payload()))
                 .POST(HttpRequest.BodyPublishers.ofString(delivery.payload(), StandardCharsets.UTF_8)).build();
         long t0 = System.nanoTime();
-        try {
-            HttpResponse<InputStream> answer = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-            String body;
-            try (InputStream in = answer.body()) {
-                body = new String(in.readNBytes(READ_ANSWER_BYTES), StandardCharsets.UTF_8);
-            }
+        try (PinnedResolver.Held pinned = PinnedResolver.pin(target.uri().getHost(), target.addresses())) {
+            Answer answer = exchange(request, t0 + settings.timeout().toNanos());
             long millis = (System.nanoTime() - t0) / 1_000_000;
-            int status = answer.statusCode();
-            String kept = body.length() > KEPT_ANSWER_CHARS ? body.substring(0, KEPT_ANSWER_CHARS) + "…" : body;
+            int status = answer.status();
+            String kept = answer.body().length() > KEPT_ANSWER_CHARS ? answer.body().substring(0, KEPT_ANSWER_CHARS) + "…" : answer.body();
             if (status >= 200 && status < 300) {
                 store.attempted(delivery, holder, new WebhookStore.Attempt(started, status, null, millis),
                         WebhookStore.State.SUCCEEDED, null);
@@ -198,14 +198,46 @@ public final class WebhookSender implements AutoCloseable {
                 finish(delivery, new WebhookStore.Attempt(started, status, kept.isBlank() ? null : "answer: " + kept, millis),
                         !retried);
             }
-        } catch (HttpTimeoutException e) {
-            finish(delivery, new WebhookStore.Attempt(started, null, "no answer within " + settings.timeout().toSeconds() + " s",
-                    (System.nanoTime() - t0) / 1_000_000), false);
+        } catch (TimeoutException | HttpTimeoutException e) {
+            finish(delivery, new WebhookStore.Attempt(started, null, "no complete answer within " + settings.timeout().toSeconds()
+                    + " s", (System.nanoTime() - t0) / 1_000_000), false);
         } catch (IOException e) {
             finish(delivery, new WebhookStore.Attempt(started, null, "could not connect or send: " + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : " " + e.getMessage()), (System.nanoTime() - t0) / 1_000_000), false);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private record Answer(int status, String body) {
+    }
+
+    /**
+     * The whole exchange before {@code deadline} (System.nanoTime): the headers and the start of the body. A
+     * receiver that sends its headers and then goes quiet is cut off at the deadline like one that never answers.
+     */
+    private Answer exchange(HttpRequest request, long deadline) throws IOException, InterruptedException, TimeoutException {
+        CompletableFuture<HttpResponse<InputStream>> sending = http.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> response;
+        try {
+            response = sending.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            sending.cancel(true);
+            throw e;
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        }
+        try (InputStream body = response.body()) {
+            Future<byte[]> reading = workers.submit(() -> body.readNBytes(READ_ANSWER_BYTES));
+            try {
+                return new Answer(response.statusCode(), new String(reading.get(Math.max(1, deadline - System.nanoTime()),
+                        TimeUnit.NANOSECONDS), StandardCharsets.UTF_8));
+            } catch (TimeoutException e) {
+                reading.cancel(true);
+                throw e;
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            }
         }
     }
 

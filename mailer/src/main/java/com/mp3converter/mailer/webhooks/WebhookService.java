@@ -1,15 +1,22 @@
 package com.mp3converter.mailer.webhooks;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mp3converter.common.http.Headers;
+import com.mp3converter.common.http.InternalCaller;
 import com.mp3converter.common.http.Json;
 import com.mp3converter.common.http.ProblemException;
 import com.mp3converter.common.http.Problems;
+import com.mp3converter.common.mongo.Admissions;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -31,10 +38,19 @@ public final class WebhookService implements HttpService {
     private final WebhookSender sender;
     private final WebhookSender.Settings settings;
     private final int maxPerUser;
+    private final Duration pingInterval;
+    private final Admissions admissions;
+    private final InternalCaller internal;
+    private final Clock clock;
 
     public WebhookService(WebhookStore store, WebhookTargets targets, WebhookSender sender,
-                          WebhookSender.Settings settings, int maxPerUser) {
+                          WebhookSender.Settings settings, int maxPerUser, Duration pingInterval, Admissions admissions,
+                          InternalCaller internal, Clock clock) {
         this.store = store;
+        this.pingInterval = pingInterval;
+        this.admissions = admissions;
+        this.internal = internal;
+        this.clock = clock;
         this.targets = targets;
         this.sender = sender;
         this.settings = settings;
@@ -76,11 +92,13 @@ public final class WebhookService implements HttpService {
         } else {
             events.addAll(EVENTS);
         }
-        if (store.count(owner) >= maxPerUser) {
-            throw new ProblemException(409, "too-many-webhooks", "Too many webhooks",
-                    "you have " + maxPerUser + " webhook endpoints; delete one first");
-        }
-        WebhookStore.Endpoint endpoint = store.create(owner, url.trim(), events);
+        WebhookStore.Endpoint endpoint = inTurn(owner, () -> { // counted and created in one turn of the user's
+            if (store.count(owner) >= maxPerUser) {
+                throw new ProblemException(409, "too-many-webhooks", "Too many webhooks",
+                        "you have " + maxPerUser + " webhook endpoints; delete one first");
+            }
+            return store.create(owner, url.trim(), events);
+        });
         res.status(Status.CREATED_201);
         res.header(HeaderNames.LOCATION, "/webhooks/" + endpoint.id());
         Json.send(res, view(endpoint, true));
@@ -117,7 +135,17 @@ public final class WebhookService implements HttpService {
             throw new ProblemException(409, "webhook-disabled", "Webhook disabled",
                     "the endpoint is disabled (" + endpoint.disabledReason() + "); POST /webhooks/" + endpoint.id() + "/enable first");
         }
-        sender.ping(endpoint);
+        inTurn(endpoint.owner(), () -> {
+            Optional<Instant> last = store.lastPing(endpoint.id());
+            if (last.isPresent() && last.get().plus(pingInterval).isAfter(clock.instant())) {
+                long wait = Math.max(1, Duration.between(clock.instant(), last.get().plus(pingInterval)).toSeconds());
+                throw new ProblemException(429, "too-many-pings", "Too many pings",
+                        "one test event every " + pingInterval.toSeconds() + " s per endpoint; try again in " + wait + " s")
+                        .header("Retry-After", Long.toString(wait));
+            }
+            sender.ping(endpoint);
+            return null;
+        });
         res.status(Status.ACCEPTED_202);
         Json.send(res, Map.of("queued", WebhookStore.PING, "deliveries", "/webhooks/" + endpoint.id() + "/deliveries"));
     }
@@ -163,7 +191,20 @@ public final class WebhookService implements HttpService {
         return view;
     }
 
-    private static String owner(ServerRequest req) {
+    private <T> T inTurn(String owner, Supplier<T> work) {
+        try {
+            return admissions.exclusively(owner, work);
+        } catch (Admissions.Busy e) {
+            throw new ProblemException(503, "busy", "Try again", "another change to your webhooks is under way; try again")
+                    .header("Retry-After", "1");
+        }
+    }
+
+    /** The user the gateway verified; a request without the platform's internal secret names nobody. */
+    private String owner(ServerRequest req) {
+        if (!internal.calledBy(req)) {
+            throw Problems.unauthorized("webhooks are managed through the gateway with a Bearer token");
+        }
         return req.headers().first(HeaderNames.create(Headers.VERIFIED_USER)).filter(s -> !s.isBlank())
                 .orElseThrow(() -> Problems.unauthorized("webhooks are managed through the gateway with a Bearer token"));
     }

@@ -201,6 +201,12 @@ public final class WebhookStore {
                 Updates.set("startedAt", null)));
     }
 
+    /** When the endpoint's newest test event was queued. */
+    public Optional<Instant> lastPing(String webhookId) {
+        return Optional.ofNullable(deliveries.find(Filters.and(Filters.eq("webhookId", webhookId), Filters.eq("type", PING)))
+                .sort(Sorts.descending("createdAt")).limit(1).first()).map(d -> instant(d, "createdAt"));
+    }
+
     /** An endpoint's deliveries, newest first. */
     public List<Delivery> deliveries(String webhookId, int limit) {
         List<Delivery> list = new ArrayList<>();
