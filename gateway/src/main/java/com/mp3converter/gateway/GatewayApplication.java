@@ -13,6 +13,7 @@ import com.mongodb.MongoException;
 import com.mp3converter.common.events.Events;
 import com.mp3converter.common.http.InternalCaller;
 import com.mp3converter.common.http.Problems;
+import com.mp3converter.common.mongo.Admissions;
 import com.mp3converter.common.mongo.IdempotentGridFs;
 import com.mp3converter.common.mongo.MongoConnection;
 import com.mp3converter.common.server.Application;
@@ -109,7 +110,8 @@ public final class GatewayApplication implements Application {
         this.idempotencyKeys = new IdempotencyKeys(mongo, uploadLease, clock);
         UploadPolicy.Limits limits = new UploadPolicy.Limits(gateway.get("upload.max-bytes").asLong().get(),
                 gateway.get("quota.max-bytes-stored").asLong().get(), gateway.get("quota.max-jobs-in-flight").asInt().get());
-        this.policy = new UploadPolicy(limits, jobs, resumable::unfinishedBytes, resumable::unfinishedCount);
+        this.policy = new UploadPolicy(limits, jobs, resumable::unfinishedBytes, resumable::unfinishedCount,
+                new Admissions(mongo.database().getCollection("upload_admissions"), uploadLease, Duration.ofSeconds(5), clock));
         this.limits = new LimitsService(limits, config.get("media.mp3-retention").as(Duration.class).get(),
                 gateway.get("tus.expiry").as(Duration.class).get());
         this.tus = new TusService(caller, resumable, jobs, videos, policy, clock);
@@ -177,7 +179,7 @@ public final class GatewayApplication implements Application {
     public void routing(HttpRouting.Builder rules) {
         Config auth = config.get("auth");
         Config gateway = config.get("gateway");
-        Mp3Sender mp3 = new Mp3Sender(mongo);
+        Mp3Sender mp3 = new Mp3Sender(mongo, gateway.get("downloads.max-per-user").asInt().get());
         AuthProxy authProxy = new AuthProxy(authUrl, auth.get("timeout").as(Duration.class).get(),
                 gateway.get("trusted-proxies").asInt().get());
         JobService.Events events = new JobService.Events(gateway.get("events.keep-alive").as(Duration.class).get(),
@@ -193,7 +195,7 @@ public final class GatewayApplication implements Application {
                 .register("/", new UploadService(caller, jobs, idempotencyKeys, resumable, mongo, videos, policy, clock))
                 .register("/files", tus)
                 .register("/webhooks", new WebhooksProxy(caller, URI.create(config.get("mailer.url").asString().get()),
-                        config.get("mailer.timeout").as(Duration.class).get()))
+                        config.get("mailer.timeout").as(Duration.class).get(), internal))
                 .register("/jobs", new JobService(caller, jobs, views, deleter, mp3, feed, events))
                 .register("/", new DownloadService(caller, jobs, mp3))
                 .register("/", new OpenApiService())

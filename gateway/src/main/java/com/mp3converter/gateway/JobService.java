@@ -10,10 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
 import com.mp3converter.common.http.Json;
@@ -49,7 +47,7 @@ public final class JobService implements HttpService {
     private final Mp3Sender mp3;
     private final JobFeed feed;
     private final Events events;
-    private final Map<String, AtomicInteger> streamsPerUser = new ConcurrentHashMap<>();
+    private final OpenPerUser streams;
 
     /** The event streams' settings: keep-alive, reconnect delay, longest life, most open per user. */
     public record Events(Duration keepAlive, Duration retry, Duration timeout, int maxPerUser) {
@@ -64,6 +62,9 @@ public final class JobService implements HttpService {
         this.mp3 = mp3;
         this.feed = feed;
         this.events = events;
+        this.streams = new OpenPerUser(events.maxPerUser(), () -> new ProblemException(429, "too-many-event-streams",
+                "Too many event streams", "you follow " + events.maxPerUser() + " jobs already; close one first")
+                .header("Retry-After", "10"));
     }
 
     @Override
@@ -128,15 +129,10 @@ public final class JobService implements HttpService {
             res.send();
             return;
         }
-        AtomicInteger open = streamsPerUser.computeIfAbsent(job.owner().userId(), user -> new AtomicInteger());
-        if (open.incrementAndGet() > events.maxPerUser()) {
-            open.decrementAndGet();
-            throw new ProblemException(429, "too-many-event-streams", "Too many event streams",
-                    "you follow " + events.maxPerUser() + " jobs already; close one first").header("Retry-After", "10");
-        }
         BlockingQueue<Live> arrived = new LinkedBlockingQueue<>(1024);
         Instant deadline = Instant.now().plus(events.timeout());
-        try (AutoCloseable following = feed.follow(job.id(), (event, offset) -> arrived.offer(new Live(event, offset)));
+        OpenPerUser.Slot slot = streams.open(job.owner().userId());
+        try (slot; AutoCloseable following = feed.follow(job.id(), (event, offset) -> arrived.offer(new Live(event, offset)));
              SseWriter out = new SseWriter(res, events.retry())) {
             if (eventId(job) > seen) {
                 send(out, job);
@@ -167,8 +163,6 @@ public final class JobService implements HttpService {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
             throw new IllegalStateException(e);
-        } finally {
-            open.decrementAndGet();
         }
     }
 

@@ -31,9 +31,14 @@ import io.helidon.webserver.http.ServerResponse;
 public final class Mp3Sender {
     private static final Logger LOG = Logger.getLogger(Mp3Sender.class.getName());
     private final MongoConnection mongo;
+    private final OpenPerUser downloads;
 
-    public Mp3Sender(MongoConnection mongo) {
+    /** {@code maxPerUser}: how many MP3s one user may be downloading at once from this replica. */
+    public Mp3Sender(MongoConnection mongo, int maxPerUser) {
         this.mongo = mongo;
+        this.downloads = new OpenPerUser(maxPerUser, () -> new ProblemException(429, "too-many-downloads",
+                "Too many downloads", "you are downloading " + maxPerUser + " MP3s already; let one finish first")
+                .header("Retry-After", "10"));
     }
 
     /** The job's MP3; 409 while it is not made yet, 410 once the retention deleted it. */
@@ -84,7 +89,8 @@ public final class Mp3Sender {
             res.send();
             return;
         }
-        try (GridFSDownloadStream in = mongo.mp3s().openDownloadStream(fileId).batchSize(MongoConnection.CHUNKS_PER_BATCH);
+        OpenPerUser.Slot slot = downloads.open(job.owner().userId());
+        try (slot; GridFSDownloadStream in = mongo.mp3s().openDownloadStream(fileId).batchSize(MongoConnection.CHUNKS_PER_BATCH);
              OutputStream out = res.outputStream()) {
             if (start > 0) {
                 in.skip(start);

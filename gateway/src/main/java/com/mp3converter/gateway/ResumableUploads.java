@@ -196,6 +196,9 @@ public final class ResumableUploads {
      */
     public Upload append(Lock lock, InputStream in, int headBytes, Consumer<byte[]> firstBytes) throws IOException {
         Upload upload = lock.upload();
+        if (upload.complete()) {
+            return upload; // every byte is in (its job may wait to be made): nothing to append
+        }
         ObjectId fileId = new ObjectId(upload.fileId());
         int n = (int) (upload.offset() / CHUNK_SIZE);
         byte[] buffer = new byte[CHUNK_SIZE];

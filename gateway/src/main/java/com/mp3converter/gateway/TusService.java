@@ -138,11 +138,10 @@ public final class TusService implements HttpService {
         String rawMetadata = req.headers().first(UPLOAD_METADATA).orElse("");
         Map<String, String> metadata = TusHeaders.metadata(rawMetadata);
         Events.Options options = UploadPolicy.options(metadata);
-        policy.allowance(claims.userId(), length);
         String name = SourceNames.clean(metadata.getOrDefault("filename", "upload"), MAX_NAME_CHARS);
         String id = UUID.randomUUID().toString().replace("-", "");
-        ResumableUploads.Upload upload = uploads.create(id, Caller.owner(claims), length, name, options,
-                rawMetadata.isEmpty() ? null : rawMetadata);
+        ResumableUploads.Upload upload = policy.admit(claims.userId(), length, allowance -> uploads.create(id,
+                Caller.owner(claims), length, name, options, rawMetadata.isEmpty() ? null : rawMetadata)).record();
         res.header(HeaderNames.LOCATION, "/files/" + id);
         res.header(UPLOAD_EXPIRES, httpDate(upload));
         if (req.headers().contentType().map(t -> t.text().equals(OFFSET_STREAM)).orElse(false)) {
@@ -194,6 +193,14 @@ public final class TusService implements HttpService {
 
     /** Appends the request's body at {@code offset}; the upload becomes a job when its last byte is in. */
     private ResumableUploads.Upload append(ServerRequest req, TokenClaims claims, String id, long offset) throws IOException {
+        Optional<ResumableUploads.Upload> finished = uploads.find(id, claims.userId()).filter(u -> u.finishedAt() != null);
+        if (finished.isPresent()) { // a client repeating its last PATCH (its 204 was lost): the same answer, nothing done
+            if (offset != finished.get().length() || req.headers().contentLength().orElse(0) > 0) {
+                throw new ProblemException(409, "offset-mismatch", "Wrong offset", "the upload is complete at byte "
+                        + finished.get().length() + "; it takes no more bytes");
+            }
+            return finished.get();
+        }
         ResumableUploads.Lock lock = uploads.lock(id, claims.userId(), offset);
         if (lock.refusal() != null) {
             throw busy(lock);

@@ -3,6 +3,7 @@ package com.mp3converter.gateway;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -10,6 +11,7 @@ import java.util.function.ToLongFunction;
 
 import com.mp3converter.common.events.Events;
 import com.mp3converter.common.http.ProblemException;
+import com.mp3converter.common.mongo.Admissions;
 import com.mp3converter.gateway.jobs.JobStore;
 
 /**
@@ -28,6 +30,7 @@ public final class UploadPolicy {
     private static final double MAX_SECONDS = 360_000;
     private static final Pattern CLOCK = Pattern.compile("(?:(?:(\\d{1,3}):)?(\\d{1,2}):)?(\\d{1,6}(?:\\.\\d{1,3})?)");
     private final Limits limits;
+    private final Admissions admissions;
     private final JobStore jobs;
     private final ToLongFunction<String> unfinishedBytes;
     private final ToLongFunction<String> unfinishedUploads;
@@ -40,12 +43,34 @@ public final class UploadPolicy {
     public record Allowance(long bytes, Supplier<ProblemException> exceeded) {
     }
 
+    /** What an admitted upload is: its allowance, and the record it was admitted with. */
+    public record Admitted<T>(Allowance allowance, T record) {
+    }
+
     public UploadPolicy(Limits limits, JobStore jobs, ToLongFunction<String> unfinishedBytes,
-                        ToLongFunction<String> unfinishedUploads) {
+                        ToLongFunction<String> unfinishedUploads, Admissions admissions) {
         this.limits = limits;
+        this.admissions = admissions;
         this.jobs = jobs;
         this.unfinishedBytes = unfinishedBytes;
         this.unfinishedUploads = unfinishedUploads;
+    }
+
+    /**
+     * Checks the limits and records the upload ({@code record}, e.g. its entry in {@code uploads}) in one turn of
+     * the user's: uploads started at the same moment are counted one after the other, so none passes a limit that
+     * another one reached.
+     */
+    public <T> Admitted<T> admit(String userId, long declared, Function<Allowance, T> record) {
+        try {
+            return admissions.exclusively(userId, () -> {
+                Allowance allowance = allowance(userId, declared);
+                return new Admitted<>(allowance, record.apply(allowance));
+            });
+        } catch (Admissions.Busy e) {
+            throw new ProblemException(503, "busy", "Try again", "another upload of yours is being started; try again")
+                    .header("Retry-After", "1");
+        }
     }
 
     public long maxBytes() {
@@ -54,10 +79,9 @@ public final class UploadPolicy {
 
     /**
      * The size limit, or less when the user's storage quota is nearer; enforced on the bytes received (a chunked
-     * upload declares no length). Uploads running at once each see the same stored total: at most the in-flight
-     * limit of them can pass the quota together, each by at most its own size.
+     * upload declares no length). Uploads running at once each see the stored total and what the others reserved.
      */
-    public Allowance allowance(String userId, long declared) {
+    Allowance allowance(String userId, long declared) {
         if (jobs.countInFlight(userId) + unfinishedUploads.applyAsLong(userId) >= limits.maxJobsInFlightPerUser()) {
             throw refused(429, "too-many-jobs", "Too many jobs in flight",
                     "you have " + limits.maxJobsInFlightPerUser()

@@ -111,10 +111,12 @@ public final class UploadService implements HttpService {
         Optional<IdempotencyKeys.Reserved> reserved = reservation.map(IdempotencyKeys.Reserved.class::cast);
         String jobId = reserved.map(IdempotencyKeys.Reserved::jobId).orElseGet(() -> UUID.randomUUID().toString());
         try {
-            long expected = Math.max(0, declared - MULTIPART_OVERHEAD);
-            UploadPolicy.Allowance allowance = policy.allowance(userId, expected);
+            ObjectId fileId = new ObjectId();
             // reserved while it arrives: the whole body when its length is known (it bounds the file), else the allowance
-            Job job = receive(req, boundary, jobId, claims, allowance, declared > 0 ? declared : allowance.bytes(), reserved);
+            UploadPolicy.Admitted<ResumableUploads.Lock> admitted = policy.admit(userId, Math.max(0, declared - MULTIPART_OVERHEAD),
+                    allowance -> uploads.receiving(fileId.toHexString(), jobId, Caller.owner(claims),
+                            declared > 0 ? declared : allowance.bytes()));
+            Job job = receive(req, boundary, jobId, claims, fileId, admitted, reserved);
             reserved.ifPresent(keys::used);
             GatewayMetrics.uploaded(job.sourceBytes());
             relay.wake();
@@ -136,11 +138,11 @@ public final class UploadService implements HttpService {
         return key;
     }
 
-    private Job receive(ServerRequest req, String boundary, String jobId, TokenClaims claims,
-                        UploadPolicy.Allowance allowance, long reservedBytes, Optional<IdempotencyKeys.Reserved> key) {
-        ObjectId fileId = new ObjectId();
+    private Job receive(ServerRequest req, String boundary, String jobId, TokenClaims claims, ObjectId fileId,
+                        UploadPolicy.Admitted<ResumableUploads.Lock> admitted, Optional<IdempotencyKeys.Reserved> key) {
         GridFSBucket videos = mongo.videos();
-        ResumableUploads.Lock receiving = uploads.receiving(fileId.toHexString(), jobId, Caller.owner(claims), reservedBytes);
+        ResumableUploads.Lock receiving = admitted.record();
+        UploadPolicy.Allowance allowance = admitted.allowance();
         Runnable stillReceiving = () -> {
             if (!uploads.stillReceiving(receiving) || key.isPresent() && !keys.renew(key.get())) {
                 throw new ProblemException(503, "upload-interrupted", "Upload interrupted",

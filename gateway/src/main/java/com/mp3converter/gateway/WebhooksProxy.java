@@ -5,6 +5,7 @@ import java.net.http.HttpRequest;
 import java.time.Duration;
 
 import com.mp3converter.common.http.Headers;
+import com.mp3converter.common.http.InternalCaller;
 import com.mp3converter.common.token.TokenClaims;
 
 import io.helidon.http.HeaderNames;
@@ -15,7 +16,8 @@ import io.helidon.webserver.http.ServerResponse;
 
 /**
  * {@code /webhooks/...}: the user's webhook endpoints, which the mailer owns (it sends them). The caller's token is
- * verified here and the mailer is told who the user is; nothing else of the client's headers is passed on.
+ * verified here and the mailer is told who the user is, with the platform's internal secret that makes the mailer
+ * believe it; nothing else of the client's headers is passed on.
  */
 public final class WebhooksProxy implements HttpService {
     private static final int MAX_BODY = 8192;
@@ -23,10 +25,12 @@ public final class WebhooksProxy implements HttpService {
     private final Caller caller;
     private final URI mailer;
     private final Duration timeout;
+    private final InternalCaller internal;
     private final Relay relay = new Relay("the webhook service");
 
-    public WebhooksProxy(Caller caller, URI mailer, Duration timeout) {
+    public WebhooksProxy(Caller caller, URI mailer, Duration timeout, InternalCaller internal) {
         this.caller = caller;
+        this.internal = internal;
         this.mailer = mailer;
         this.timeout = timeout;
     }
@@ -45,7 +49,8 @@ public final class WebhooksProxy implements HttpService {
                 ? HttpRequest.BodyPublishers.ofByteArray(Relay.body(req, MAX_BODY, "webhook request"))
                 : HttpRequest.BodyPublishers.noBody();
         HttpRequest.Builder forward = HttpRequest.newBuilder(target).timeout(timeout).method(method, body)
-                .header(Headers.VERIFIED_USER, claims.userId());
+                .header(Headers.VERIFIED_USER, claims.userId())
+                .header(InternalCaller.HEADER.defaultCase(), internal.token());
         req.headers().contentType().ifPresent(type -> forward.header("Content-Type", type.text()));
         req.headers().first(HeaderNames.ACCEPT).ifPresent(v -> forward.header("Accept", v));
         relay.send(forward.build(), res);

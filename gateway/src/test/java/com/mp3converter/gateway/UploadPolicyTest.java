@@ -7,6 +7,7 @@ import java.util.Map;
 
 import com.mp3converter.common.events.Events;
 import com.mp3converter.common.http.ProblemException;
+import com.mp3converter.common.mongo.Admissions;
 import com.mp3converter.common.mongo.MongoConnection;
 import com.mp3converter.common.testing.LocalServers;
 import com.mp3converter.gateway.jobs.Job;
@@ -38,7 +39,8 @@ class UploadPolicyTest {
         jobs = new JobStore(mongo, Clock.systemUTC(), Duration.ofSeconds(30));
         uploads = new ResumableUploads(mongo, Clock.systemUTC(), Duration.ofHours(24), Duration.ofMinutes(1));
         policy = new UploadPolicy(new UploadPolicy.Limits(MAX_BYTES, QUOTA, IN_FLIGHT), jobs, uploads::unfinishedBytes,
-                uploads::unfinishedCount);
+                uploads::unfinishedCount, new Admissions(mongo.database().getCollection("upload_admissions"),
+                        Duration.ofSeconds(10), Duration.ofSeconds(5), Clock.systemUTC()));
     }
 
     @AfterEach
