@@ -54,9 +54,9 @@ class AccountsIT {
 
     @BeforeAll
     static void start() throws Exception {
-        platform = Platform.start(Map.of("AUTH_MAIL_INTERVAL", "PT1S", "AUTH_PASSWORD_DASH_RESET_LINK_DASH_TTL", "PT15S",
-                "AUTH_FRESH_DASH_LOGIN", "PT3S", "GATEWAY_ACCOUNT_DASH_DELETIONS_PASS", "PT2S", "WEBHOOKS_ALLOW", "127.0.0.1/32"));
         hooks = WebhookReceiver.start(0);
+        platform = Platform.start(Map.of("AUTH_MAIL_INTERVAL", "PT1S", "AUTH_PASSWORD_DASH_RESET_LINK_DASH_TTL", "PT15S",
+                "AUTH_FRESH_DASH_LOGIN", "PT3S", "GATEWAY_ACCOUNT_DASH_DELETIONS_PASS", "PT2S", "WEBHOOKS_ALLOW", hooks.endpoint()));
         mongo = MongoClients.create(LocalServers.get("MONGO_URI"));
         db = mongo.getDatabase(platform.env.get("MONGO_DATABASE"));
     }

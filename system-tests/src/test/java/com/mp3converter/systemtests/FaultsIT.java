@@ -111,7 +111,7 @@ class FaultsIT {
         overrides.put("WEBHOOKS_TIMEOUT", "PT3S");
         overrides.put("WEBHOOKS_CONNECT_DASH_TIMEOUT", "PT1S");
         overrides.put("WEBHOOKS_RETRY_DASH_SCHEDULE", "PT1S,PT2S,PT5S,PT10S,PT30S");
-        overrides.put("WEBHOOKS_ALLOW", "127.0.0.1/32");
+        overrides.put("WEBHOOKS_ALLOW", hooks.endpoint());
         overrides.put("GATEWAY_OUTBOX_LEASE", lease);
         overrides.put("GATEWAY_UPLOAD_LEASE", lease);
         overrides.put("CONNECTIONS_BODY_DASH_STALL_DASH_TIMEOUT", "PT3S");

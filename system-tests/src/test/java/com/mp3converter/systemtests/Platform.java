@@ -1,6 +1,7 @@
 package com.mp3converter.systemtests;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,6 +37,7 @@ final class Platform implements AutoCloseable {
     ServiceProcess auth;
     ServiceProcess gateway;
     private final String database = "auth_e2e_" + id;
+    private final java.util.concurrent.atomic.AtomicInteger signUps = new java.util.concurrent.atomic.AtomicInteger();
     /** The gateway passes /webhooks to the mailer, so the mailer's port is chosen before either starts. */
     private final int mailerPort;
 
@@ -160,13 +162,20 @@ final class Platform implements AutoCloseable {
         return email;
     }
 
-    /** Signs up a new user and leaves its address unverified; returns its e-mail. */
+    /**
+     * Signs up a new user and leaves its address unverified; returns its e-mail. Each user signs up from an address
+     * of its own (127.0.0.2 to .251, in turn), as different people do: sign-ups are limited per address.
+     */
     String newUnverifiedUser(String label) throws Exception {
         String email = label + "-" + LocalServers.unique() + "@example.com";
-        HttpResponse<String> created = HTTP.send(HttpRequest.newBuilder(gateway("/signup"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\"}"))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> created;
+        try (HttpClient client = HttpClient.newBuilder().localAddress(InetAddress.getByAddress(
+                new byte[] {127, 0, 0, (byte) (2 + signUps.getAndIncrement() % 250)})).build()) {
+            created = client.send(HttpRequest.newBuilder(gateway("/signup"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\"}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+        }
         if (created.statusCode() != 201) {
             throw new IllegalStateException("sign-up answered " + created.statusCode() + ": " + created.body());
         }

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +44,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import static com.mp3converter.systemtests.Multipart.body;
+import static com.mp3converter.systemtests.Multipart.field;
 import static com.mp3converter.systemtests.Multipart.filePart;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -52,6 +54,7 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
 
 /**
  * The probes of an attacker with an ordinary account, against the four jars: each one held before it was fixed
@@ -61,20 +64,31 @@ class SecurityIT {
     private static final Duration STALL_LIMIT = Duration.ofSeconds(3);
     private static final long QUOTA = 3_000_000;
     private static final int EVENT_STREAMS = 3;
+    private static final int DOWNLOADS = 2;
     private static Platform platform;
+    private static WebhookReceiver hooks;
     private static MongoClient mongo;
     private static MongoDatabase db;
 
     @BeforeAll
     static void start() throws Exception {
-        platform = Platform.start(Map.of(
-                "CONNECTIONS_IDLE_DASH_TIMEOUT", STALL_LIMIT.toString(),
-                "CONNECTIONS_BODY_DASH_STALL_DASH_TIMEOUT", STALL_LIMIT.toString(),
-                "AUTH_JWKS_MIN_DASH_REFETCH", "PT1S",
-                "AUTH_JWKS_MAX_DASH_AGE", "PT3S",
-                "GATEWAY_QUOTA_MAX_DASH_BYTES_DASH_STORED", Long.toString(QUOTA),
-                "GATEWAY_EVENTS_MAX_DASH_PER_DASH_USER", Integer.toString(EVENT_STREAMS),
-                "GATEWAY_EVENTS_KEEP_DASH_ALIVE", "PT2S"));
+        hooks = WebhookReceiver.start(0);
+        Map<String, String> overrides = new HashMap<>();
+        overrides.put("CONNECTIONS_IDLE_DASH_TIMEOUT", STALL_LIMIT.toString());
+        overrides.put("CONNECTIONS_BODY_DASH_STALL_DASH_TIMEOUT", STALL_LIMIT.toString());
+        overrides.put("AUTH_JWKS_MIN_DASH_REFETCH", "PT1S");
+        overrides.put("AUTH_JWKS_MAX_DASH_AGE", "PT3S");
+        overrides.put("GATEWAY_QUOTA_MAX_DASH_BYTES_DASH_STORED", Long.toString(QUOTA));
+        overrides.put("GATEWAY_EVENTS_MAX_DASH_PER_DASH_USER", Integer.toString(EVENT_STREAMS));
+        overrides.put("GATEWAY_EVENTS_KEEP_DASH_ALIVE", "PT2S");
+        overrides.put("GATEWAY_DOWNLOADS_MAX_DASH_PER_DASH_USER", Integer.toString(DOWNLOADS));
+        // the webhook receiver's endpoint only: any other loopback port stays out of reach
+        overrides.put("WEBHOOKS_ALLOW", hooks.endpoint());
+        overrides.put("WEBHOOKS_TIMEOUT", "PT3S");
+        overrides.put("WEBHOOKS_CONNECT_DASH_TIMEOUT", "PT1S");
+        overrides.put("WEBHOOKS_LEASE", "PT6S");
+        overrides.put("WEBHOOKS_RETRY_DASH_SCHEDULE", "PT1S");
+        platform = Platform.start(overrides);
         mongo = MongoClients.create(LocalServers.get("MONGO_URI"));
         db = mongo.getDatabase(platform.env.get("MONGO_DATABASE"));
     }
@@ -82,6 +96,7 @@ class SecurityIT {
     @AfterAll
     static void stop() throws Exception {
         mongo.close();
+        hooks.stop();
         platform.close();
     }
 
@@ -520,6 +535,246 @@ class SecurityIT {
         assertThat("a listener for every running service and every server of the stack: " + found, found.size(),
                 is(platform.processes().stream().filter(ServiceProcess::alive).toList().size() + stack.size()));
         assertThat(String.join("\n", failures), failures, is(empty()));
+    }
+
+    // --- round 3: webhooks, limits that hold under concurrency, tus retries, caching, sign-ups ----------------
+
+    /** Finding 1: a receiver that sends its headers and goes quiet holds a delivery slot only until the deadline. */
+    @Test
+    void aWebhookReceiverThatGoesQuietAfterItsHeadersHoldsNoSlot() throws Exception {
+        String token = platform.login(platform.newUser("quiet-receiver"));
+        List<String> endpoints = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            endpoints.add(webhook(token, hooks.url() + "/" + i).get("id").asText());
+        }
+        hooks.quietAfterHeaders(Duration.ofMinutes(5));
+        try {
+            for (int i = 0; i < 5; i++) { // more than the notifier sends at once
+                assertThat(post(token, "/webhooks/" + endpoints.get(i) + "/ping", "").statusCode(), is(202));
+            }
+            Thread.sleep(5000); // every slot now holds a quiet receiver
+        } finally {
+            hooks.quietAfterHeaders(Duration.ZERO);
+        }
+        assertThat(post(token, "/webhooks/" + endpoints.get(5) + "/ping", "").statusCode(), is(202));
+        hooks.await(r -> r.answered() == 200 && r.body().contains(endpoints.get(5)), Duration.ofSeconds(20));
+        JsonNode stalled = getJson(token, "/webhooks/" + endpoints.getFirst() + "/deliveries").at("/items/0");
+        assertThat("the quiet answer is logged as not complete in time", stalled.at("/attempts/0/error").asText(),
+                containsString("no complete answer within 3 s"));
+    }
+
+    /** Finding 4: downloads a user holds open (stalled) are capped like event streams. */
+    @Test
+    void aUserCanHoldOnlySoManyDownloadsOpen() throws Exception {
+        String token = platform.login(platform.newUser("downloader"));
+        // 4 minutes at 320 kb/s from a small FLAC: an MP3 of ~9.6 MB, more than the kernel's buffers (4 MiB) take
+        // from a download that reads nothing, so each stalled download holds its slot
+        String boundary = "b" + UUID.randomUUID();
+        HttpResponse<String> uploaded = Platform.HTTP.send(HttpRequest.newBuilder(platform.gateway("/upload"))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body(boundary, field("bitrate", "320"),
+                        filePart("silence.flac", Files.readAllBytes(TestMedia.silentFlac(Duration.ofMinutes(4), true)))))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(uploaded.body(), uploaded.statusCode(), is(202));
+        String jobId = Json.MAPPER.readTree(uploaded.body()).get("jobId").asText();
+        assertThat(platform.awaitFinished(token, jobId, Duration.ofSeconds(180)).get("state").asText(), is("DONE"));
+        List<Socket> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < DOWNLOADS; i++) {
+                Socket socket = new Socket();
+                socket.setReceiveBufferSize(4096); // before connecting: the window stays small, the sender blocks
+                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), platform.gateway.port));
+                socket.getOutputStream().write(("GET /jobs/" + jobId + "/mp3 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                        + token + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                open.add(socket); // and read nothing: the download stalls
+            }
+            Thread.sleep(1000);
+            HttpResponse<String> refused = get(platform.gateway, "/jobs/" + jobId + "/mp3", token);
+            assertThat("a third download was answered " + refused.headers().firstValue("Content-Type").orElse("")
+                    + " " + refused.headers().firstValue("Content-Length").orElse(""), refused.statusCode(), is(429));
+            assertThat(refused.headers().firstValue("Retry-After").isPresent(), is(true));
+        } finally {
+            for (Socket socket : open) {
+                socket.close();
+            }
+        }
+    }
+
+    /** Finding 5: creations at the same moment pass neither the jobs-in-flight limit nor the webhooks limit. */
+    @Test
+    void simultaneousCreationsPassNoLimit() throws Exception {
+        String token = platform.login(platform.newUser("racer"));
+        int inFlight = 20; // gateway.quota.max-jobs-in-flight
+        List<Integer> statuses = concurrently(inFlight + 10, i -> Platform.HTTP.send(HttpRequest.newBuilder(
+                platform.gateway("/files/")).header("Authorization", "Bearer " + token).header("Tus-Resumable", "1.0.0")
+                .header("Upload-Length", "100000").POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode());
+        assertThat("created: " + statuses, statuses.stream().filter(st -> st == 201).count(), is((long) inFlight));
+        assertThat(db.getCollection("uploads").countDocuments(Filters.eq("owner.userId", userId(token))), is((long) inFlight));
+        int webhooks = 10; // webhooks.max-per-user
+        List<Integer> created = concurrently(webhooks + 8, i -> post(token, "/webhooks",
+                "{\"url\":\"" + hooks.url() + "/race" + i + "\"}").statusCode());
+        assertThat("created: " + created, created.stream().filter(st -> st == 201).count(), is((long) webhooks));
+    }
+
+    /** Finding 6: the allow-list admits an endpoint, not every port and path of its address; pings are rate-limited. */
+    @Test
+    void aWebhookReachesOnlyTheAllowedEndpointAndPingsAreRateLimited() throws Exception {
+        String token = platform.login(platform.newUser("prober"));
+        String greenMail = LocalServers.get("GREENMAIL_API");
+        for (String url : List.of(greenMail + "/api/mail/purge", "http://127.0.0.1:" + platform.gateway.port + "/jobs",
+                "http://127.0.0.1:" + platform.running("mailer").getFirst().port + "/webhooks")) {
+            HttpResponse<String> refused = post(token, "/webhooks", "{\"url\":\"" + url + "\"}");
+            assertThat(url + ": " + refused.body(), refused.statusCode(), is(400));
+        }
+        String id = webhook(token, hooks.url()).get("id").asText();
+        assertThat(post(token, "/webhooks/" + id + "/ping", "").statusCode(), is(202));
+        HttpResponse<String> again = post(token, "/webhooks/" + id + "/ping", "");
+        assertThat(again.body(), again.statusCode(), is(429));
+        assertThat(again.headers().firstValue("Retry-After").isPresent(), is(true));
+    }
+
+    /** Finding 7: private IPv4 addresses wrapped in IPv6 forms are as private as they are. */
+    @Test
+    void privateAddressesInIpv6ClothesAreRefused() throws Exception {
+        String token = platform.login(platform.newUser("wrapper"));
+        for (String host : List.of("[::127.0.0.1]", "[::ffff:0:127.0.0.1]", "[::ffff:0:a00:1]", "[64:ff9b::a00:1]",
+                "[64:ff9b::7f00:1]", "[64:ff9b:1::a00:1]", "[2002:a00:1::]", "[2002:7f00:1::]", "[2001:0:4136:e378:8000:63bf:f5ff:fffe]",
+                "[::ffff:169.254.169.254]", "[2001:db8::1]")) {
+            HttpResponse<String> refused = post(token, "/webhooks", "{\"url\":\"https://" + host + "/hook\"}");
+            assertThat(host + ": " + refused.body(), refused.statusCode(), is(400));
+        }
+    }
+
+    /** Finding 9: a client repeating its last PATCH (a lost 204) gets the same answer, and a deleted job stays deleted. */
+    @Test
+    void repeatingTheLastPatchAfterCompletionAnswersAsAtFirstAndNeverBringsAJobBack() throws Exception {
+        String token = platform.login(platform.newUser("repeater"));
+        byte[] video = Files.readAllBytes(TestMedia.path(Sample.WAV_22K));
+        HttpResponse<String> created = Platform.HTTP.send(HttpRequest.newBuilder(platform.gateway("/files/"))
+                .header("Authorization", "Bearer " + token).header("Tus-Resumable", "1.0.0")
+                .header("Upload-Length", Integer.toString(video.length))
+                .header("Content-Type", "application/offset+octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(video)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(created.body(), created.statusCode(), is(201));
+        String location = URI.create(created.headers().firstValue("Location").orElseThrow()).getPath();
+        for (int round = 0; round < 2; round++) {
+            for (byte[] body : List.of(new byte[0], java.util.Arrays.copyOfRange(video, video.length - 10, video.length))) {
+                HttpResponse<String> repeated = Platform.HTTP.send(HttpRequest.newBuilder(platform.gateway(location))
+                        .header("Authorization", "Bearer " + token).header("Tus-Resumable", "1.0.0")
+                        .header("Upload-Offset", Integer.toString(body.length == 0 ? video.length : video.length - 10))
+                        .header("Content-Type", "application/offset+octet-stream")
+                        .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(repeated.body(), repeated.statusCode(), is(body.length == 0 ? 204 : 409));
+                if (body.length == 0) {
+                    assertThat(repeated.headers().firstValue("Upload-Offset").orElseThrow(), is(Integer.toString(video.length)));
+                }
+            }
+            String link = Platform.HTTP.send(HttpRequest.newBuilder(platform.gateway(location)).header("Authorization",
+                    "Bearer " + token).header("Tus-Resumable", "1.0.0").method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.discarding()).headers().firstValue("Link").orElseThrow();
+            String jobId = link.substring(link.indexOf("/jobs/") + 6, link.indexOf('>'));
+            if (round == 0) {
+                assertThat(Platform.HTTP.send(HttpRequest.newBuilder(platform.gateway("/jobs/" + jobId)).DELETE()
+                        .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.discarding()).statusCode(), is(204));
+            } else {
+                assertThat("the deleted job stays deleted", platform.job(token, jobId), is(nullValue()));
+            }
+        }
+    }
+
+    /** Finding 10: answers for a signed-in user, and the ones that show a webhook secret, are never stored. */
+    @Test
+    void authenticatedAnswersAreNeverStored() throws Exception {
+        String token = platform.login(platform.newUser("cached"));
+        HttpResponse<String> created = post(token, "/webhooks", "{\"url\":\"" + hooks.url() + "\"}");
+        String id = Json.MAPPER.readTree(created.body()).get("id").asText();
+        List<HttpResponse<String>> answers = List.of(created, post(token, "/webhooks/" + id + "/rotate", ""),
+                get(platform.gateway, "/jobs", token), get(platform.gateway, "/webhooks/" + id, token),
+                get(platform.gateway, "/me", token), get(platform.gateway, "/jobs/" + UUID.randomUUID(), token));
+        for (HttpResponse<String> answer : answers) {
+            assertThat(answer.uri() + " " + answer.statusCode(), answer.headers().firstValue("Cache-Control").orElse(""),
+                    is("no-store"));
+        }
+    }
+
+    /** Finding 11: one address signs up only so many accounts. */
+    @Test
+    void oneAddressSignsUpOnlySoManyAccounts() throws Exception {
+        List<Integer> statuses = new ArrayList<>();
+        try (HttpClient client = HttpClient.newBuilder().localAddress(InetAddress.getByName("127.0.0.77")).build()) {
+            for (int i = 0; i < 25; i++) {
+                statuses.add(client.send(HttpRequest.newBuilder(platform.gateway("/signup"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"email\":\"many-" + i + "-" + LocalServers.unique()
+                                + "@example.com\",\"password\":\"" + Platform.PASSWORD + "\"}")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode());
+            }
+        }
+        assertThat(statuses.toString(), statuses.stream().filter(st -> st == 201).count(), is(20L));
+        assertThat(statuses.getLast(), is(429));
+        assertThat("another address is not held back", platform.newUser("other-address").isEmpty(), is(false));
+    }
+
+    /** Finding 12: the mailer takes no user's identity from a bare header, not even on the local machine. */
+    @Test
+    void theMailerTrustsNoBareUserHeader() throws Exception {
+        String token = platform.login(platform.newUser("impersonated"));
+        webhook(token, hooks.url());
+        ServiceProcess mailer = platform.running("mailer").getFirst();
+        for (String method : List.of("GET", "POST")) {
+            HttpResponse<String> forged = Platform.HTTP.send(HttpRequest.newBuilder(mailer.uri("/webhooks"))
+                    .header("X-Mp3converter-User", userId(token)).header("Content-Type", "application/json")
+                    .method(method, method.equals("GET") ? HttpRequest.BodyPublishers.noBody()
+                            : HttpRequest.BodyPublishers.ofString("{\"url\":\"" + hooks.url() + "\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(method + ": " + forged.body(), forged.statusCode(), is(401));
+        }
+    }
+
+    private static JsonNode webhook(String token, String url) throws Exception {
+        HttpResponse<String> created = post(token, "/webhooks", "{\"url\":\"" + url + "\"}");
+        assertThat(created.body(), created.statusCode(), is(201));
+        return Json.MAPPER.readTree(created.body());
+    }
+
+    private static HttpResponse<String> post(String token, String path, String json) throws Exception {
+        return Platform.HTTP.send(HttpRequest.newBuilder(platform.gateway(path)).header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json").timeout(Duration.ofSeconds(20))
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode getJson(String token, String path) throws Exception {
+        HttpResponse<String> answer = get(platform.gateway, path, token);
+        assertThat(answer.body(), answer.statusCode(), is(200));
+        return Json.MAPPER.readTree(answer.body());
+    }
+
+    @FunctionalInterface
+    private interface Call {
+        int status(int i) throws Exception;
+    }
+
+    /** The statuses of {@code count} calls made at the same moment. */
+    private static List<Integer> concurrently(int count, Call call) throws Exception {
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<Integer>> futures = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                int n = i;
+                futures.add(pool.submit(() -> {
+                    go.await();
+                    return call.status(n);
+                }));
+            }
+            go.countDown();
+            List<Integer> statuses = new ArrayList<>();
+            for (var future : futures) {
+                statuses.add(future.get());
+            }
+            return statuses;
+        }
     }
 
     // --- helpers ------------------------------------------------------------------------------------------

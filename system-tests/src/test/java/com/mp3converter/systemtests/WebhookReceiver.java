@@ -32,6 +32,7 @@ final class WebhookReceiver {
     private final HttpServer server;
     private final Deque<Integer> plan = new ConcurrentLinkedDeque<>();
     private volatile Duration hold = Duration.ZERO;
+    private volatile Duration quietAfterHeaders = Duration.ZERO;
     final List<Received> received = new CopyOnWriteArrayList<>();
     private final List<Long> arrivals = new CopyOnWriteArrayList<>();
 
@@ -58,6 +59,18 @@ final class WebhookReceiver {
             int status = planned == null ? 200 : planned;
             Map<String, List<String>> headers = new HashMap<>();
             exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v));
+            Duration quiet = receiver.quietAfterHeaders;
+            if (!quiet.isZero()) { // the headers promise a body that never comes
+                exchange.sendResponseHeaders(status, 1000);
+                exchange.getResponseBody().flush();
+                try {
+                    Thread.sleep(quiet.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                exchange.close();
+                return;
+            }
             exchange.sendResponseHeaders(status, -1);
             exchange.close();
             receiver.received.add(new Received(headers, new String(body, StandardCharsets.UTF_8), status));
@@ -77,8 +90,18 @@ final class WebhookReceiver {
         hold = duration;
     }
 
+    /** From now on answers with headers, then nothing for this long (zero: answers normally again). */
+    void quietAfterHeaders(Duration duration) {
+        quietAfterHeaders = duration;
+    }
+
     int port() {
         return server.getAddress().getPort();
+    }
+
+    /** The receiver as an entry of the mailer's allow-list: this address and port, any path. */
+    String endpoint() {
+        return "http://127.0.0.1:" + port();
     }
 
     String url() {

@@ -52,6 +52,30 @@ public final class TestMedia {
         return generated("h264-aac-720p-tagged-" + seconds + "s.mp4", recipe, 1);
     }
 
+    /**
+     * A stereo 44.1 kHz FLAC of silence this long: a few dozen bytes per second of sound (security finding #27-3:
+     * the upload's size does not bound the work). {@code lengthKnown} false: its header says its length is unknown,
+     * as a FLAC streamed to a pipe does, so only decoding finds how long it is.
+     */
+    public static Path silentFlac(Duration length, boolean lengthKnown) {
+        long seconds = length.toSeconds();
+        Path flac = generated("silence-" + seconds + "s.flac", List.of("-f", "lavfi", "-i",
+                "anullsrc=r=44100:cl=stereo", "-t", Long.toString(seconds), "-c:a", "flac"), 1);
+        if (lengthKnown) {
+            return flac;
+        }
+        Path unknown = flac.resolveSibling("silence-" + seconds + "s-length-unknown.flac");
+        return underLock(unknown, () -> {
+            byte[] bytes = Files.readAllBytes(flac);
+            // STREAMINFO follows "fLaC" and its 4-byte block header; its total samples are the low 36 bits of bytes 13..17
+            bytes[8 + 13] &= (byte) 0xf0;
+            java.util.Arrays.fill(bytes, 8 + 14, 8 + 18, (byte) 0);
+            Path partial = unknown.resolveSibling("partial-" + unknown.getFileName());
+            Files.write(partial, bytes);
+            Files.move(partial, unknown, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        });
+    }
+
     /** A 16-bit stereo 44.1 kHz WAV of a sine tone: long conversions without a long upload of video. */
     public static Path longWav(Duration length) {
         Path file = dir().resolve("wav-" + length.toSeconds() + "s").resolve("tone-" + length.toSeconds() + "s.wav");
