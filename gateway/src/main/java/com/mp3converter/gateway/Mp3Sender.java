@@ -10,7 +10,6 @@ import java.util.logging.Logger;
 
 import com.mongodb.MongoGridFSException;
 import com.mongodb.client.gridfs.GridFSDownloadStream;
-import com.mongodb.client.gridfs.model.GridFSFile;
 import com.mp3converter.common.http.ProblemException;
 import com.mp3converter.common.http.Problems;
 import com.mp3converter.common.mongo.MongoConnection;
@@ -51,12 +50,19 @@ public final class Mp3Sender {
             throw new ProblemException(409, "not-ready", "MP3 not ready",
                     "job " + job.id() + " is " + job.state() + "; follow /jobs/" + job.id() + "/events");
         }
-        ObjectId fileId = new ObjectId(job.mp3().fileId());
-        GridFSFile file = mongo.mp3s().find(new org.bson.Document("_id", fileId)).first();
-        if (file == null) {
+        GridFSDownloadStream in;
+        try { // reads the file's record; its chunks are read as they are sent
+            in = mongo.mp3s().openDownloadStream(new ObjectId(job.mp3().fileId())).batchSize(MongoConnection.CHUNKS_PER_BATCH);
+        } catch (MongoGridFSException e) {
             throw Problems.notFound("the MP3 of job " + job.id() + " has expired or was deleted");
         }
-        long size = file.getLength();
+        try (in) {
+            send(req, res, job, in);
+        }
+    }
+
+    private void send(ServerRequest req, ServerResponse res, Job job, GridFSDownloadStream in) {
+        long size = in.getGridFSFile().getLength();
         String etag = "\"" + job.mp3().fileId() + "\"";
         res.header(HeaderNames.ETAG, etag);
         res.header(HeaderNames.ACCEPT_RANGES, "bytes");
@@ -89,9 +95,7 @@ public final class Mp3Sender {
             res.send();
             return;
         }
-        OpenPerUser.Slot slot = downloads.open(job.owner().userId());
-        try (slot; GridFSDownloadStream in = mongo.mp3s().openDownloadStream(fileId).batchSize(MongoConnection.CHUNKS_PER_BATCH);
-             OutputStream out = res.outputStream()) {
+        try (OpenPerUser.Slot slot = downloads.open(job.owner().userId()); OutputStream out = res.outputStream()) {
             if (start > 0) {
                 in.skip(start);
             }

@@ -31,6 +31,8 @@ public final class MongoConnection implements AutoCloseable {
 
     private final MongoClient client;
     private final MongoDatabase database;
+    private final GridFSBucket videos;
+    private final GridFSBucket mp3s;
 
     public MongoConnection(String uri, String databaseName) {
         MongoClientSettings settings = MongoClientSettings.builder()
@@ -41,6 +43,8 @@ public final class MongoConnection implements AutoCloseable {
                 .build();
         this.client = MongoClients.create(settings);
         this.database = client.getDatabase(databaseName);
+        this.videos = GridFSBuckets.create(database, VIDEOS_BUCKET);
+        this.mp3s = GridFSBuckets.create(database, MP3_BUCKET);
     }
 
     /** A span's attributes for a whole-file GridFS read or write (the stable database conventions). */
@@ -60,11 +64,11 @@ public final class MongoConnection implements AutoCloseable {
     }
 
     public GridFSBucket videos() {
-        return GridFSBuckets.create(database, VIDEOS_BUCKET);
+        return videos;
     }
 
     public GridFSBucket mp3s() {
-        return GridFSBuckets.create(database, MP3_BUCKET);
+        return mp3s;
     }
 
     /** True when the server answers a ping now. */
