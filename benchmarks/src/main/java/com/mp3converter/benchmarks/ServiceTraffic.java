@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
@@ -14,35 +15,39 @@ import java.util.UUID;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.gridfs.GridFSBucket;
-import com.mongodb.client.gridfs.GridFSBuckets;
 import com.mongodb.client.gridfs.GridFSUploadStream;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
+import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
 import com.mp3converter.common.events.Events;
 import com.mp3converter.common.mongo.IdempotentGridFs;
+import com.mp3converter.common.mongo.Lease;
 import com.mp3converter.common.mongo.MongoConnection;
+import com.mp3converter.gateway.IdempotencyKeys;
 import com.mp3converter.gateway.jobs.Job;
 import com.mp3converter.gateway.jobs.JobStore;
 
 import org.bson.BsonObjectId;
 import org.bson.Document;
-import org.bson.conversions.Bson;
 import org.bson.types.Binary;
 import org.bson.types.ObjectId;
 
 /**
  * What the services ask of MongoDB for each job, in one database: the gateway's job store (its own class), GridFS
- * as the gateway and the transcoder use it, and the query shapes of the outbox relay, the transcoder's
+ * as the gateway and the transcoder use it, the idempotency keys and the leases (their own classes), and the query
+ * shapes of the outbox relay, the transcoder's
  * conversions and the mailer's deliveries (those classes are not public; their filters are repeated here).
  */
 final class ServiceTraffic implements AutoCloseable {
     private static final String CLAIMANT = "bench-gateway";
+    private static final Duration LEASE = Duration.ofSeconds(30);
 
     final MongoConnection mongo;
     final JobStore jobs;
+    private final IdempotencyKeys keys;
     private final MongoDatabase db;
     private final GridFSBucket videos;
     private final GridFSBucket mp3s;
@@ -56,7 +61,8 @@ final class ServiceTraffic implements AutoCloseable {
     ServiceTraffic(String uri, String database) {
         mongo = new MongoConnection(uri, database);
         db = mongo.database();
-        jobs = new JobStore(mongo, Clock.systemUTC());
+        jobs = new JobStore(mongo, Clock.systemUTC(), LEASE);
+        keys = new IdempotencyKeys(mongo, LEASE, Clock.systemUTC());
         jobs.createIndexes();
         mp3Writer = new IdempotentGridFs(db, MongoConnection.MP3_BUCKET);
         mp3Writer.createIndexes();
@@ -65,6 +71,10 @@ final class ServiceTraffic implements AutoCloseable {
         jobDocuments = db.getCollection("jobs");
         conversions = db.getCollection("conversions");
         deliveries = db.getCollection("deliveries");
+        deliveries.createIndex(Indexes.ascending("jobId")); // as the mailer's DeliveryStore declares them
+        deliveries.createIndex(Indexes.ascending("owner"));
+        deliveries.createIndex(Indexes.compoundIndex(Indexes.ascending("state"), Indexes.ascending("nextAttemptAt")));
+        deliveries.createIndex(Indexes.ascending("reported"));
         random.nextBytes(block);
     }
 
@@ -83,7 +93,9 @@ final class ServiceTraffic implements AutoCloseable {
         writeVideo(video, videoBytes);
         jobs.insert(Job.uploaded(jobId, new Events.Owner(userId, userId + "@example.com"), "clip.mp4", videoBytes,
                 video.toHexString(), Events.Options.DEFAULT, Map.of(), Instant.now()));
-        jobs.reserveIdempotencyKey(userId, jobId, jobId);
+        if (keys.reserve(userId, jobId, id -> false) instanceof IdempotencyKeys.Reserved reserved) {
+            keys.used(reserved);
+        }
         relay("video");
 
         conversions.findOneAndUpdate(Filters.eq("_id", jobId), Updates.inc("attempts", 1),
@@ -147,13 +159,9 @@ final class ServiceTraffic implements AutoCloseable {
         });
     }
 
-    /** The gateway's download: the file record, then its chunks in order, eight per round trip. */
+    /** The gateway's download: the file record as the stream opens, then its chunks in order, eight per round trip. */
     long download(String mp3FileId) throws IOException {
-        ObjectId id = new ObjectId(mp3FileId);
-        if (mp3s.find(new Document("_id", id)).first() == null) {
-            throw new IllegalStateException("no MP3 " + mp3FileId);
-        }
-        try (InputStream in = mp3s.openDownloadStream(id).batchSize(MongoConnection.CHUNKS_PER_BATCH)) {
+        try (InputStream in = mp3s.openDownloadStream(new ObjectId(mp3FileId)).batchSize(MongoConnection.CHUNKS_PER_BATCH)) {
             return in.transferTo(OutputStream.nullOutputStream());
         }
     }
@@ -162,30 +170,28 @@ final class ServiceTraffic implements AutoCloseable {
         mp3s.delete(new ObjectId(mp3FileId));
     }
 
-    /** The outbox relay's round: pending jobs not claimed by someone else, oldest first; claim, publish, mark. */
+    /** The outbox relay's round: pending jobs nobody holds, oldest first; claim, publishing id, published. */
     List<String> relay(String box) {
         String field = "outbox." + box;
+        Lease lease = outboxLease(box);
         List<String> pending = pending(box);
         for (String jobId : pending) {
-            jobDocuments.updateOne(Filters.and(Filters.eq("_id", jobId), Filters.eq(field + ".pending", true), claimable(field)),
-                    Updates.combine(Updates.set(field + ".claimedBy", CLAIMANT), Updates.set(field + ".claimedUntil", new Date())));
+            lease.claim(Filters.and(Filters.eq("_id", jobId), Filters.eq(field + ".pending", true)), CLAIMANT, null);
             jobDocuments.findOneAndUpdate(Filters.and(Filters.eq("_id", jobId), Filters.exists(field + ".publishingIds.p", false)),
                     Updates.set(field + ".publishingIds.p", 1L), new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
             jobDocuments.updateOne(Filters.eq("_id", jobId), Updates.combine(Updates.set(field + ".pending", false),
-                    Updates.unset(field + ".claimedUntil"), Updates.set(field + ".publishedAt", new Date())));
+                    lease.freed(), Updates.set(field + ".publishedAt", new Date())));
         }
         return pending;
     }
 
     List<String> pending(String box) {
-        String field = "outbox." + box;
-        return jobDocuments.find(Filters.and(Filters.eq(field + ".pending", true), claimable(field)))
+        return jobDocuments.find(Filters.and(Filters.eq("outbox." + box + ".pending", true), outboxLease(box).free()))
                 .sort(Sorts.ascending("createdAt")).limit(10).map(d -> d.getString("_id")).into(new java.util.ArrayList<>());
     }
 
-    private static Bson claimable(String field) {
-        return Filters.or(Filters.exists(field + ".claimedUntil", false), Filters.lt(field + ".claimedUntil", new Date()),
-                Filters.eq(field + ".claimedBy", CLAIMANT));
+    private Lease outboxLease(String box) {
+        return new Lease(jobDocuments, "outbox." + box + ".", LEASE, Clock.systemUTC());
     }
 
     /** The transcoder's claim of a job's conversion: an upsert by id. */
@@ -198,12 +204,14 @@ final class ServiceTraffic implements AutoCloseable {
     void deliver(String jobId) {
         String id = jobId + ":job.done";
         Date now = new Date();
-        deliveries.findOneAndUpdate(Filters.and(Filters.eq("_id", id), Filters.or(Filters.eq("state", "DEFERRED"),
-                        Filters.and(Filters.eq("state", "SENDING"), Filters.lt("claimedUntil", now)))),
+        Lease lease = new Lease(deliveries, "", LEASE, Clock.systemUTC());
+        lease.claim(Filters.and(Filters.eq("_id", id), Filters.in("state", "SENDING", "DEFERRED")), CLAIMANT,
                 Updates.combine(Updates.setOnInsert("jobId", jobId), Updates.setOnInsert("kind", "job.done"),
-                        Updates.set("state", "SENDING"), Updates.set("claimedUntil", now), Updates.inc("attempts", 1)),
-                new FindOneAndUpdateOptions().upsert(true).returnDocument(ReturnDocument.AFTER));
-        deliveries.updateOne(Filters.eq("_id", id), Updates.combine(Updates.set("state", "SENT"), Updates.set("reported", false)));
+                        Updates.setOnInsert("firstAttemptAt", now), Updates.set("state", "SENDING"),
+                        Updates.inc("attempts", 1), Updates.set("lastAttemptAt", now)),
+                new FindOneAndUpdateOptions().upsert(true));
+        deliveries.updateOne(Filters.eq("_id", id), Updates.combine(Updates.set("state", "SENT"), Updates.set("reported", false),
+                lease.freed()));
         for (Document unreported : deliveries.find(Filters.eq("reported", false)).limit(100)) {
             deliveries.updateOne(Filters.eq("_id", unreported.get("_id")), Updates.set("reported", true));
         }
