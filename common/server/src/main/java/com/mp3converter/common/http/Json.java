@@ -1,6 +1,7 @@
 package com.mp3converter.common.http;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -45,18 +46,28 @@ public final class Json {
         if (req.headers().contentLength().orElse(0) > maxBytes) {
             throw Problems.badRequest("the JSON body is larger than " + maxBytes + " bytes");
         }
-        try (var in = req.content().inputStream()) {
-            byte[] bytes = in.readNBytes(maxBytes + 1);
-            if (bytes.length > maxBytes) {
-                throw Problems.badRequest("the JSON body is larger than " + maxBytes + " bytes");
-            }
-            JsonNode node = MAPPER.readTree(bytes);
-            if (node == null || !node.isObject()) {
-                throw Problems.badRequest("the body must be a JSON object");
-            }
-            return node;
+        try (InputStream in = req.content().inputStream()) {
+            return object(in, maxBytes);
+        } catch (IOException e) {
+            throw Problems.badRequest("the body could not be read");
+        }
+    }
+
+    /** At most {@code maxBytes} (and one more, to tell) of a body as a JSON object, or a 400 saying why not. */
+    static JsonNode object(InputStream in, int maxBytes) throws IOException {
+        byte[] bytes = in.readNBytes(maxBytes + 1);
+        if (bytes.length > maxBytes) {
+            throw Problems.badRequest("the JSON body is larger than " + maxBytes + " bytes");
+        }
+        JsonNode node;
+        try {
+            node = MAPPER.readTree(bytes);
         } catch (IOException e) {
             throw Problems.badRequest("the body is not valid JSON");
         }
+        if (node == null || !node.isObject()) {
+            throw Problems.badRequest("the body must be a JSON object");
+        }
+        return node;
     }
 }

@@ -108,7 +108,10 @@ public final class Problems {
 
     /** An optional integer query parameter within bounds, or a 400 naming it. */
     public static int intParam(ServerRequest req, String name, int fallback, int min, int max) {
-        Optional<String> raw = req.query().first(name).asOptional();
+        return intParam(req.query().first(name).asOptional(), name, fallback, min, max);
+    }
+
+    static int intParam(Optional<String> raw, String name, int fallback, int min, int max) {
         if (raw.isEmpty()) {
             return fallback;
         }

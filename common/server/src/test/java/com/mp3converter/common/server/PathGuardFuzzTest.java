@@ -1,0 +1,36 @@
+package com.mp3converter.common.server;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+
+import io.helidon.common.uri.UriPath;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.is;
+
+/**
+ * Request paths as any client may write them (seeds in PathGuardFuzzTestInputs): a path the guard lets through
+ * means, once Helidon has decoded it as the routes see it, what it says: no '.' or '..' segment, no backslash, no
+ * NUL, no '/' that was not a '/'.
+ */
+class PathGuardFuzzTest {
+    @FuzzTest
+    void aPathLetThroughHasNoDotSegmentOnceDecoded(FuzzedDataProvider data) {
+        String raw = "/" + data.consumeRemainingAsAsciiString();
+        if (PathGuard.refused(raw)) {
+            return;
+        }
+        String decoded;
+        try {
+            decoded = UriPath.create(raw).path();
+        } catch (IllegalArgumentException malformed) {
+            return; // answered 400 in our words (Problems)
+        }
+        for (String segment : decoded.split("/", -1)) {
+            assertThat(raw + " decodes to " + decoded, segment.equals(".") || segment.equals(".."), is(false));
+        }
+        assertThat(raw + " decodes to " + decoded, decoded.contains("\\") || decoded.contains("\u0000"), is(false));
+        assertThat(raw + " decodes to " + decoded, decoded.chars().filter(c -> c == '/').count(),
+                is(UriPath.create(raw).rawPathNoParams().chars().filter(c -> c == '/').count()));
+    }
+}
