@@ -21,8 +21,14 @@ final class Id3Tag {
     private static final String GAIN = "REPLAYGAIN_TRACK_GAIN";
     private static final String PEAK = "REPLAYGAIN_TRACK_PEAK";
 
-    /** A chapter as the MP3 shows it: start and end in milliseconds from the MP3's first sample. */
+    /**
+     * A chapter as the MP3 shows it: start and end in milliseconds from the MP3's first sample; its title from the
+     * source's metadata cleaned like every other text ({@link Tags#clean}: a NUL would end the frame's text early).
+     */
     record Chapter(long startMs, long endMs, String title) {
+        Chapter {
+            title = Tags.clean(title);
+        }
     }
 
     /** ReplayGain 2.0: the track's gain to −18 LUFS in dB and its sample peak (1.0 = full scale). */

@@ -50,15 +50,24 @@ record Tags(String title, String artist, String album, String albumArtist, Strin
         return code != null && code.matches("[a-zA-Z]{3}") && !code.equalsIgnoreCase("und") ? code.toLowerCase() : null;
     }
 
-    /** Without control characters, trimmed, at most {@link #MAX_CHARS} characters; null when nothing is left. */
+    /**
+     * Without control characters, byte-order marks or noncharacters (in UTF-16 text a reader takes U+FEFF or U+FFFE
+     * for a byte order, and drops it or reads on swapped), trimmed, at most {@link #MAX_CHARS} characters; null when
+     * nothing is left.
+     */
     static String clean(String value) {
         if (value == null) {
             return null;
         }
         StringBuilder text = new StringBuilder();
-        value.codePoints().filter(c -> !Character.isISOControl(c) || c == '\n').limit(MAX_CHARS).forEach(text::appendCodePoint);
+        value.codePoints().filter(Tags::isText).limit(MAX_CHARS).forEach(text::appendCodePoint);
         String trimmed = text.toString().strip();
         return trimmed.isEmpty() ? null : trimmed;
+    }
+
+    private static boolean isText(int c) {
+        return (c == '\n' || !Character.isISOControl(c)) && c != 0xFEFF && (c & 0xFFFE) != 0xFFFE
+                && (c < 0xFDD0 || c > 0xFDEF);
     }
 
     /** The year of a date (2024, 2024-05-17, 2024-05-17T10:00:00Z), or null. */
