@@ -11,12 +11,13 @@ import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 
 /**
- * A request path with a dot-segment ({@code /../}, {@code /./}, or their percent-encoded forms), a backslash or
- * an encoded NUL or slash is refused with 400 before any route sees it: no route of ours has such paths, and a
- * file served by path (the web page's assets) must never be resolved from one.
+ * A request path with a dot-segment ({@code /../}, {@code /./}, their percent-encoded forms, or with matrix
+ * parameters: Helidon takes {@code /assets/..;/jobs} for {@code /jobs}, where a proxy sees a path under
+ * {@code /assets/}), a backslash or an encoded NUL or slash is refused with 400 before any route sees it: no route of
+ * ours has such paths, and a file served by path (the web page's assets) must never be resolved from one.
  */
 final class PathGuard implements Filter {
-    private static final Pattern DOT_SEGMENT = Pattern.compile("(^|/)(\\.|%2e){1,2}(/|$)");
+    private static final Pattern DOT_SEGMENT = Pattern.compile("(^|/)(\\.|%2e){1,2}(/|;|$)");
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
