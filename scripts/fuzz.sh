@@ -4,7 +4,7 @@
 # corpus only (src/test/resources/.../*FuzzTestInputs); here the fuzzer mutates inputs, keeps what reaches new code in
 # MODULE/.cifuzz-corpus/ (not committed) and writes each finding next to the seeds, where the next `verify` replays
 # it. Each target runs in its own JVM with a 512 MiB heap (unbounded memory is a finding) and 10 s per input
-# (unbounded work is too); FUZZ_JOBS (1) targets at a time. Logs: .local/fuzz/; the summary ends the output.
+# (unbounded work is too); FUZZ_JOBS (1) targets at a time (of different modules). Logs: .local/fuzz/; the summary ends the output.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -37,13 +37,28 @@ fuzz_one() { # module class method
     -Dtest.jvm.args="--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -XX:+EnableDynamicAgentLoading -Xmx512m" \
     -Djazzer.internal.arg.0=fuzz -Djazzer.internal.arg.1=-timeout=10 >"$log" 2>&1
 }
-for target in "${targets[@]}"; do
-  while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
-  read -r module class method <<<"$target"
-  echo "[fuzz] $class.$method ($module)"
-  fuzz_one "$module" "$class" "$method" &
+# lanes run side by side, each its targets one after the other; a module's targets share one lane (two surefire
+# runs in one module would delete each other's files under target/)
+lanes=()
+for module in $(printf '%s\n' "${targets[@]}" | cut -d' ' -f1 | sort | uniq -c | sort -rn | awk '{print $2}'); do
+  shortest=0
+  for ((i = 0; i < JOBS; i++)); do
+    [ "$(wc -w <<<"${lanes[i]:-}")" -lt "$(wc -w <<<"${lanes[shortest]:-}")" ] && shortest=$i
+  done
+  for target in "${targets[@]}"; do
+    [ "${target%% *}" = "$module" ] && lanes[shortest]+="${target// /:} "
+  done
 done
-wait || true
+for lane in "${lanes[@]}"; do
+  (
+    for target in $lane; do
+      IFS=: read -r module class method <<<"$target"
+      echo "[fuzz] $class.$method ($module)"
+      fuzz_one "$module" "$class" "$method" || true
+    done
+  ) &
+done
+wait
 
 failed=0
 printf '\n%-80s %8s %12s %8s %s\n' "target" "seconds" "executions" "findings" "result"

@@ -13,8 +13,22 @@ import static org.hamcrest.Matchers.is;
  * file, a 416, or a range inside the file; a range we print reads back as itself.
  */
 class ByteRangeFuzzTest {
+    /** Positions are read up to 18 digits (a longer one is a range we ignore, as RFC 9110 allows): ample for our files. */
+    private static final long LARGEST = 999_999_999_999_999_999L;
+
+    /**
+     * One fuzz target for the properties below, so each is fuzzed as long as the others: an input's last byte picks
+     * the property, the rest is its input.
+     */
     @FuzzTest
-    void anyHeaderIsTheWholeFileA416OrARangeInsideTheFile(FuzzedDataProvider data) {
+    void fuzz(FuzzedDataProvider data) throws Exception {
+        switch (data.consumeInt(0, 1)) {
+            case 0 -> anyHeaderIsTheWholeFileA416OrARangeInsideTheFile(data);
+            default -> aRangeWrittenOutReadsBackAsItself(data);
+        }
+    }
+
+    private static void anyHeaderIsTheWholeFileA416OrARangeInsideTheFile(FuzzedDataProvider data) {
         long size = data.consumeBoolean() ? data.consumeLong(0, 4096) : data.consumeLong(0, Long.MAX_VALUE);
         String header = data.consumeRemainingAsString();
         Optional<ByteRange> range;
@@ -30,9 +44,8 @@ class ByteRangeFuzzTest {
         });
     }
 
-    @FuzzTest
-    void aRangeWrittenOutReadsBackAsItself(FuzzedDataProvider data) throws Exception {
-        long size = data.consumeLong(1, Long.MAX_VALUE);
+    private static void aRangeWrittenOutReadsBackAsItself(FuzzedDataProvider data) throws Exception {
+        long size = data.consumeLong(1, LARGEST);
         long start = data.consumeLong(0, size - 1);
         long end = data.consumeLong(start, size - 1);
         assertThat(ByteRange.parse("bytes=" + start + "-" + end, size), is(Optional.of(new ByteRange(start, end))));
