@@ -502,6 +502,59 @@ class SecurityIT {
         platform.auth.awaitReady(Duration.ofSeconds(90));
     }
 
+    // --- 9. bounded metric labels and stalled JSON bodies (#27 findings 2 and 8) --------------------------------
+
+    @Test
+    void madeUpMethodsAndHealthPathsAddNoMetricLabelOnAnyService() throws Exception {
+        List<String> failures = new ArrayList<>();
+        for (ServiceProcess service : platform.processes()) {
+            String probe = "probe" + UUID.randomUUID().toString().substring(0, 8);
+            List<String> sent = new ArrayList<>();
+            for (int i = 0; i < 5; i++) { // each a label of its own if labels come from the request
+                sent.add(probe.toUpperCase(java.util.Locale.ROOT) + i);
+                sent.add("/health/" + probe + i);
+                RawHttp.exchange(service.port, probe.toUpperCase(java.util.Locale.ROOT) + i + " /jobs HTTP/1.1\r\nHost: x\r\n"
+                        + "Connection: close\r\n\r\n", Duration.ofSeconds(5));
+                RawHttp.exchange(service.port, "GET /health/" + probe + i + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                        Duration.ofSeconds(5));
+            }
+            String metrics = Platform.HTTP.send(HttpRequest.newBuilder(service.uri("/metrics")).header("Accept", "text/plain")
+                    .build(), HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(service.name + " serves its metrics", metrics, containsString("http_server_request_duration_seconds"));
+            for (String label : sent) {
+                if (metrics.contains(label)) {
+                    failures.add(service.name + ": a metric is labelled '" + label + "'");
+                }
+            }
+        }
+        assertThat(String.join("\n", failures), failures, is(empty()));
+    }
+
+    @Test
+    void aJsonBodyThatStopsIsCutOffLikeAnUpload() throws Exception {
+        ServiceProcess mailer = platform.processes().stream().filter(p -> p.name.startsWith("mailer")).findFirst()
+                .orElseThrow();
+        List<String> failures = new ArrayList<>();
+        for (var target : List.of(Map.entry(platform.auth, "POST /users HTTP/1.1\r\n"),
+                Map.entry(mailer, "POST /webhooks HTTP/1.1\r\nX-Mp3converter-User: stalled-json\r\n"))) {
+            long started = System.nanoTime();
+            RawHttp.Exchange exchange;
+            try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), target.getKey().port)) {
+                socket.setSoTimeout(20_000);
+                socket.getOutputStream().write((target.getValue() + "Host: x\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: 100\r\n\r\n{\"email\":").getBytes(StandardCharsets.ISO_8859_1));
+                socket.getOutputStream().flush(); // and then nothing
+                exchange = RawHttp.readUntilClosed(socket.getInputStream(), started);
+            }
+            if (!exchange.statuses().isEmpty() || !exchange.closedByServer()
+                    || exchange.took().compareTo(STALL_LIMIT.plusSeconds(5)) > 0) { // cut off while reading, no answer
+                failures.add(target.getKey().name + " " + target.getValue().strip() + ": closed " + exchange.closedByServer()
+                        + " after " + exchange.took() + " " + exchange.statuses());
+            }
+        }
+        assertThat(String.join("\n", failures), failures, is(empty()));
+    }
+
     // --- the local stack listens on loopback only ---------------------------------------------------------
 
     @Test

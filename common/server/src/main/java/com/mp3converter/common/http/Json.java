@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
+import com.mp3converter.common.server.StallGuard;
+
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -41,12 +43,15 @@ public final class Json {
         res.send(bytes(value));
     }
 
-    /** The request body as a JSON object, or a 400 saying what is wrong with it. */
+    /**
+     * The request body as a JSON object, or a 400 saying what is wrong with it; read under the stall limit like an
+     * upload (a client that stops sending is cut off instead of holding the connection and its thread).
+     */
     public static JsonNode body(ServerRequest req, int maxBytes) {
         if (req.headers().contentLength().orElse(0) > maxBytes) {
             throw Problems.badRequest("the JSON body is larger than " + maxBytes + " bytes");
         }
-        try (InputStream in = req.content().inputStream()) {
+        try (InputStream in = StallGuard.reading(req.content().inputStream())) {
             return object(in, maxBytes);
         } catch (IOException e) {
             throw Problems.badRequest("the body could not be read");

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import com.mp3converter.common.server.Histograms;
 
@@ -27,9 +28,17 @@ import io.opentelemetry.context.Scope;
  * {@code server.address} ...), and the request id: taken from {@code x-request-id} or made up, echoed in the
  * response and carried on through the streams. Each request is also timed into
  * {@code http_server_request_duration_seconds} (a histogram by method, route and status class); health checks and
- * metrics scrapes are timed too (their path is their route) but not traced.
+ * metrics scrapes are timed too (their path is their route) but not traced. Every label comes from a fixed set, never
+ * from the request as sent: a method HTTP does not define is {@code _OTHER} (as OpenTelemetry names it), a path no
+ * route matched (a made-up {@code /health/...} too) is {@code unmatched}; each new label value would be a new series
+ * kept for ever.
  */
 public final class ServerSpans implements Filter {
+    private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS",
+            "TRACE", "CONNECT");
+    private static final Set<String> OBSERVE_PATHS = Set.of("/health", "/health/live", "/health/ready",
+            "/health/started", "/metrics");
+    private static final String UNMATCHED = "unmatched";
     private static final HeaderName REQUEST_ID = HeaderNames.create(Tracing.REQUEST_ID_HEADER);
     private static final String[] PROPAGATED = {"traceparent", "tracestate", "b3", "x-b3-traceid", "x-b3-spanid",
             "x-b3-sampled", "x-b3-parentspanid", "x-b3-flags", Tracing.REQUEST_ID_HEADER};
@@ -37,12 +46,13 @@ public final class ServerSpans implements Filter {
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         String path = req.path().path();
+        String method = method(req.prologue().method().text());
         long started = System.nanoTime();
         if (path.startsWith("/health") || path.equals("/metrics")) {
             try {
                 chain.proceed();
             } finally {
-                time(req.prologue().method().text(), path, res.status().code(), started);
+                time(method, OBSERVE_PATHS.contains(path) ? path : UNMATCHED, res.status().code(), started);
             }
             return;
         }
@@ -52,7 +62,6 @@ public final class ServerSpans implements Filter {
         }
         String requestId = headers.computeIfAbsent(Tracing.REQUEST_ID_HEADER, k -> Tracing.newRequestId());
         Context parent = Tracing.extract(headers);
-        String method = req.prologue().method().text();
         Span span = Tracing.tracer("http").spanBuilder(method)
                 .setParent(parent)
                 .setSpanKind(SpanKind.SERVER)
@@ -86,8 +95,13 @@ public final class ServerSpans implements Filter {
                 span.setStatus(StatusCode.ERROR);
             }
             span.end();
-            time(method, route == null ? "unmatched" : route, status, started);
+            time(method, route == null ? UNMATCHED : route, status, started);
         }
+    }
+
+    /** The request's method if HTTP defines it, else {@code _OTHER}. */
+    private static String method(String sent) {
+        return METHODS.contains(sent) ? sent : "_OTHER";
     }
 
     private static void time(String method, String route, int status, long started) {
