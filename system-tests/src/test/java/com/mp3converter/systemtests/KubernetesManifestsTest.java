@@ -206,6 +206,8 @@ class KubernetesManifestsTest {
                 .at("/spec/rules/0/backendRefs/0")).put("port", 9090));
         ingressBreaks.put("web page without a token", docs -> ((com.fasterxml.jackson.databind.node.ArrayNode) named(docs,
                 "AuthorizationPolicy", "require-token").at("/spec/rules/0/to/0/operation/notPaths")).remove(4));
+        ingressBreaks.put("OPTIONS only for tus discovery", docs -> ((ObjectNode) named(docs, "AuthorizationPolicy",
+                "require-token").at("/spec/rules/0/to/0/operation")).putArray("notMethods").add("OPTIONS"));
         ingressBreaks.put("web page routed", docs -> ((ObjectNode) named(docs, "HTTPRoute", "mp3converter")
                 .at("/spec/rules/2/matches/1/path")).put("value", "/static"));
         for (var broken : ingressBreaks.entrySet()) {
@@ -309,6 +311,7 @@ class KubernetesManifestsTest {
             problems.add(where + ": port 80 must answer with a redirect to HTTPS");
         }
         problems.addAll(pageRules(where, docs));
+        problems.addAll(edgeRules(where, docs));
         for (JsonNode doc : docs) {
             if (doc.toString().contains("\"number\":9090") || doc.toString().contains("\"port\":9090")) {
                 problems.add(where + ": " + doc.get("kind").asText() + "/" + doc.at("/metadata/name").asText()
@@ -316,6 +319,69 @@ class KubernetesManifestsTest {
             }
         }
         return problems;
+    }
+
+    /** What passes the edge without a token, and what must not (it reaches the gateway as a client sent it). */
+    private static final Map<String, Boolean> WITHOUT_A_TOKEN = new java.util.LinkedHashMap<>();
+
+    static {
+        WITHOUT_A_TOKEN.put("OPTIONS /files/", true); // tus discovery
+        WITHOUT_A_TOKEN.put("OPTIONS /files", true);
+        WITHOUT_A_TOKEN.put("GET /", true);
+        WITHOUT_A_TOKEN.put("HEAD /assets/app.js", true);
+        WITHOUT_A_TOKEN.put("POST /login", true);
+        WITHOUT_A_TOKEN.put("POST /signup", true);
+        WITHOUT_A_TOKEN.put("GET /limits", true);
+        WITHOUT_A_TOKEN.put("OPTIONS /jobs", false);
+        WITHOUT_A_TOKEN.put("OPTIONS /webhooks", false);
+        WITHOUT_A_TOKEN.put("OPTIONS /files/0123abcd", false);
+        WITHOUT_A_TOKEN.put("POST /files/", false);
+        WITHOUT_A_TOKEN.put("GET /jobs", false);
+        WITHOUT_A_TOKEN.put("GET /health/ready", false);
+        WITHOUT_A_TOKEN.put("PROPFIND /jobs", false);
+    }
+
+    /** The edge's require-token policy, read as Istio reads a DENY policy, for requests that carry no token. */
+    private static List<String> edgeRules(String where, List<JsonNode> docs) {
+        List<String> problems = new ArrayList<>();
+        JsonNode policy = named(docs, "AuthorizationPolicy", "require-token");
+        WITHOUT_A_TOKEN.forEach((request, passes) -> {
+            String method = request.substring(0, request.indexOf(' '));
+            String path = request.substring(request.indexOf(' ') + 1);
+            boolean denied = false;
+            for (JsonNode rule : policy.at("/spec/rules")) {
+                boolean fromAnonymous = rule.path("from").isEmpty() || java.util.stream.StreamSupport.stream(
+                        rule.path("from").spliterator(), false).anyMatch(f -> f.at("/source/notRequestPrincipals").toString()
+                        .equals("[\"*\"]"));
+                boolean toThis = java.util.stream.StreamSupport.stream(rule.path("to").spliterator(), false)
+                        .anyMatch(to -> matches(to.path("operation"), method, path));
+                denied |= fromAnonymous && toThis;
+            }
+            if (denied == passes) {
+                problems.add(where + ": the edge must " + (passes ? "let " : "refuse ") + request
+                        + " without a token (OPTIONS only for tus discovery)");
+            }
+        });
+        return problems;
+    }
+
+    private static boolean matches(JsonNode operation, String method, String path) {
+        return (!operation.has("paths") || anyMatches(operation.get("paths"), path))
+                && (!operation.has("notPaths") || !anyMatches(operation.get("notPaths"), path))
+                && (!operation.has("methods") || anyMatches(operation.get("methods"), method))
+                && (!operation.has("notMethods") || !anyMatches(operation.get("notMethods"), method));
+    }
+
+    /** Istio's string match: exact, a prefix ending in '*', or a suffix starting with '*'. */
+    private static boolean anyMatches(JsonNode values, String value) {
+        for (JsonNode v : values) {
+            String pattern = v.asText();
+            if (pattern.equals(value) || pattern.endsWith("*") && value.startsWith(pattern.substring(0, pattern.length() - 1))
+                    || pattern.startsWith("*") && value.endsWith(pattern.substring(1))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The web page (/ and its files under /assets/) and /limits load without a token, on a route of their own. */
