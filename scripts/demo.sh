@@ -18,6 +18,11 @@ else
 fi
 OUT="$STATE/demo"
 mkdir -p "$OUT"
+# the password and the token reach curl through its stdin (-K -, --data-binary @-) or a file only it may read
+# (-H @file): never on a command line, where any user's ps would read them
+AUTH=$(mktemp); trap 'rm -f "$AUTH"' EXIT
+chmod 600 "$AUTH"
+curl_secret() { printf '%s' "$1" | sed 's/[\\"]/\\&/g'; } # a value inside double quotes of a curl config
 step=0
 step() { step=$((step + 1)); CURRENT="$*"; printf '[demo] step %d/10: %s\n' "$step" "$*"; }
 fail() { printf '[demo] FAILED at step %d (%s): %s\n' "$step" "$CURRENT" "$*" >&2; exit 1; }
@@ -30,8 +35,8 @@ step "sign up the demo user (a second run finds it already there)"
 EMAIL="demo@mp3converter.local"
 [ -s "$STATE/secrets/demo-password" ] || (umask 077 && head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$STATE/secrets/demo-password")
 PASSWORD=$(cat "$STATE/secrets/demo-password")
-code=$(curl -s -o "$OUT/signup.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-  -d "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}" "$GATEWAY/signup")
+code=$(printf '{"email":"%s","password":"%s"}' "$EMAIL" "$PASSWORD" | curl -s -o "$OUT/signup.json" -w '%{http_code}' \
+  -X POST -H 'Content-Type: application/json' --data-binary @- "$GATEWAY/signup")
 [ "$code" = 201 ] || [ "$code" = 409 ] || fail "sign-up answered $code: $(cat "$OUT/signup.json")"
 
 step "confirm the address with the link the verification mail brings (a second run: confirmed already)"
@@ -57,23 +62,25 @@ PY
   echo "        $EMAIL confirmed"
 fi
 
-step "log in: TOKEN=\$(curl -fsS -X POST $GATEWAY/login -u $EMAIL:***)"
-TOKEN=$(curl -fsS -X POST "$GATEWAY/login" -u "$EMAIL:$PASSWORD") || fail "login refused"
+step "log in: TOKEN=\$(curl -fsS -X POST $GATEWAY/login -u $EMAIL) (curl asks for the password)"
+TOKEN=$(printf 'user = "%s:%s"\n' "$EMAIL" "$(curl_secret "$PASSWORD")" | curl -fsS -K - -X POST "$GATEWAY/login") \
+  || fail "login refused"
+printf 'Authorization: Bearer %s\n' "$TOKEN" >"$AUTH"
 
-step "upload: curl -X POST -F 'file=@$(basename "$VIDEO")' -H \"Authorization: Bearer \$TOKEN\" $GATEWAY/upload"
-curl -sf -o "$OUT/upload.json" -X POST -F "file=@$VIDEO" -H "Authorization: Bearer $TOKEN" "$GATEWAY/upload" \
+step "upload: curl -X POST -F 'file=@$(basename "$VIDEO")' -H @AUTH $GATEWAY/upload (AUTH: a file holding the Authorization header)"
+curl -sf -o "$OUT/upload.json" -X POST -F "file=@$VIDEO" -H @"$AUTH" "$GATEWAY/upload" \
   || fail "upload refused: $(cat "$OUT/upload.json" 2>/dev/null)"
 JOB=$(sed -n 's/.*"jobId":"\([^"]*\)".*/\1/p' "$OUT/upload.json")
 [ -n "$JOB" ] || fail "no job id in $(cat "$OUT/upload.json")"
 echo "        job $JOB accepted"
 
 step "follow the job's events until it ends"
-curl -sN --max-time 300 -H "Authorization: Bearer $TOKEN" "$GATEWAY/jobs/$JOB/events" | while IFS= read -r line; do
+curl -sN --max-time 300 -H @"$AUTH" "$GATEWAY/jobs/$JOB/events" | while IFS= read -r line; do
   case "$line" in
     data:*) state=$(echo "$line" | sed -n 's/.*"state":"\([A-Z]*\)".*"progress":\([0-9.]*\).*/\1 \2/p'); echo "        $state" ;;
   esac
 done
-curl -sf -o "$OUT/job.json" -H "Authorization: Bearer $TOKEN" "$GATEWAY/jobs/$JOB" || fail "cannot read the job"
+curl -sf -o "$OUT/job.json" -H @"$AUTH" "$GATEWAY/jobs/$JOB" || fail "cannot read the job"
 grep -q '"state":"DONE"' "$OUT/job.json" || fail "the job did not finish: $(cat "$OUT/job.json")"
 
 step "read the e-mail in the local inbox ($INBOX)"
@@ -97,9 +104,9 @@ done
 [ -n "$FID" ] || fail "no 'MP3 is ready' mail for job $JOB arrived within 60 s"
 echo "        the mail names MP3 file id $FID"
 
-step "download: curl --output out.mp3 -X GET -H \"Authorization: Bearer \$TOKEN\" '$GATEWAY/download?fid=$FID'"
+step "download: curl --output out.mp3 -X GET -H @AUTH '$GATEWAY/download?fid=$FID'"
 MP3="$OUT/$(basename "${VIDEO%.*}").mp3"
-curl -sf --output "$MP3" -X GET -H "Authorization: Bearer $TOKEN" "$GATEWAY/download?fid=$FID" || fail "download refused"
+curl -sf --output "$MP3" -X GET -H @"$AUTH" "$GATEWAY/download?fid=$FID" || fail "download refused"
 
 step "decode the MP3 with FFmpeg"
 "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$ROOT/transcoder/target/transcoder.jar:$ROOT/transcoder/target/libs/*" \
