@@ -21,17 +21,13 @@ import static org.hamcrest.Matchers.lessThanOrEqualTo;
  * metadata a tus client writes reads back as it was written.
  */
 class TusHeadersFuzzTest {
-    /**
-     * One fuzz target for the properties below, so each is fuzzed as long as the others: an input's last byte picks
-     * the property, the rest is its input.
-     */
+    /** Each property below, picked by the input (Fuzzing.oneOf). */
     @FuzzTest
     void fuzz(FuzzedDataProvider data) throws Exception {
-        switch (data.consumeInt(0, 2)) {
-            case 0 -> anyByteCountIsANumberOfBytesOrA400(data);
-            case 1 -> anyMetadataIsPairsOrA400(data);
-            default -> metadataATusClientWritesReadsBackAsWritten(data);
-        }
+        Fuzzing.oneOf(data::consumeInt,
+                () -> anyByteCountIsANumberOfBytesOrA400(data),
+                () -> anyMetadataIsPairsOrA400(data),
+                () -> metadataATusClientWritesReadsBackAsWritten(data));
     }
 
     private static void anyByteCountIsANumberOfBytesOrA400(FuzzedDataProvider data) {

@@ -23,16 +23,12 @@ class UploadOptionsFuzzTest {
     private static final List<String> NAMES = List.of("bitrate", "quality", "title", "artist", "cover", "loudness",
             "start", "end", "filename");
 
-    /**
-     * One fuzz target for the properties below, so each is fuzzed as long as the others: an input's last byte picks
-     * the property, the rest is its input.
-     */
+    /** Each property below, picked by the input (Fuzzing.oneOf). */
     @FuzzTest
     void fuzz(FuzzedDataProvider data) throws Exception {
-        switch (data.consumeInt(0, 1)) {
-            case 0 -> anyFieldsAreOptionsInTheirBoundsOrA400InWords(data);
-            default -> optionsWrittenOutReadBackAsThemselves(data);
-        }
+        Fuzzing.oneOf(data::consumeInt,
+                () -> anyFieldsAreOptionsInTheirBoundsOrA400InWords(data),
+                () -> optionsWrittenOutReadBackAsThemselves(data));
     }
 
     private static void anyFieldsAreOptionsInTheirBoundsOrA400InWords(FuzzedDataProvider data) {

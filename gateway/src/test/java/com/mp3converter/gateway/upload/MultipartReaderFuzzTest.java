@@ -29,17 +29,13 @@ class MultipartReaderFuzzTest {
     private static final int BUFFER = 64 * 1024;
     private static final String BCHARS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'()+_,-./:=? ";
 
-    /**
-     * One fuzz target for the properties below, so each is fuzzed as long as the others: an input's last byte picks
-     * the property, the rest is its input.
-     */
+    /** Each property below, picked by the input (Fuzzing.oneOf). */
     @FuzzTest
     void fuzz(FuzzedDataProvider data) throws Exception {
-        switch (data.consumeInt(0, 2)) {
-            case 0 -> anyBodyIsPartsOrTheIntendedRefusal(data);
-            case 1 -> aFormWrittenOutReadsBackAsItWasWritten(data);
-            default -> partHeadersThatNeverEndAreRefusedWithinOneBuffer(data);
-        }
+        Fuzzing.oneOf(data::consumeInt,
+                () -> anyBodyIsPartsOrTheIntendedRefusal(data),
+                () -> aFormWrittenOutReadsBackAsItWasWritten(data),
+                () -> partHeadersThatNeverEndAreRefusedWithinOneBuffer(data));
     }
 
     private static void anyBodyIsPartsOrTheIntendedRefusal(FuzzedDataProvider data) throws IOException {

@@ -22,18 +22,14 @@ import static org.hamcrest.Matchers.lessThanOrEqualTo;
 class RequestPartsFuzzTest {
     private static final int MAX_BYTES = 4096;
 
-    /**
-     * One fuzz target for the properties below, so each is fuzzed as long as the others: an input's last byte picks
-     * the property, the rest is its input.
-     */
+    /** Each property below, picked by the input (Fuzzing.oneOf). */
     @FuzzTest
     void fuzz(FuzzedDataProvider data) throws Exception {
-        switch (data.consumeInt(0, 3)) {
-            case 0 -> anyJsonBodyIsAnObjectOrA400ReadNoFurtherThanTheLimit(data);
-            case 1 -> anyIntegerParameterIsInItsRangeOrA400(data);
-            case 2 -> anIntegerWrittenOutReadsBackAsItself(data);
-            default -> theClientAddressIsTheEntryTheOutermostTrustedProxyWrote(data);
-        }
+        Fuzzing.oneOf(data::consumeInt,
+                () -> anyJsonBodyIsAnObjectOrA400ReadNoFurtherThanTheLimit(data),
+                () -> anyIntegerParameterIsInItsRangeOrA400(data),
+                () -> anIntegerWrittenOutReadsBackAsItself(data),
+                () -> theClientAddressIsTheEntryTheOutermostTrustedProxyWrote(data));
     }
 
     private static void anyJsonBodyIsAnObjectOrA400ReadNoFurtherThanTheLimit(FuzzedDataProvider data) throws IOException {

@@ -3,6 +3,7 @@ package com.mp3converter.common.testing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
+import java.util.function.IntBinaryOperator;
 import java.util.function.IntSupplier;
 
 /**
@@ -30,6 +31,21 @@ public final class Fuzzing {
                 throw new AssertionError("a refusal names our internals ('" + word + "'): " + detail);
             }
         }
+    }
+
+    /** A property of a parser, checked on one fuzz input. */
+    @FunctionalInterface
+    public interface Property {
+        void check() throws Exception;
+    }
+
+    /**
+     * Checks one of a parser's properties, picked by the input ({@code range}: the fuzzer's
+     * {@code consumeInt(min, max)}, which takes the input's last byte), so one fuzz target gives each property of a
+     * parser the same share of a session, and a seed replays the property it was written for.
+     */
+    public static void oneOf(IntBinaryOperator range, Property... properties) throws Exception {
+        properties[range.applyAsInt(0, properties.length - 1)].check();
     }
 
     /** The bytes as a network delivers them: in reads of the sizes given (at least 1 byte each), counted. */

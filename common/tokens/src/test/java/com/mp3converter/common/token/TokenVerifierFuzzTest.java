@@ -18,6 +18,7 @@ import java.util.Set;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.mp3converter.common.testing.Fuzzing;
 
 import io.helidon.security.jwt.jwk.Jwk;
 import io.helidon.security.jwt.jwk.JwkEC;
@@ -44,16 +45,12 @@ class TokenVerifierFuzzTest {
             .add("y", b64(((ECPublicKey) PAIR.getPublic()).getW().getAffineY()))
             .add("d", b64(((ECPrivateKey) PAIR.getPrivate()).getS())).build());
 
-    /**
-     * One fuzz target for the properties below, so each is fuzzed as long as the others: an input's last byte picks
-     * the property, the rest is its input.
-     */
+    /** Each property below, picked by the input (Fuzzing.oneOf). */
     @FuzzTest
     void fuzz(FuzzedDataProvider data) throws Exception {
-        switch (data.consumeInt(0, 1)) {
-            case 0 -> anyTokenIsClaimsOrARefusalWithAKnownReason(data);
-            default -> aSignedTokenWithAnyHeaderAndClaimsIsCheckedNotCrashedOn(data);
-        }
+        Fuzzing.oneOf(data::consumeInt,
+                () -> anyTokenIsClaimsOrARefusalWithAKnownReason(data),
+                () -> aSignedTokenWithAnyHeaderAndClaimsIsCheckedNotCrashedOn(data));
     }
 
     private static void anyTokenIsClaimsOrARefusalWithAKnownReason(FuzzedDataProvider data) {
