@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # ./mp3converter fuzz [MINUTES] [NAME]: real fuzzing (Jazzer, JAZZER_FUZZ=1) of each @FuzzTest for MINUTES (10 by
 # default), or only those whose class or method contains NAME. `./mvnw verify` runs the same tests over their seed
-# corpus only (src/test/resources/.../*FuzzTestInputs); here the fuzzer mutates inputs, keeps what reaches new code in
-# MODULE/.cifuzz-corpus/ (not committed) and writes each finding next to the seeds, where the next `verify` replays
-# it. Each target runs in its own JVM with a 512 MiB heap (unbounded memory is a finding) and 10 s per input
-# (unbounded work is too); FUZZ_JOBS (1) targets at a time (of different modules). Logs: .local/fuzz/; the summary ends the output.
+# corpus only (the *FuzzTestInputs folders of the test resources); here the fuzzer mutates inputs, keeps what reaches
+# new code in MODULE/.cifuzz-corpus/ (not committed) and writes each finding next to the seeds, where the next
+# `verify` replays it. Each target runs in its own JVM with a 512 MiB heap (unbounded memory is a finding) and 10 s
+# per input (unbounded work is too); FUZZ_JOBS (1) targets at a time, of different modules. Logs: .local/fuzz/; the
+# summary ends the output.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
