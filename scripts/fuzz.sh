@@ -35,7 +35,7 @@ fuzz_one() { # module class method
   local log="$LOGS/$2.$3.log"
   JAZZER_FUZZ=1 JAZZER_MAX_DURATION="${MINUTES}m" JAZZER_KEEP_GOING=50 ./mvnw -B -pl "$1" surefire:test \
     -Dtest="$2#$3" -Dsurefire.failIfNoSpecifiedTests=false \
-    -Dtest.jvm.args="--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -XX:+EnableDynamicAgentLoading -Xmx512m" \
+    -Dtest.jvm.extra-args=-Xmx512m \
     -Djazzer.internal.arg.0=fuzz -Djazzer.internal.arg.1=-timeout=10 >"$log" 2>&1
 }
 # lanes run side by side, each its targets one after the other; a module's targets share one lane (two surefire
