@@ -13,8 +13,9 @@ import io.helidon.webserver.http.RoutingResponse;
 /**
  * A request path with a dot-segment ({@code /../}, {@code /./}, their percent-encoded forms, or with matrix
  * parameters: Helidon takes {@code /assets/..;/jobs} for {@code /jobs}, where a proxy sees a path under
- * {@code /assets/}), a backslash or an encoded NUL or slash is refused with 400 before any route sees it: no route of
- * ours has such paths, and a file served by path (the web page's assets) must never be resolved from one.
+ * {@code /assets/}), an empty segment (Helidon takes {@code ///jobs/1} for {@code /1}), a backslash or an encoded NUL
+ * or slash is refused with 400 before any route sees it: no route of ours has such paths, and a file served by path
+ * (the web page's assets) must never be resolved from one.
  */
 final class PathGuard implements Filter {
     private static final Pattern DOT_SEGMENT = Pattern.compile("(^|/)(\\.|%2e){1,2}(/|;|$)");
@@ -22,7 +23,7 @@ final class PathGuard implements Filter {
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         if (refused(req.path().rawPath())) {
-            throw Problems.badRequest("the path has a '.' or '..' segment, a backslash or an encoded NUL or '/'; "
+            throw Problems.badRequest("the path has a '.', '..' or empty segment, a backslash or an encoded NUL or '/'; "
                     + "ask for the resource by its plain path");
         }
         chain.proceed();
@@ -31,6 +32,6 @@ final class PathGuard implements Filter {
     static boolean refused(String rawPath) {
         String path = rawPath.toLowerCase(Locale.ROOT);
         return DOT_SEGMENT.matcher(path).find() || path.contains("\\") || path.contains("%5c")
-                || path.contains("%00") || path.contains("%2f");
+                || path.contains("%00") || path.contains("%2f") || path.contains("//");
     }
 }
