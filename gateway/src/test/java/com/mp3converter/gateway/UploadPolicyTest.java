@@ -80,6 +80,30 @@ class UploadPolicyTest {
         assertThat(refused.headers().get("Retry-After"), is("30"));
     }
 
+    @Test
+    void anMp3BeingMadeCountsWhatItCanTakeUntilItIsStoredAndNothingOnceItFailed() {
+        job("a", 100, true);
+        reserve("a", 1500);
+        assertThat("2500 - 100 - 1500 reserved", policy.allowance(OWNER.userId(), 0).bytes(), is(900L));
+        mongo.database().getCollection("jobs").updateOne(new org.bson.Document("_id", "a"), new org.bson.Document("$set",
+                new org.bson.Document("state", "DONE").append("videoFileId", null)
+                        .append("mp3", new org.bson.Document("fileId", "m").append("bytes", 2000L))));
+        assertThat("the MP3 as stored, not what was reserved", policy.allowance(OWNER.userId(), 0).bytes(), is(500L));
+        job("b", 100, true);
+        reserve("b", 300);
+        assertThat(policy.allowance(OWNER.userId(), 0).bytes(), is(2500L - 2000 - 100 - 300));
+        mongo.database().getCollection("jobs").updateOne(new org.bson.Document("_id", "b"),
+                new org.bson.Document("$set", new org.bson.Document("state", "FAILED")));
+        assertThat("a failed job's reservation is gone, its video still counts", policy.allowance(OWNER.userId(), 0).bytes(),
+                is(2500L - 2000 - 100));
+    }
+
+    /** What the fold writes for a conversion.started that reports the MP3's bytes at most. */
+    private void reserve(String id, long bytes) {
+        mongo.database().getCollection("jobs").updateOne(new org.bson.Document("_id", id),
+                new org.bson.Document("$set", new org.bson.Document("mp3Reserved", bytes)));
+    }
+
     private void job(String id, long bytes, boolean converting) {
         jobs.insert(Job.uploaded(id, OWNER, id + ".mp4", bytes, "video-" + id, Events.Options.DEFAULT, Map.of(), Instant.now()));
         if (converting) {

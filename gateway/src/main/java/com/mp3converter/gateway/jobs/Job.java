@@ -13,44 +13,53 @@ import org.bson.Document;
 /**
  * A job as the gateway keeps it in the {@code jobs} collection, which only the gateway reads and writes: what was
  * uploaded, and what the transcoder and the mailer reported about it (folded in by {@link JobFold}).
- * {@code version} counts the fold's writes; {@code foldedOffset} is the last {@code mp3.job-events} offset folded in.
+ * {@code version} counts the fold's writes; {@code foldedOffset} is the last {@code mp3.job-events} offset folded in;
+ * {@code mp3Reserved} the most bytes the MP3 can take, as the conversion's start reported, counted against the
+ * owner's quota until the MP3 itself is.
  */
 public record Job(String id, Events.Owner owner, String sourceName, long sourceBytes,
                   String videoFileId, Events.Options options, JobState state, double progress, int attempts,
                   Events.Mp3 mp3, Events.Reason error, Instant createdAt, Instant updatedAt, Instant startedAt,
                   Instant finishedAt, Instant notifiedAt, String notificationError, Instant mp3ExpiredAt, String worker,
-                  long version, long foldedOffset, Map<String, String> traceHeaders) {
+                  long version, long foldedOffset, Map<String, String> traceHeaders, long mp3Reserved) {
 
     /** A job just uploaded, QUEUED. */
     public static Job uploaded(String id, Events.Owner owner, String sourceName, long sourceBytes,
                                String videoFileId, Events.Options options, Map<String, String> traceHeaders,
                                Instant now) {
         return new Job(id, owner, sourceName, sourceBytes, videoFileId, options, JobState.QUEUED, 0, 0, null,
-                null, now, now, null, null, null, null, null, null, 0, -1, Map.copyOf(traceHeaders));
+                null, now, now, null, null, null, null, null, null, 0, -1, Map.copyOf(traceHeaders), 0);
     }
 
     Job with(JobState state, double progress, int attempts, String worker, Instant startedAt, Instant updatedAt) {
         return new Job(id, owner, sourceName, sourceBytes, videoFileId, options, state, progress, attempts,
                 mp3, error, createdAt, updatedAt, startedAt, finishedAt, notifiedAt, notificationError, mp3ExpiredAt, worker, version,
-                foldedOffset, traceHeaders);
+                foldedOffset, traceHeaders, mp3Reserved);
+    }
+
+    /** The same job with the MP3's bytes reserved against the quota (0: none reported). */
+    Job reserving(long bytes) {
+        return new Job(id, owner, sourceName, sourceBytes, videoFileId, options, state, progress, attempts,
+                mp3, error, createdAt, updatedAt, startedAt, finishedAt, notifiedAt, notificationError, mp3ExpiredAt, worker,
+                version, foldedOffset, traceHeaders, bytes);
     }
 
     Job finished(JobState state, Events.Mp3 mp3, Events.Reason error, int attempts, Instant at) {
         return new Job(id, owner, sourceName, sourceBytes, state == JobState.DONE ? null : videoFileId,
                 options, state, state == JobState.DONE ? 1.0 : progress, attempts, mp3, error, createdAt, at, startedAt, at,
-                notifiedAt, notificationError, mp3ExpiredAt, worker, version, foldedOffset, traceHeaders);
+                notifiedAt, notificationError, mp3ExpiredAt, worker, version, foldedOffset, traceHeaders, mp3Reserved);
     }
 
     Job notified(Instant notifiedAt, String notificationError, Instant at) {
         return new Job(id, owner, sourceName, sourceBytes, videoFileId, options, state, progress, attempts,
                 mp3, error, createdAt, at, startedAt, finishedAt, notifiedAt, notificationError, mp3ExpiredAt, worker, version,
-                foldedOffset, traceHeaders);
+                foldedOffset, traceHeaders, mp3Reserved);
     }
 
     Job folded(long offset) {
         return new Job(id, owner, sourceName, sourceBytes, videoFileId, options, state, progress, attempts,
                 mp3, error, createdAt, updatedAt, startedAt, finishedAt, notifiedAt, notificationError, mp3ExpiredAt, worker,
-                version + 1, offset, traceHeaders);
+                version + 1, offset, traceHeaders, mp3Reserved);
     }
 
     /** The stored form of a new job: its upload and the fold's fields (the store adds its outbox). */
@@ -81,6 +90,7 @@ public record Job(String id, Events.Owner owner, String sourceName, long sourceB
                 .append("notifiedAt", date(notifiedAt))
                 .append("notificationError", notificationError)
                 .append("worker", worker)
+                .append("mp3Reserved", mp3Reserved)
                 .append("updatedAt", date(updatedAt))
                 .append("foldedOffset", foldedOffset);
     }
@@ -112,7 +122,8 @@ public record Job(String id, Events.Owner owner, String sourceName, long sourceB
                 d.getString("worker"),
                 number(d, "version").longValue(),
                 d.get("foldedOffset") == null ? -1 : number(d, "foldedOffset").longValue(),
-                headers);
+                headers,
+                number(d, "mp3Reserved").longValue());
     }
 
     private static Number number(Document d, String key) {

@@ -39,8 +39,9 @@ public final class JobFold {
             return null;
         }
         boolean newAttempt = e.attempt() > job.attempts();
-        return job.with(JobState.PROCESSING, newAttempt ? 0 : job.progress(), e.attempt(), e.worker(),
+        Job started = job.with(JobState.PROCESSING, newAttempt ? 0 : job.progress(), e.attempt(), e.worker(),
                 newAttempt ? e.at() : job.startedAt(), e.at());
+        return e.mp3BytesReserved() == null ? started : started.reserving(e.mp3BytesReserved());
     }
 
     private static Job progress(Job job, Events.ConversionProgress e) {

@@ -105,15 +105,21 @@ public final class JobStore {
                 Filters.in("state", JobState.QUEUED.name(), JobState.PROCESSING.name())));
     }
 
-    /** Bytes this user's stored videos and MP3s take. */
+    /**
+     * Bytes this user's stored videos and MP3s take, and the MP3s being made: each reserves what it can take at most
+     * from the moment its conversion starts, until it ends.
+     */
     public long bytesStored(String userId) {
         long total = 0;
-        for (Document d : jobs.find(Filters.eq("owner.userId", userId))
-                .projection(new Document("sourceBytes", 1).append("videoFileId", 1).append("mp3", 1).append("mp3ExpiredAt", 1))) {
+        for (Document d : jobs.find(Filters.eq("owner.userId", userId)).projection(new Document("sourceBytes", 1)
+                .append("videoFileId", 1).append("mp3", 1).append("mp3ExpiredAt", 1).append("mp3Reserved", 1)
+                .append("state", 1))) {
             if (d.get("videoFileId") != null && d.get("sourceBytes") instanceof Number n) {
                 total += n.longValue();
             }
             if (d.get("mp3") instanceof Document mp3 && d.get("mp3ExpiredAt") == null && mp3.get("bytes") instanceof Number n) {
+                total += n.longValue();
+            } else if (JobState.PROCESSING.name().equals(d.get("state")) && d.get("mp3Reserved") instanceof Number n) {
                 total += n.longValue();
             }
         }

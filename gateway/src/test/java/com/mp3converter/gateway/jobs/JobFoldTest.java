@@ -40,6 +40,17 @@ class JobFoldTest {
     }
 
     @Test
+    void theStartReservesTheMp3sBytesAtMostAndTheStoredJobKeepsThem() throws Exception {
+        Job started = fold(queued, Events.CONVERSION_STARTED, new Events.ConversionStarted("job-1", 1, "w", T, 600.0,
+                14_500_000L), 0).orElseThrow();
+        assertThat(started.mp3Reserved(), is(14_500_000L));
+        Job halfway = fold(started, Events.CONVERSION_PROGRESS, new Events.ConversionProgress("job-1", 1, 0.5, T), 1).orElseThrow();
+        assertThat(Job.from(halfway.toDocument()).mp3Reserved(), is(14_500_000L));
+        assertThat("a start without the probe's figures (an older transcoder) reserves nothing", fold(queued,
+                Events.CONVERSION_STARTED, new Events.ConversionStarted("job-1", 1, "w", T), 0).orElseThrow().mp3Reserved(), is(0L));
+    }
+
+    @Test
     void theOptionsAndTheMp3sWarningsAreStoredAsTheyCame() {
         Events.Options options = new Events.Options(null, 2, "Titre", "Artiste", "frame", -16.0, 1.5, 30.25);
         Job job = Job.uploaded("job-2", new Events.Owner("u", "u@example.com"), "a.mp4", 100, "0123456789abcdef01234567",

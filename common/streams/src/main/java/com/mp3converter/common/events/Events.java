@@ -61,8 +61,19 @@ public final class Events {
                                 Options options, Instant uploadedAt) {
     }
 
-    /** Attempt {@code attempt} (counted before it began) of this job's conversion began on {@code worker}. */
-    public record ConversionStarted(String jobId, int attempt, String worker, Instant at) {
+    /**
+     * Attempt {@code attempt} (counted before it began) of this job's conversion began on {@code worker}, once the
+     * upload was probed: {@code audioSeconds} of sound to convert (absent when the file does not say), and
+     * {@code mp3BytesReserved}, the most bytes its MP3 can take, which count against the owner's storage quota
+     * until the outcome.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ConversionStarted(String jobId, int attempt, String worker, Instant at, Double audioSeconds,
+                                    Long mp3BytesReserved) {
+        /** Without what the probe found (version-1 senders before it was added). */
+        public ConversionStarted(String jobId, int attempt, String worker, Instant at) {
+            this(jobId, attempt, worker, at, null, null);
+        }
     }
 
     public record ConversionProgress(String jobId, int attempt, double progress, Instant at) {
