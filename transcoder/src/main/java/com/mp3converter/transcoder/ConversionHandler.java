@@ -1,8 +1,7 @@
 package com.mp3converter.transcoder;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +22,10 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import com.mongodb.MongoException;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoCursor;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Sorts;
 import com.mp3converter.common.events.Events;
 import com.mp3converter.common.http.Json;
 import com.mp3converter.common.mongo.IdempotentGridFs;
@@ -34,14 +37,18 @@ import com.mp3converter.common.stream.SingleActiveConsumer;
 import com.mp3converter.common.tracing.Tracing;
 import com.mp3converter.transcoder.convert.ConversionException;
 import com.mp3converter.transcoder.convert.Mp3Converter;
+import com.mp3converter.transcoder.convert.Mp3Output;
+import com.mp3converter.transcoder.convert.Source;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.context.Context;
 
 import org.bson.BsonObjectId;
 import org.bson.Document;
+import org.bson.types.Binary;
 import org.bson.types.ObjectId;
 
 /**
@@ -66,8 +73,12 @@ public final class ConversionHandler implements SingleActiveConsumer.Handler {
     private final AtomicInteger busy = new AtomicInteger();
     private volatile boolean stopping;
 
-    /** The worker's name (reports), attempts, the first backoff, the temp directory, how often progress goes out. */
-    public record Settings(String worker, int maxAttempts, Duration backoff, Path tempDir, Duration progressEvery) {
+    /**
+     * The worker's name (reports), attempts, the first backoff, the temp directory, how often progress goes out, and
+     * how long one attempt may take before it fails the job.
+     */
+    public record Settings(String worker, int maxAttempts, Duration backoff, Path tempDir, Duration progressEvery,
+                           Duration attemptDeadline) {
     }
 
     /** Where the reports go: the outcome producer of a partition, and the one for started and progress. */
@@ -194,37 +205,49 @@ public final class ConversionHandler implements SingleActiveConsumer.Handler {
                             + "again, and if it keeps failing, convert it to a common format (MP4 with AAC sound) first")));
         }
         AtomicReference<Double> progress = new AtomicReference<>(0.0);
-        report(Events.CONVERSION_STARTED, job.jobId(), attempt,
-                new Events.ConversionStarted(job.jobId(), attempt, settings.worker(), clock.instant()));
-        ScheduledFuture<?> ticking = ticker.scheduleAtFixedRate(new ProgressTick(job.jobId(), attempt, progress),
-                settings.progressEvery().toMillis(), settings.progressEvery().toMillis(), TimeUnit.MILLISECONDS);
         Instant started = clock.instant();
         Path work = null;
+        ScheduledFuture<?> ticking = null;
+        ScheduledFuture<?> deadline = null;
         try {
             work = Files.createTempDirectory(settings.tempDir(), "job-");
-            Path source = work.resolve("source");
-            Path target = work.resolve("audio.mp3");
-            Tracing.inSpan("transcoder", "gridfs read videos", SpanKind.CLIENT, MongoConnection.gridFsSpan(MongoConnection.VIDEOS_BUCKET, "gridfs read"),
-                    () -> download(job, source));
-            progress.set(0.05);
-            Mp3Converter.Result result = Tracing.inSpan("transcoder", "convert to mp3", SpanKind.INTERNAL,
-                    Attributes.of(AttributeKey.stringKey("mp3converter.job.id"), job.jobId()),
-                    () -> converter.convert(source, target, options(job.options()), baseName(job.sourceName()),
-                            p -> progress.set(0.05 + 0.9 * p)));
-            progress.set(0.95);
-            ObjectId mp3 = mp3Id(job.jobId());
-            long bytes = Tracing.inSpan("transcoder", "gridfs write mp3s", SpanKind.CLIENT, MongoConnection.gridFsSpan(MongoConnection.MP3_BUCKET, "gridfs write"),
-                    () -> upload(job, mp3, target, result));
-            double took = Duration.between(started, clock.instant()).toNanos() / 1e9;
-            Conversions.Outcome done = outcome(Events.CONVERSION_DONE, job.jobId(), attempt, new Events.ConversionDone(
-                    job.jobId(), attempt, mp3.toHexString(), bytes, result.durationSeconds(), result.sampleRate(),
-                    result.channels(), result.copied(), took, clock.instant(), result.warnings()));
-            conversions.recordOutcome(job.jobId(), done);
-            TranscoderMetrics.converted(Duration.between(started, clock.instant()), result.durationSeconds(), result.copied());
-            TranscoderMetrics.outcome("done");
-            LOG.info(() -> "job " + job.jobId() + " converted: " + String.format("%.2f", result.durationSeconds())
-                    + " s of audio" + (result.copied() ? " (copied)" : "") + " in " + String.format("%.2f", took) + " s");
-            return Optional.of(done);
+            try (Source source = download(job, work.resolve("source"));
+                 Mp3Converter.Conversion conversion = converter.prepare(source, options(job.options()),
+                         baseName(job.sourceName()))) {
+                deadline = ticker.schedule(() -> source.cancel(ConversionException.permanent(ConversionException.DEADLINE,
+                        "converting took longer than the " + words(settings.attemptDeadline()) + " a job may take", null)),
+                        settings.attemptDeadline().minus(Duration.between(started, clock.instant())).toMillis(),
+                        TimeUnit.MILLISECONDS);
+                report(Events.CONVERSION_STARTED, job.jobId(), attempt, new Events.ConversionStarted(job.jobId(), attempt,
+                        settings.worker(), clock.instant(), conversion.seconds() > 0 ? conversion.seconds() : null,
+                        conversion.mp3BytesAtMost()));
+                ticking = ticker.scheduleAtFixedRate(new ProgressTick(job.jobId(), attempt, progress),
+                        settings.progressEvery().toMillis(), settings.progressEvery().toMillis(), TimeUnit.MILLISECONDS);
+                ObjectId mp3 = mp3Id(job.jobId());
+                Mp3Converter.Result result;
+                long bytes;
+                Span writing = gridFsSpan(MongoConnection.MP3_BUCKET, "gridfs write", Context.current());
+                try (IdempotentGridFs.Writer writer = mp3s().open(new BsonObjectId(mp3), conversion.head())) {
+                    result = Tracing.inSpan("transcoder", "convert to mp3", SpanKind.INTERNAL,
+                            Attributes.of(AttributeKey.stringKey("mp3converter.job.id"), job.jobId()),
+                            () -> conversion.run(new GridFsOutput(writer), progress::set));
+                    bytes = writer.finish(baseName(job.sourceName()) + ".mp3", new Document("owner", job.ownerId())
+                            .append("jobId", job.jobId()).append("sourceName", job.sourceName())
+                            .append("contentType", "audio/mpeg").append("durationSeconds", result.durationSeconds()));
+                } finally {
+                    writing.end();
+                }
+                double took = Duration.between(started, clock.instant()).toNanos() / 1e9;
+                Conversions.Outcome done = outcome(Events.CONVERSION_DONE, job.jobId(), attempt, new Events.ConversionDone(
+                        job.jobId(), attempt, mp3.toHexString(), bytes, result.durationSeconds(), result.sampleRate(),
+                        result.channels(), result.copied(), took, clock.instant(), result.warnings()));
+                conversions.recordOutcome(job.jobId(), done);
+                TranscoderMetrics.converted(Duration.between(started, clock.instant()), result.durationSeconds(), result.copied());
+                TranscoderMetrics.outcome("done");
+                LOG.info(() -> "job " + job.jobId() + " converted: " + String.format("%.2f", result.durationSeconds())
+                        + " s of audio" + (result.copied() ? " (copied)" : "") + " in " + String.format("%.2f", took) + " s");
+                return Optional.of(done);
+            }
         } catch (ConversionException e) {
             TranscoderMetrics.failed(e.code());
             if (e.permanent() || attempt >= settings.maxAttempts()) {
@@ -247,7 +270,12 @@ public final class ConversionHandler implements SingleActiveConsumer.Handler {
             }
             return Optional.empty();
         } finally {
-            ticking.cancel(false);
+            if (ticking != null) {
+                ticking.cancel(false);
+            }
+            if (deadline != null) {
+                deadline.cancel(false);
+            }
             if (work != null) {
                 deleteRecursively(work);
             }
@@ -263,7 +291,9 @@ public final class ConversionHandler implements SingleActiveConsumer.Handler {
                 cover, options.loudness(), options.start(), options.end());
     }
 
+    /** A failed outcome, recorded; what the failed attempts wrote of the MP3 goes first (no file without a job). */
     private Conversions.Outcome failed(Events.VideoUploaded job, int attempt, Events.Reason reason) {
+        mp3s().delete(new BsonObjectId(mp3Id(job.jobId())));
         Conversions.Outcome failed = outcome(Events.CONVERSION_FAILED, job.jobId(), attempt,
                 new Events.ConversionFailed(job.jobId(), attempt, reason, clock.instant()));
         conversions.recordOutcome(job.jobId(), failed);
@@ -320,30 +350,94 @@ public final class ConversionHandler implements SingleActiveConsumer.Handler {
         }
     }
 
-    private Void download(Events.VideoUploaded job, Path source) throws ConversionException {
+    /** A client span for a whole-file GridFS transfer that runs beside the conversion (its child, not its parent). */
+    private static Span gridFsSpan(String bucket, String operation, Context parent) {
+        return Tracing.tracer("transcoder").spanBuilder(operation + " " + bucket).setSpanKind(SpanKind.CLIENT)
+                .setParent(parent).setAllAttributes(MongoConnection.gridFsSpan(bucket, operation)).startSpan();
+    }
+
+    private IdempotentGridFs mp3s() {
+        return new IdempotentGridFs(mongo.database(), MongoConnection.MP3_BUCKET);
+    }
+
+    /**
+     * The uploaded video into the local file {@code file}, chunk by chunk from now on while the conversion already
+     * reads it (out of order where FFmpeg seeks ahead); a video no longer stored fails the job.
+     */
+    private Source download(Events.VideoUploaded job, Path file) throws ConversionException, IOException {
         if (job.videoFileId() == null || !ObjectId.isValid(job.videoFileId())) {
             throw ConversionException.permanent(ConversionException.NOT_MEDIA, "the uploaded video is missing", null);
         }
-        try (InputStream in = mongo.videos().openDownloadStream(new ObjectId(job.videoFileId()))
-                .batchSize(MongoConnection.CHUNKS_PER_BATCH);
-             OutputStream out = Files.newOutputStream(source)) {
-            in.transferTo(out);
-            return null;
-        } catch (com.mongodb.MongoGridFSException e) {
+        ObjectId id = new ObjectId(job.videoFileId());
+        Document stored = mongo.database().getCollection(MongoConnection.VIDEOS_BUCKET + ".files")
+                .find(Filters.eq("_id", id)).first();
+        if (stored == null) {
             throw ConversionException.permanent(ConversionException.NOT_MEDIA,
-                    "the uploaded video is no longer stored (the job was deleted?)", e);
-        } catch (IOException e) {
-            throw new ConversionException(ConversionException.IO, "the uploaded video could not be read", false, e);
+                    "the uploaded video is no longer stored (the job was deleted?)", null);
         }
+        MongoCollection<Document> chunks = mongo.database().getCollection(MongoConnection.VIDEOS_BUCKET + ".chunks");
+        Context parent = Context.current();
+        return Source.arriving(file, stored.get("length", Number.class).longValue(),
+                stored.get("chunkSize", Number.class).intValue(), new Source.Chunks() {
+                    @Override
+                    public void inOrder(Source.ChunkSink each) throws IOException {
+                        Span reading = gridFsSpan(MongoConnection.VIDEOS_BUCKET, "gridfs read", parent);
+                        try (MongoCursor<Document> cursor = chunks.find(Filters.eq("files_id", id))
+                                .sort(Sorts.ascending("n")).batchSize(MongoConnection.CHUNKS_PER_BATCH).iterator()) {
+                            while (cursor.hasNext()) {
+                                Document chunk = cursor.next();
+                                if (!each.accept(chunk.getInteger("n"), chunk.get("data", Binary.class).getData())) {
+                                    return;
+                                }
+                            }
+                        } finally {
+                            reading.end();
+                        }
+                    }
+
+                    @Override
+                    public byte[] one(int n) throws IOException {
+                        Document chunk = chunks.find(Filters.and(Filters.eq("files_id", id), Filters.eq("n", n))).first();
+                        if (chunk == null) {
+                            throw new IOException("chunk " + n + " of " + id + " is missing");
+                        }
+                        return chunk.get("data", Binary.class).getData();
+                    }
+                });
     }
 
-    private long upload(Events.VideoUploaded job, ObjectId id, Path mp3, Mp3Converter.Result result) throws IOException {
-        Document metadata = new Document("owner", job.ownerId()).append("jobId", job.jobId())
-                .append("sourceName", job.sourceName()).append("contentType", "audio/mpeg")
-                .append("durationSeconds", result.durationSeconds());
-        try (InputStream in = Files.newInputStream(mp3)) {
-            return new IdempotentGridFs(mongo.database(), MongoConnection.MP3_BUCKET)
-                    .write(new BsonObjectId(id), baseName(job.sourceName()) + ".mp3", metadata, in);
+    /** The MP3 streamed into GridFS; a failure of MongoDB is kept, so the attempt counts as a temporary failure. */
+    private static final class GridFsOutput implements Mp3Output {
+        private final IdempotentGridFs.Writer writer;
+        private volatile MongoException failure;
+
+        GridFsOutput(IdempotentGridFs.Writer writer) {
+            this.writer = writer;
+        }
+
+        @Override
+        public void append(ByteBuffer bytes) throws IOException {
+            try {
+                writer.write(bytes);
+            } catch (MongoException e) {
+                failure = e;
+                throw new IOException("the MP3 could not be stored", e);
+            }
+        }
+
+        @Override
+        public void patch(long position, ByteBuffer bytes) {
+            writer.patch(position, bytes);
+        }
+
+        @Override
+        public long size() {
+            return writer.position();
+        }
+
+        @Override
+        public Exception failure() {
+            return failure;
         }
     }
 
@@ -351,6 +445,11 @@ public final class ConversionHandler implements SingleActiveConsumer.Handler {
         while (stopping) {
             Backoff.sleep(Duration.ofSeconds(1));
         }
+    }
+
+    /** A limit in words: whole minutes, or seconds below one. */
+    private static String words(Duration limit) {
+        return limit.toMinutes() > 0 ? limit.toMinutes() + " minutes" : limit.toMillis() / 1000.0 + " seconds";
     }
 
     static String baseName(String sourceName) {

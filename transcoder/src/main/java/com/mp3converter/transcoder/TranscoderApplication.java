@@ -58,7 +58,8 @@ public final class TranscoderApplication implements Application, ConversionHandl
         this.environment = streams.environment("transcoder", 1);
         this.worker = config.get("transcoder.instance-name").asString().filter(s -> !s.isBlank())
                 .orElse("transcoder-" + Startup.hostName());
-        this.converter = new Mp3Converter(config.get("transcoder.lame-library").asString().get());
+        this.converter = new Mp3Converter(config.get("transcoder.lame-library").asString().get(),
+                config.get("transcoder.max-duration").as(Duration.class).get());
         TranscoderMetrics.encoder(converter.encoder(), converter.encoderVersion());
         TranscoderMetrics.initialize();
     }
@@ -102,7 +103,8 @@ public final class TranscoderApplication implements Application, ConversionHandl
         handler = new ConversionHandler(mongo, converter, this, ticker, new ConversionHandler.Settings(worker,
                 transcoder.get("retry.max-attempts").asInt().get(),
                 transcoder.get("retry.backoff").as(Duration.class).get(), temp,
-                transcoder.get("progress-every").as(Duration.class).get()), Clock.systemUTC());
+                transcoder.get("progress-every").as(Duration.class).get(),
+                transcoder.get("attempt-deadline").as(Duration.class).get()), Clock.systemUTC());
         if (housekeeping == null) {
             housekeeping = new Housekeeping("conversions-expiry", "attempt records past their lifetime",
                     handler.recordsExpiry(transcoder.get("conversions-kept").as(Duration.class).get()))

@@ -46,9 +46,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.both;
 import static org.hamcrest.Matchers.closeTo;
 import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThan;
 
 /**
  * The transcoder's handler against the local stack's MongoDB endpoint and RabbitMQ with the real converter: what
@@ -92,6 +95,14 @@ class ConversionHandlerTest {
     }
 
     private ConversionHandler handler(Path tempDir) {
+        return handler(tempDir, Duration.ofMinutes(5));
+    }
+
+    private ConversionHandler handler(Path tempDir, Duration deadline) {
+        return handler(tempDir, deadline, new Mp3Converter());
+    }
+
+    private ConversionHandler handler(Path tempDir, Duration deadline, Mp3Converter converter) {
         ConversionHandler.Reporter reporter = new ConversionHandler.Reporter() {
             @Override
             public ConfirmedProducer outcomes(String partition) {
@@ -104,9 +115,9 @@ class ConversionHandlerTest {
                 return progress;
             }
         };
-        return new ConversionHandler(mongo, new Mp3Converter(), reporter, ticker,
+        return new ConversionHandler(mongo, converter, reporter, ticker,
                 new ConversionHandler.Settings("worker-" + suffix, MAX_ATTEMPTS, Duration.ofMillis(50), tempDir,
-                        Duration.ofMillis(100)), Clock.systemUTC());
+                        Duration.ofMillis(100), deadline), Clock.systemUTC());
     }
 
     @Test
@@ -123,6 +134,10 @@ class ConversionHandlerTest {
         JsonNode done = reports.stream().filter(r -> r.type().equals(Events.CONVERSION_DONE)).findFirst().orElseThrow().body();
         assertThat(done.get("mp3FileId").asText(), is(ConversionHandler.mp3Id(job.jobId()).toHexString()));
         assertThat(done.get("durationSeconds").asDouble(), closeTo(Sample.WAV_22K.durationSeconds(), 0.15));
+        JsonNode started = reports.stream().filter(r -> r.type().equals(Events.CONVERSION_STARTED)).findFirst().orElseThrow().body();
+        assertThat("the probe's length", started.get("audioSeconds").asDouble(), closeTo(Sample.WAV_22K.durationSeconds(), 0.05));
+        assertThat("the reservation covers the MP3", started.get("mp3BytesReserved").asLong(),
+                both(greaterThanOrEqualTo(done.get("mp3Bytes").asLong())).and(lessThan(done.get("mp3Bytes").asLong() * 2 + 8192)));
         assertThat(mongo.database().getCollection("mp3s.files").countDocuments(), is(1L));
     }
 
@@ -210,6 +225,30 @@ class ConversionHandlerTest {
         JsonNode failed = reports.stream().filter(r -> r.type().equals(Events.CONVERSION_FAILED)).findFirst().orElseThrow().body();
         assertThat(failed.at("/reason/code").asText(), is("no-audio"));
         assertThat(mongo.database().getCollection("mp3s.files").countDocuments(), is(0L));
+    }
+
+    @Test
+    void anAttemptPastItsDeadlineFailsTheJobInWordsAndLeavesNoChunkOfItsMp3() throws Exception {
+        EventMessage job = uploaded(TestMedia.longWav(Duration.ofMinutes(3)), "three-minutes.wav");
+        handler(temp, Duration.ofMillis(400)).handle(job, "p0", 0);
+        List<Report> reports = reports();
+        assertThat(outcomesOf(reports, job.jobId()), is(List.of(Events.CONVERSION_FAILED + "#1")));
+        JsonNode failed = reports.stream().filter(r -> r.type().equals(Events.CONVERSION_FAILED)).findFirst().orElseThrow().body();
+        assertThat(failed.at("/reason/code").asText(), is("deadline"));
+        assertThat(failed.at("/reason/message").asText(), is("converting took longer than the 0.4 seconds a job may take"));
+    }
+
+    @Test
+    void soundLongerThanItsFileSaysFailsTheJobInWordsAndLeavesNoChunkOfTheMp3ItBegan() throws Exception {
+        EventMessage job = uploaded(TestMedia.silentFlac(Duration.ofMinutes(10), false), "silence.flac");
+        handler(temp, Duration.ofMinutes(5), new Mp3Converter("libmp3lame.so.0", Duration.ofMinutes(2))).handle(job, "p0", 0);
+        List<Report> reports = reports();
+        assertThat(outcomesOf(reports, job.jobId()), is(List.of(Events.CONVERSION_FAILED + "#1")));
+        JsonNode failed = reports.stream().filter(r -> r.type().equals(Events.CONVERSION_FAILED)).findFirst().orElseThrow().body();
+        assertThat(failed.at("/reason/code").asText(), is("too-long"));
+        assertThat("two minutes of MP3 were streamed before decoding found more, and went with the failure",
+                mongo.database().getCollection("mp3s.chunks")
+                        .countDocuments(Filters.eq("files_id", ConversionHandler.mp3Id(job.jobId()))), is(0L));
     }
 
     @Test

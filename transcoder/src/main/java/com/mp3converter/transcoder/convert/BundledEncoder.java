@@ -3,7 +3,6 @@ package com.mp3converter.transcoder.convert;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
-import java.nio.file.Path;
 
 import org.bytedeco.ffmpeg.global.avcodec;
 import org.bytedeco.javacv.FFmpegFrameRecorder;
@@ -16,17 +15,13 @@ import org.bytedeco.javacv.FFmpegFrameRecorder;
 final class BundledEncoder implements Mp3Encoder {
     private final FFmpegFrameRecorder recorder;
     private final Format format;
-    private final Path target;
-    private final Path frames;
-    private final long audioStart;
+    private final Mp3Output out;
 
-    /** The muxer writes the frames (no ID3 tag) beside the target; {@link #finish()} puts them after the tag's room. */
-    BundledEncoder(Path target, Format format, Mp3Converter.Options options, long audioStart) throws IOException {
-        this.target = target;
+    /** The muxer appends the frames (no ID3 tag of its own) to {@code out} after what it holds, the tag's room. */
+    BundledEncoder(Mp3Output out, Format format, Mp3Converter.Options options) throws IOException {
+        this.out = out;
         this.format = format;
-        this.audioStart = audioStart;
-        frames = target.resolveSibling(target.getFileName() + ".frames");
-        recorder = new FFmpegFrameRecorder(frames.toFile(), format.channels());
+        recorder = new FFmpegFrameRecorder(new MuxedOutput(out, out.size()), format.channels());
         recorder.setFormat("mp3");
         recorder.setOption("id3v2_version", "0");
         recorder.setAudioCodec(avcodec.AV_CODEC_ID_MP3);
@@ -61,7 +56,7 @@ final class BundledEncoder implements Mp3Encoder {
         } catch (FFmpegFrameRecorder.Exception e) {
             throw new IOException("the bundled encoder could not finish", e);
         }
-        return Mp3Encoder.placeAfterTag(frames, target, audioStart);
+        return out.size();
     }
 
     @Override

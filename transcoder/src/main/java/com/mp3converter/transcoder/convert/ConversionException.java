@@ -1,8 +1,8 @@
 package com.mp3converter.transcoder.convert;
 
 /**
- * A conversion that cannot succeed: {@code permanent} ones (no audio, not media, corrupt, unsupported)
- * fail the job at once; the others (storage, IO) are retried.
+ * A conversion that cannot succeed: {@code permanent} ones (no audio, not media, corrupt, unsupported, too long,
+ * past its deadline) fail the job at once; the others (storage, IO) are retried.
  */
 public class ConversionException extends Exception {
     public static final String NO_AUDIO = "no-audio";
@@ -10,6 +10,10 @@ public class ConversionException extends Exception {
     public static final String CORRUPT = "corrupt";
     public static final String UNSUPPORTED = "unsupported";
     public static final String IO = "io";
+    /** More sound than a job may convert (transcoder.max-duration). */
+    public static final String TOO_LONG = "too-long";
+    /** The attempt ran past its deadline (transcoder.attempt-deadline). */
+    public static final String DEADLINE = "deadline";
 
     private final String code;
     private final boolean permanent;

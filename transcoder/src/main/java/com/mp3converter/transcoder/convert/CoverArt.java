@@ -1,7 +1,6 @@
 package com.mp3converter.transcoder.convert;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.Locale;
 
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
@@ -65,31 +64,27 @@ final class CoverArt {
     }
 
     /** A representative frame of the video stream's first {@link #FRAMES} frames from {@code startMicros}. */
-    static Id3Tag.Cover frame(Path source, int videoStream, long startMicros) throws IOException {
-        AVFormatContext input = new AVFormatContext(null);
-        AVDictionary options = new AVDictionary(null);
-        avutil.av_dict_set(options, "format_whitelist", Mp3Converter.DEMUXERS, 0);
-        avutil.av_dict_set(options, "protocol_whitelist", "file", 0);
-        try {
-            check(avformat.avformat_open_input(input, source.toString(), null, options), "open the video");
+    static Id3Tag.Cover frame(Source source, int videoStream, long startMicros) throws IOException {
+        AVDictionary options = Mp3Converter.restrictions();
+        try (FfmpegIo.Input opened = FfmpegIo.open(source, options)) {
+            if (opened == null) {
+                throw new IOException("could not open the video");
+            }
+            AVFormatContext input = opened.format();
+            check(avformat.avformat_find_stream_info(input, (AVDictionary) null), "read the video");
+            for (int i = 0; i < input.nb_streams(); i++) {
+                input.streams(i).discard(i == videoStream ? avcodec.AVDISCARD_DEFAULT : avcodec.AVDISCARD_ALL);
+            }
+            if (startMicros > 0) {
+                check(avformat.avformat_seek_file(input, -1, Long.MIN_VALUE, startMicros, startMicros,
+                        avformat.AVSEEK_FLAG_BACKWARD), "seek in the video");
+            }
+            AVStream stream = input.streams(videoStream);
+            AVCodecContext decoder = decoder(avcodec.avcodec_find_decoder(stream.codecpar().codec_id()), stream);
             try {
-                check(avformat.avformat_find_stream_info(input, (AVDictionary) null), "read the video");
-                for (int i = 0; i < input.nb_streams(); i++) {
-                    input.streams(i).discard(i == videoStream ? avcodec.AVDISCARD_DEFAULT : avcodec.AVDISCARD_ALL);
-                }
-                if (startMicros > 0) {
-                    check(avformat.avformat_seek_file(input, -1, Long.MIN_VALUE, startMicros, startMicros,
-                            avformat.AVSEEK_FLAG_BACKWARD), "seek in the video");
-                }
-                AVStream stream = input.streams(videoStream);
-                AVCodecContext decoder = decoder(avcodec.avcodec_find_decoder(stream.codecpar().codec_id()), stream);
-                try {
-                    return jpeg(thumbnail(input, stream, decoder, startMicros));
-                } finally {
-                    avcodec.avcodec_free_context(decoder);
-                }
+                return jpeg(thumbnail(input, stream, decoder, startMicros));
             } finally {
-                avformat.avformat_close_input(input);
+                avcodec.avcodec_free_context(decoder);
             }
         } finally {
             avutil.av_dict_free(options);

@@ -6,13 +6,12 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -22,6 +21,8 @@ import java.util.function.DoubleConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
+import org.bytedeco.ffmpeg.avformat.AVFormatContext;
+import org.bytedeco.ffmpeg.avutil.AVDictionary;
 import org.bytedeco.ffmpeg.global.avcodec;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
@@ -37,15 +38,22 @@ import org.bytedeco.javacv.FrameGrabber;
  * rate kept where MP3 allows it. Every MP3 gets an ID3v2.3 tag ({@link Id3Tag}) with the source's tags, its
  * cover ({@link CoverArt}), its chapters and ReplayGain measured on the way ({@link LoudnessMeter}); optionally
  * a loudness target (a measuring pass, then one gain) and a cut ({@link Cut}). An MP3 stream without options
- * that change the sound is copied packet by packet. Inputs are opened with the media demuxers and the
- * {@code file} protocol only: a playlist or manifest that points elsewhere is refused like any other unreadable
- * file, in the same words.
+ * that change the sound is copied packet by packet. The upload is read through our own I/O while it may still be
+ * arriving ({@link Source}), with the media demuxers only and no protocol: a playlist or manifest that points
+ * elsewhere is refused like any other unreadable file, in the same words. The MP3 is written as it is encoded
+ * ({@link Mp3Output}): its head, the tag and the Info frame, last. {@link #prepare} fails at once for a file
+ * without sound or longer than the limit; {@link Conversion#run} stops when the sound turns out longer.
  */
 public final class Mp3Converter {
     private static final Logger LOG = Logger.getLogger(Mp3Converter.class.getName());
     private static final int[] MP3_RATES = {8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000};
     /** The demuxers of the containers the gateway accepts; nothing that follows links (dash, hls, concat...). */
     static final String DEMUXERS = "mov,matroska,avi,wav,aiff,ogg,flac,flv,asf,mpeg,mpegts,mp3,aac,amr";
+    /** FFmpeg's options for opening an upload: see {@link #restrictions()}. */
+    private static final Map<String, String> RESTRICTIONS = Map.of("format_whitelist", DEMUXERS,
+            "protocol_whitelist", "none");
+    /** No limit on the audio's length. */
+    public static final Duration UNLIMITED = Duration.ofDays(365L * 100);
     public static final int DEFAULT_BITRATE_KBPS = 192;
     static final String DAMAGED = "the file is damaged or incomplete, or is not a video or audio file we can read";
     static final String CANNOT_ENCODE = "the sound of this file could not be turned into an MP3";
@@ -63,6 +71,7 @@ public final class Mp3Converter {
     }
 
     private final Optional<SystemLame.Library> lame;
+    private final Duration maxAudio;
 
     /** Where the cover comes from: the source's picture else a frame, always a frame, or none. */
     public enum Cover { AUTO, FRAME, NONE }
@@ -101,8 +110,9 @@ public final class Mp3Converter {
     }
 
     /** With the system's LAME of this name ({@code libmp3lame.so.0}) if it loads, else the bundled encoder. */
-    public Mp3Converter(String lameLibrary) {
+    public Mp3Converter(String lameLibrary, Duration maxAudio) {
         this.lame = SystemLame.Library.load(lameLibrary);
+        this.maxAudio = maxAudio;
         if (lame.isPresent()) {
             LOG.info(() -> "MP3 encoder: the system's LAME " + lame.get().version() + " (" + lameLibrary + ")");
         } else {
@@ -111,8 +121,9 @@ public final class Mp3Converter {
         }
     }
 
+    /** The system's LAME, and no limit on the audio's length (tests, benchmarks, the demo). */
     public Mp3Converter() {
-        this("libmp3lame.so.0");
+        this("libmp3lame.so.0", UNLIMITED);
     }
 
     /** Which encoder converts: {@code system} or {@code bundled}. */
@@ -126,100 +137,219 @@ public final class Mp3Converter {
     }
 
     /**
-     * Converts {@code source} into {@code target}, tagged from the source ({@code fileName} is the title when it
-     * has none); progress (0..1) is reported as decoding advances.
+     * Converts the local file {@code source} into the file {@code target}, tagged from the source ({@code fileName} is
+     * the title when it has none); progress (0..1) is reported as decoding advances.
      */
     public Result convert(Path source, Path target, Options options, String fileName, DoubleConsumer progress)
             throws ConversionException {
-        SourceProbe probe = SourceProbe.of(source);
-        List<String> warnings = new ArrayList<>();
-        try (FFmpegFrameGrabber grabber = open(source, probe.audioStream())) {
-            int channels = Math.min(2, grabber.getAudioChannels());
-            int rate = grabber.getSampleRate();
-            Cut cut = Cut.of(options, probe);
-            List<SourceProbe.Chapter> chapters = chapters(probe, cut, warnings);
-            Id3Tag tag = new Id3Tag(Tags.of(probe.tags(), options.title(), options.artist(), fileName),
-                    cover(source, probe, options.coverOrDefault(), cut, warnings),
-                    chapters.stream().map(SourceProbe.Chapter::title).toList());
-            LoudnessMeter meter = new LoudnessMeter(channels, rate, false);
-            long origin;
-            long samples;
-            boolean copied = options.keepsTheSound() && grabber.getAudioCodec() == avcodec.AV_CODEC_ID_MP3
-                    && isMp3Rate(rate) && grabber.getAudioChannels() <= 2;
-            int outRate = copied ? rate : mp3Rate(rate);
-            long videoFrames = 0;
-            if (copied) {
-                Mp3Copier.Copied copy = Mp3Copier.copy(grabber, grabber.getAudioStream(), target, tag.size(), meter,
-                        progress);
-                origin = copy.firstMicros();
-                samples = Math.round(grabber.getLengthInTime() / 1e6 * rate);
-            } else {
-                float gain = 1;
-                DoubleConsumer encodeProgress = progress;
-                if (options.loudness() != null) {
-                    LoudnessMeter before = new LoudnessMeter(channels, rate, true);
-                    Decoded measured = decode(grabber, channels, cut, 1, null, (chunk, frames) -> before.add(chunk, frames),
-                            p -> progress.accept(p * 0.4));
-                    gain = (float) gain(options.loudness(), before, warnings);
-                    encodeProgress = p -> progress.accept(0.4 + 0.6 * p);
-                    if (measured.samples() == 0) {
-                        throw ConversionException.permanent(ConversionException.CORRUPT, DAMAGED, null);
-                    }
-                    grabber.restart();
-                }
-                Mp3Encoder.Format format = new Mp3Encoder.Format(channels, rate, outRate);
-                Decoded decoded;
-                try (Mp3Encoder encoder = open(target, format, options, tag.size())) {
-                    decoded = decode(grabber, channels, cut, gain, meter, encoder::encode, encodeProgress);
-                    encoder.finish();
-                }
-                if (decoded.samples() == 0) {
-                    throw cut.startMicros() > 0 ? cut.pastTheEnd(probe) : ConversionException.permanent(ConversionException.CORRUPT, DAMAGED, null);
-                }
-                cut.warnIfShort(decoded.samples(), rate, warnings);
-                origin = decoded.firstMicros();
-                samples = decoded.samples();
-                videoFrames = decoded.videoFrames();
-            }
-            double seconds = (double) samples / rate;
-            writeTag(target, tag.render(mp3Chapters(chapters, origin, Math.round(seconds * 1000)), replayGain(meter)));
-            return new Result(seconds, outRate, channels, copied, Files.size(target), videoFrames, List.copyOf(warnings));
+        try (Source in = Source.of(source); Conversion conversion = prepare(in, options, fileName);
+             Mp3Output.FileOutput out = Mp3Output.to(target)) {
+            return conversion.run(out, progress);
         } catch (IOException e) {
             throw new ConversionException(ConversionException.IO, "a temporary file could not be written", false, e);
         }
     }
 
+    /**
+     * Everything a conversion needs before the first sample is encoded, from one probe of {@code source} (which may
+     * still be arriving): the stream to decode, the cut, the tag with its cover and chapters, and what the MP3 will
+     * be at most; fails at once, with words, for a file without sound or longer than this converter's limit.
+     */
+    public Conversion prepare(Source source, Options options, String fileName) throws ConversionException {
+        SourceProbe probe = SourceProbe.of(source);
+        if (probe == SourceProbe.UNREADABLE) {
+            throwIfSourceFailed(source);
+        }
+        FFmpegFrameGrabber grabber = open(source, probe.audioStream());
+        try {
+            Cut cut = Cut.of(options, probe);
+            double seconds = cut.lengthMicros(probe.durationMicros()) / 1e6;
+            if (seconds > maxAudio.toSeconds()) {
+                throw tooLong(Math.round(seconds * 1e6), "is ");
+            }
+            List<String> warnings = new ArrayList<>();
+            List<SourceProbe.Chapter> chapters = chapters(probe, cut, warnings);
+            Id3Tag.Cover cover = cover(source, probe, options.coverOrDefault(), cut, warnings);
+            throwIfSourceFailed(source);
+            Id3Tag tag = new Id3Tag(Tags.of(probe.tags(), options.title(), options.artist(), fileName), cover,
+                    chapters.stream().map(SourceProbe.Chapter::title).toList());
+            return new Conversion(source, probe, grabber, options, cut, chapters, tag, warnings, seconds);
+        } catch (ConversionException | RuntimeException e) {
+            close(grabber);
+            throw e;
+        }
+    }
+
+    /** A conversion ready to run: probed, its tag made, its audio opened; close it (run does) to let go of FFmpeg. */
+    public final class Conversion implements AutoCloseable {
+        private final Source source;
+        private final SourceProbe probe;
+        private final FFmpegFrameGrabber grabber;
+        private final Options options;
+        private final Cut cut;
+        private final List<SourceProbe.Chapter> chapters;
+        private final Id3Tag tag;
+        private final List<String> warnings;
+        private final double seconds;
+        private final int channels;
+        private final int rate;
+        private final boolean copied;
+
+        private Conversion(Source source, SourceProbe probe, FFmpegFrameGrabber grabber, Options options, Cut cut,
+                           List<SourceProbe.Chapter> chapters, Id3Tag tag, List<String> warnings, double seconds) {
+            this.source = source;
+            this.probe = probe;
+            this.grabber = grabber;
+            this.options = options;
+            this.cut = cut;
+            this.chapters = chapters;
+            this.tag = tag;
+            this.warnings = warnings;
+            this.seconds = seconds;
+            this.channels = Math.min(2, grabber.getAudioChannels());
+            this.rate = grabber.getSampleRate();
+            this.copied = options.keepsTheSound() && grabber.getAudioCodec() == avcodec.AV_CODEC_ID_MP3
+                    && isMp3Rate(rate) && grabber.getAudioChannels() <= 2;
+        }
+
+        /** The audio to convert, in seconds, as the container tells it (0: it does not say). */
+        public double seconds() {
+            return seconds;
+        }
+
+        /**
+         * The bytes of the MP3 at most: the head, and the audio at its bitrate (the highest the sample rate allows
+         * for VBR and copies); the limit's length when the container does not say.
+         */
+        public long mp3BytesAtMost() {
+            int outRate = copied ? rate : mp3Rate(rate);
+            int kbps = options.vbrQuality() == null && !copied ? bitrateKbps(options, outRate) : maxBitrateKbps(outRate);
+            double audio = seconds > 0 ? seconds : maxAudio.toSeconds();
+            return head() + (long) Math.ceil(audio * kbps * 125 * 1.01);
+        }
+
+        /** The bytes at the MP3's start that are only final at the end: the tag's room and the Info frame after it. */
+        public long head() {
+            return tag.size() + Mp3Encoder.INFO_FRAME_BYTES;
+        }
+
+        /** Writes the MP3 into {@code out} as it is encoded; progress (0..1) as decoding advances. */
+        public Result run(Mp3Output out, DoubleConsumer progress) throws ConversionException {
+            try (this) {
+                out.append(ByteBuffer.allocate((int) tag.size()));
+                LoudnessMeter meter = new LoudnessMeter(channels, rate, false);
+                long origin;
+                long samples;
+                int outRate = copied ? rate : mp3Rate(rate);
+                long videoFrames = 0;
+                if (copied) {
+                    Mp3Copier.Copied copy = Mp3Copier.copy(grabber, grabber.getAudioStream(), out, meter, progress);
+                    throwIfSourceFailed(source);
+                    origin = copy.firstMicros();
+                    samples = Math.round(grabber.getLengthInTime() / 1e6 * rate);
+                } else {
+                    float gain = 1;
+                    DoubleConsumer encodeProgress = progress;
+                    if (options.loudness() != null) {
+                        LoudnessMeter before = new LoudnessMeter(channels, rate, true);
+                        Decoded measured = decode(grabber, source, channels, cut, 1, null,
+                                (chunk, frames) -> before.add(chunk, frames), p -> progress.accept(p * 0.4));
+                        gain = (float) gain(options.loudness(), before, warnings);
+                        encodeProgress = p -> progress.accept(0.4 + 0.6 * p);
+                        if (measured.samples() == 0) {
+                            throw ConversionException.permanent(ConversionException.CORRUPT, DAMAGED, null);
+                        }
+                        grabber.restart();
+                    }
+                    Mp3Encoder.Format format = new Mp3Encoder.Format(channels, rate, outRate);
+                    Decoded decoded;
+                    try (Mp3Encoder encoder = open(out, format, options)) {
+                        decoded = decode(grabber, source, channels, cut, gain, meter, encoder::encode, encodeProgress);
+                        encoder.finish();
+                    }
+                    if (decoded.samples() == 0) {
+                        throw cut.startMicros() > 0 ? cut.pastTheEnd(probe) : ConversionException.permanent(ConversionException.CORRUPT, DAMAGED, null);
+                    }
+                    cut.warnIfShort(decoded.samples(), rate, warnings);
+                    origin = decoded.firstMicros();
+                    samples = decoded.samples();
+                    videoFrames = decoded.videoFrames();
+                }
+                double length = (double) samples / rate;
+                out.patch(0, ByteBuffer.wrap(tag.render(mp3Chapters(chapters, origin, Math.round(length * 1000)),
+                        replayGain(meter))));
+                return new Result(length, outRate, channels, copied, out.size(), videoFrames, List.copyOf(warnings));
+            } catch (ConversionException | IOException e) {
+                throwIfSourceFailed(source);
+                if (out.failure() != null) {
+                    throw new ConversionException(ConversionException.IO, "the MP3 could not be stored", false, out.failure());
+                }
+                throw e instanceof ConversionException c ? c
+                        : new ConversionException(ConversionException.IO, "the MP3 could not be written", false, e);
+            }
+        }
+
+        @Override
+        public void close() {
+            Mp3Converter.close(grabber);
+        }
+    }
+
+    /** The words for sound past this converter's limit: {@code what} says how long it is (or is found to be). */
+    private ConversionException tooLong(long micros, String what) {
+        return ConversionException.permanent(ConversionException.TOO_LONG, "the sound to convert " + what
+                + Cut.clock(micros) + " long or more, and a job may convert at most " + Cut.clock(maxAudio.toSeconds()
+                * 1_000_000) + ": convert a part of it (start and end), or split the file", null);
+    }
+
+    /**
+     * When reading the source failed for a reason of its own (the download, the deadline), that is the outcome, not
+     * whatever FFmpeg made of the bytes it did not get.
+     */
+    static void throwIfSourceFailed(Source source) throws ConversionException {
+        Exception failure = source.failure();
+        if (failure instanceof ConversionException stopped) {
+            throw stopped;
+        }
+        if (failure != null) {
+            throw new ConversionException(ConversionException.IO, "the uploaded video could not be read", false, failure);
+        }
+    }
+
     /** The grabber on the audio stream FFmpeg would pick, decoding to float; permanent failures when there is none. */
-    private static FFmpegFrameGrabber open(Path source, int audio) throws ConversionException {
-        FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(source.toFile());
+    private static FFmpegFrameGrabber open(Source source, int audio) throws ConversionException {
+        FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(source.stream());
         restrict(grabber);
         grabber.setAudioStream(audio);
         grabber.setSampleMode(FrameGrabber.SampleMode.FLOAT);
         try {
-            start(grabber);
+            start(grabber, source);
             if (grabber.getAudioChannels() <= 0) {
                 throw ConversionException.permanent(ConversionException.NO_AUDIO, NO_AUDIO, null);
             }
             grabber.setAudioChannels(Math.min(2, grabber.getAudioChannels()));
             return grabber;
         } catch (ConversionException | RuntimeException e) {
-            try {
-                grabber.close();
-            } catch (FrameGrabber.Exception ignored) {
-                // closing what could not be used
-            }
+            close(grabber);
             throw e;
         }
     }
 
-    private Mp3Encoder open(Path target, Mp3Encoder.Format format, Options options, long audioStart)
+    private static void close(FFmpegFrameGrabber grabber) {
+        try {
+            grabber.close();
+        } catch (FrameGrabber.Exception ignored) {
+            // closing what could not be used
+        }
+    }
+
+    private Mp3Encoder open(Mp3Output out, Mp3Encoder.Format format, Options options)
             throws IOException, ConversionException {
-        return lame.isPresent() ? new SystemLame(lame.get(), target, format, options, audioStart)
-                : new BundledEncoder(target, format, options, audioStart);
+        return lame.isPresent() ? new SystemLame(lame.get(), out, format, options) : new BundledEncoder(out, format, options);
     }
 
     /** The cover the options ask for; a picture that cannot be read or made is left out, and the owner told. */
-    private static Id3Tag.Cover cover(Path source, SourceProbe probe, Cover wanted, Cut cut, List<String> warnings) {
+    private static Id3Tag.Cover cover(Source source, SourceProbe probe, Cover wanted, Cut cut, List<String> warnings) {
         if (wanted == Cover.NONE) {
             return null;
         }
@@ -301,15 +431,6 @@ public final class Mp3Converter {
         return Math.pow(10, wanted / 20);
     }
 
-    private static void writeTag(Path target, byte[] tag) throws IOException {
-        try (FileChannel out = FileChannel.open(target, StandardOpenOption.WRITE)) {
-            ByteBuffer bytes = ByteBuffer.wrap(tag);
-            while (bytes.hasRemaining()) {
-                out.write(bytes, bytes.position());
-            }
-        }
-    }
-
     /** Where to receive decoded chunks on the consuming thread. */
     @FunctionalInterface
     private interface Sink {
@@ -330,9 +451,10 @@ public final class Mp3Converter {
      * {@code gain}, measured by {@code meter} when given) while this thread hands them to {@code sink}: on two cores
      * the decoding costs almost nothing beside LAME.
      */
-    private static Decoded decode(FFmpegFrameGrabber grabber, int channels, Cut cut, float gain, LoudnessMeter meter,
-                                  Sink sink, DoubleConsumer progress) throws IOException, ConversionException {
+    private Decoded decode(FFmpegFrameGrabber grabber, Source source, int channels, Cut cut, float gain,
+                           LoudnessMeter meter, Sink sink, DoubleConsumer progress) throws IOException, ConversionException {
         long length = cut.lengthMicros(grabber.getLengthInTime());
+        long maxFrames = (maxAudio.toSeconds() + 1) * grabber.getSampleRate();
         cut.seek(grabber);
         BlockingQueue<Chunk> decoded = new ArrayBlockingQueue<>(CHUNKS);
         BlockingQueue<MemorySegment> free = new ArrayBlockingQueue<>(CHUNKS + 1);
@@ -348,8 +470,12 @@ public final class Mp3Converter {
                     () -> decode(grabber, channels, trim, gain, meter, arena, free, decoded, failed, pictures));
             try {
                 for (Chunk chunk = take(decoded); chunk.samples() != null; chunk = take(decoded)) {
+                    throwIfSourceFailed(source);
                     sink.accept(chunk.samples(), chunk.frames());
                     encoded += chunk.frames();
+                    if (encoded > maxFrames) {
+                        throw tooLong(Math.round(encoded * 1e6 / grabber.getSampleRate()), "is longer than its file says: ");
+                    }
                     free.offer(chunk.samples());
                     if (length > 0) {
                         progress.accept(Math.min(0.99, Math.max(0, (double) (chunk.timestamp() - trim.from()) / length)));
@@ -360,6 +486,7 @@ public final class Mp3Converter {
                 join(decoder);
             }
         }
+        throwIfSourceFailed(source);
         Exception error = failed.get();
         if (error != null) {
             if (encoded == 0) {
@@ -450,18 +577,33 @@ public final class Mp3Converter {
         return rate >= 32000 ? 320 : 160;
     }
 
-    /** Media demuxers and local files only, for every open of an upload. */
-    private static void restrict(FFmpegFrameGrabber grabber) {
-        grabber.setOption("format_whitelist", DEMUXERS);
-        grabber.setOption("protocol_whitelist", "file");
+    /**
+     * For every open of an upload: the media demuxers, and no protocol at all (the bytes come only through our own
+     * I/O, so a demuxer that follows a link finds nothing to open). The caller frees the dictionary.
+     */
+    static AVDictionary restrictions() {
+        AVDictionary options = new AVDictionary(null);
+        RESTRICTIONS.forEach((name, value) -> avutil.av_dict_set(options, name, value, 0));
+        return options;
     }
 
-    private static void start(FFmpegFrameGrabber grabber) throws ConversionException {
+    private static void restrict(FFmpegFrameGrabber grabber) {
+        RESTRICTIONS.forEach(grabber::setOption);
+    }
+
+    private static void start(FFmpegFrameGrabber grabber, Source source) throws ConversionException {
         try {
             grabber.start();
         } catch (FrameGrabber.Exception e) {
+            throwIfSourceFailed(source);
             LOG.log(Level.FINE, "FFmpeg cannot open the upload", e);
             throw ConversionException.permanent(ConversionException.CORRUPT, DAMAGED, e);
+        }
+        AVFormatContext format = grabber.getFormatContext();
+        for (int i = 0; i < format.nb_streams(); i++) {
+            if (i != grabber.getAudioStream()) {
+                format.streams(i).discard(avcodec.AVDISCARD_ALL); // the demuxer skips their bytes, as ffmpeg -map 0:a does
+            }
         }
     }
 

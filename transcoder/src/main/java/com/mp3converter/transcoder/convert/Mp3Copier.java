@@ -1,17 +1,14 @@
 package com.mp3converter.transcoder.convert;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Path;
 import java.util.function.DoubleConsumer;
 
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
 import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
-import org.bytedeco.ffmpeg.avformat.AVIOContext;
 import org.bytedeco.ffmpeg.avformat.AVStream;
 import org.bytedeco.ffmpeg.avutil.AVDictionary;
 import org.bytedeco.ffmpeg.avutil.AVFrame;
@@ -24,7 +21,7 @@ import org.bytedeco.javacv.FrameGrabber;
 /**
  * An MP3 audio stream copied packet by packet, no re-encoding, into FFmpeg's MP3 muxer with exactly one stream
  * (the input's chosen one: a file may hold several audio streams and a video), which writes the Xing header but
- * no ID3 tag: the frames go after the room left for ours. The packets are also decoded (MP3 decodes far faster
+ * no ID3 tag: the frames are appended to the output after the room left for ours. The packets are also decoded (MP3 decodes far faster
  * than it encodes) so the loudness meter hears what the MP3 holds.
  */
 final class Mp3Copier {
@@ -35,23 +32,21 @@ final class Mp3Copier {
     record Copied(long packets, long firstMicros) {
     }
 
-    static Copied copy(FFmpegFrameGrabber grabber, int audio, Path target, long audioStart, LoudnessMeter meter,
-                       DoubleConsumer progress) throws ConversionException, IOException {
+    static Copied copy(FFmpegFrameGrabber grabber, int audio, Mp3Output target, LoudnessMeter meter,
+                       DoubleConsumer progress) throws ConversionException {
         AVStream in = grabber.getFormatContext().streams(audio);
-        Path frames = target.resolveSibling(target.getFileName() + ".frames");
         AVFormatContext output = new AVFormatContext(null);
-        check(avformat.avformat_alloc_output_context2(output, null, "mp3", frames.toString()), "allocate the output");
+        check(avformat.avformat_alloc_output_context2(output, null, "mp3", (String) null), "allocate the output");
         long packets = 0;
         long first = Long.MIN_VALUE;
         AVDictionary muxer = new AVDictionary(null);
         avutil.av_dict_set(muxer, "id3v2_version", "0", 0);
-        try (Decoder decoder = new Decoder(in, meter)) {
+        try (Decoder decoder = new Decoder(in, meter);
+             FfmpegIo io = FfmpegIo.writing(new MuxedOutput(target, target.size()))) {
             AVStream out = avformat.avformat_new_stream(output, null);
             check(avcodec.avcodec_parameters_copy(out.codecpar(), in.codecpar()), "copy the stream parameters");
             out.codecpar().codec_tag(0);
-            AVIOContext pb = new AVIOContext(null);
-            check(avformat.avio_open2(pb, frames.toString(), avformat.AVIO_FLAG_WRITE, null, null), "open the output");
-            output.pb(pb);
+            output.pb(io.context());
             check(avformat.avformat_write_header(output, muxer), "write the header");
             double seconds = grabber.getLengthInTime() / 1e6;
             for (AVPacket packet = next(grabber, packets); packet != null; packet = next(grabber, packets)) {
@@ -71,14 +66,11 @@ final class Mp3Copier {
                 check(avformat.av_write_frame(output, packet), "write a packet");
             }
             check(avformat.av_write_trailer(output), "finish the file");
+            output.pb(null);
         } finally {
             avutil.av_dict_free(muxer);
-            if (output.pb() != null) {
-                avformat.avio_closep(output.pb());
-            }
             avformat.avformat_free_context(output);
         }
-        Mp3Encoder.placeAfterTag(frames, target, audioStart);
         return new Copied(packets, first == Long.MIN_VALUE ? 0 : first);
     }
 

@@ -1,7 +1,6 @@
 package com.mp3converter.transcoder.convert;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,38 +42,32 @@ record SourceProbe(int audioStream, Map<String, String> tags, List<Chapter> chap
         return videoStream >= 0;
     }
 
-    static SourceProbe of(Path source) {
-        AVFormatContext context = new AVFormatContext(null);
-        AVDictionary options = new AVDictionary(null);
-        avutil.av_dict_set(options, "format_whitelist", Mp3Converter.DEMUXERS, 0);
-        avutil.av_dict_set(options, "protocol_whitelist", "file", 0);
-        try {
-            if (avformat.avformat_open_input(context, source.toString(), null, options) < 0) {
+    static SourceProbe of(Source source) {
+        AVDictionary options = Mp3Converter.restrictions();
+        try (FfmpegIo.Input input = FfmpegIo.open(source, options)) {
+            if (input == null) {
                 return UNREADABLE;
             }
-            try {
-                if (avformat.avformat_find_stream_info(context, (AVDictionary) null) < 0) {
-                    return UNREADABLE;
-                }
-                int audio = avformat.av_find_best_stream(context, avutil.AVMEDIA_TYPE_AUDIO, -1, -1,
-                        (org.bytedeco.ffmpeg.avcodec.AVCodec) null, 0);
-                Map<String, String> tags = dictionary(context.metadata());
-                String format = context.iformat().name().getString();
-                if (audio >= 0 && format.equals("ogg")) {
-                    dictionary(context.streams(audio).metadata()).forEach(tags::putIfAbsent);
-                }
-                if (audio >= 0 && !tags.containsKey("language")) {
-                    String language = dictionary(context.streams(audio).metadata()).get("language");
-                    if (language != null) {
-                        tags.put("language", language);
-                    }
-                }
-                long start = context.start_time() == avutil.AV_NOPTS_VALUE ? 0 : context.start_time();
-                long duration = context.duration() == avutil.AV_NOPTS_VALUE ? 0 : context.duration();
-                return new SourceProbe(audio, tags, chapters(context), picture(context), video(context), start, duration);
-            } finally {
-                avformat.avformat_close_input(context);
+            AVFormatContext context = input.format();
+            if (avformat.avformat_find_stream_info(context, (AVDictionary) null) < 0) {
+                return UNREADABLE;
             }
+            int audio = avformat.av_find_best_stream(context, avutil.AVMEDIA_TYPE_AUDIO, -1, -1,
+                    (org.bytedeco.ffmpeg.avcodec.AVCodec) null, 0);
+            Map<String, String> tags = dictionary(context.metadata());
+            String format = context.iformat().name().getString();
+            if (audio >= 0 && format.equals("ogg")) {
+                dictionary(context.streams(audio).metadata()).forEach(tags::putIfAbsent);
+            }
+            if (audio >= 0 && !tags.containsKey("language")) {
+                String language = dictionary(context.streams(audio).metadata()).get("language");
+                if (language != null) {
+                    tags.put("language", language);
+                }
+            }
+            long start = context.start_time() == avutil.AV_NOPTS_VALUE ? 0 : context.start_time();
+            long duration = context.duration() == avutil.AV_NOPTS_VALUE ? 0 : context.duration();
+            return new SourceProbe(audio, tags, chapters(context), picture(context), video(context), start, duration);
         } finally {
             avutil.av_dict_free(options);
         }

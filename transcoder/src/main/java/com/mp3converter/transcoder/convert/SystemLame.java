@@ -8,17 +8,15 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.nio.channels.FileChannel;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import java.util.logging.Logger;
 
 /**
  * The system's LAME ({@code libmp3lame.so.0}, Debian's {@code libmp3lame0}) through the Java FFM API: the same
  * encoder the distribution's {@code ffmpeg} uses, about three times faster than the one built into the bytedeco
- * jar. Writes the frames after the room left for the ID3v2 tag and, once flushed, LAME's Xing/Info tag over the
- * first frame (so players know the length, the encoder delay and padding, and, for VBR, can seek).
+ * jar. Appends the frames as they are encoded (after the room left for the ID3v2 tag) and, once flushed, patches
+ * LAME's Xing/Info tag over the first frame (so players know the length, the encoder delay and padding, and, for
+ * VBR, can seek).
  */
 final class SystemLame implements Mp3Encoder {
     private static final Logger LOG = Logger.getLogger(SystemLame.class.getName());
@@ -104,23 +102,18 @@ final class SystemLame implements Mp3Encoder {
 
     private final Library lame;
     private final MemorySegment flags;
-    private final FileChannel out;
+    private final Mp3Output out;
     private final long tagPosition;
     private final int channels;
     private final Arena arena = Arena.ofConfined();
     private MemorySegment mp3Buffer;
-    private long bytes;
 
-    /** Starts an MP3 file: the frames as they are encoded, from {@code audioStart} (the tag's room) on. */
-    SystemLame(Library lame, Path target, Format format, Mp3Converter.Options options, long audioStart)
-            throws IOException, ConversionException {
+    /** Appends the MP3 frames to {@code out} as they are encoded, after what it holds (the tag's room). */
+    SystemLame(Library lame, Mp3Output out, Format format, Mp3Converter.Options options) throws ConversionException {
         this.lame = lame;
-        this.out = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING);
+        this.out = out;
         this.channels = format.channels();
-        out.position(audioStart);
-        bytes = audioStart;
-        tagPosition = audioStart;
+        tagPosition = out.size();
         try {
             flags = (MemorySegment) lame.init.invokeExact();
             if (flags.equals(MemorySegment.NULL)) {
@@ -183,12 +176,12 @@ final class SystemLame implements Mp3Encoder {
             }
             mp3Buffer = last;
             write(written);
-            MemorySegment tag = arena.allocate(2880);
-            long size = (long) lame.lametag.invokeExact(flags, tag, 2880L);
-            if (size > 0 && size <= 2880) {
-                out.write(tag.asSlice(0, size).asByteBuffer(), tagPosition);
+            MemorySegment tag = arena.allocate(INFO_FRAME_BYTES);
+            long size = (long) lame.lametag.invokeExact(flags, tag, (long) INFO_FRAME_BYTES);
+            if (size > 0 && size <= INFO_FRAME_BYTES) {
+                out.patch(tagPosition, tag.asSlice(0, size).asByteBuffer());
             }
-            return bytes;
+            return out.size();
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {
@@ -197,17 +190,13 @@ final class SystemLame implements Mp3Encoder {
     }
 
     private void write(int length) throws IOException {
-        var buffer = mp3Buffer.asSlice(0, length).asByteBuffer();
-        while (buffer.hasRemaining()) {
-            bytes += out.write(buffer);
-        }
+        out.append(mp3Buffer.asSlice(0, length).asByteBuffer());
     }
 
     @Override
     public void close() {
         try {
             int ignored = (int) lame.close.invokeExact(flags);
-            out.close();
         } catch (Throwable e) {
             LOG.fine(() -> "closing the encoder: " + e);
         }

@@ -131,7 +131,7 @@ class Mp3ConverterTest {
 
     @Test
     void withoutTheSystemsLameTheBundledEncoderStillConverts() throws Exception {
-        Mp3Converter bundled = new Mp3Converter("libmp3lame-not-installed.so.0");
+        Mp3Converter bundled = new Mp3Converter("libmp3lame-not-installed.so.0", Mp3Converter.UNLIMITED);
         assertThat(bundled.encoder(), is("bundled"));
         Path out = temp.resolve("bundled.mp3");
         Mp3Converter.Result result = bundled.convert(TestMedia.path(Sample.WAV_22K), out, Mp3Converter.Options.DEFAULT, "b",
