@@ -65,6 +65,7 @@ public final class ConversionHandler implements SingleActiveConsumer.Handler {
 
     private final MongoConnection mongo;
     private final Conversions conversions;
+    private final FairShare fairShare;
     private final Mp3Converter converter;
     private final Reporter reporter;
     private final ScheduledExecutorService ticker;
@@ -74,24 +75,31 @@ public final class ConversionHandler implements SingleActiveConsumer.Handler {
     private volatile boolean stopping;
 
     /**
-     * The worker's name (reports), attempts, the first backoff, the temp directory, how often progress goes out, and
-     * how long one attempt may take before it fails the job.
+     * The worker's name (reports), attempts, the first backoff, the temp directory, how often progress goes out, how
+     * long one attempt may take before it fails the job, and whether jobs take turns ({@link FairShare}: by owner,
+     * and once for more sound than {@code longJob}).
      */
     public record Settings(String worker, int maxAttempts, Duration backoff, Path tempDir, Duration progressEvery,
-                           Duration attemptDeadline) {
+                           Duration attemptDeadline, boolean fairShare, Duration longJob) {
     }
 
-    /** Where the reports go: the outcome producer of a partition, and the one for started and progress. */
+    /**
+     * Where the reports go: the outcome producer of a partition, the one for started and progress; and where a job
+     * goes back to the end of its partition (a named producer on the partition itself).
+     */
     public interface Reporter {
         ConfirmedProducer outcomes(String partition);
 
         ConfirmedProducer progress();
+
+        ConfirmedProducer deferrals(String partition);
     }
 
     public ConversionHandler(MongoConnection mongo, Mp3Converter converter, Reporter reporter,
                              ScheduledExecutorService ticker, Settings settings, Clock clock) {
         this.mongo = mongo;
         this.conversions = new Conversions(mongo, clock);
+        this.fairShare = new FairShare(conversions, settings.fairShare(), settings.longJob(), clock);
         this.converter = converter;
         this.reporter = reporter;
         this.ticker = ticker;
@@ -157,8 +165,18 @@ public final class ConversionHandler implements SingleActiveConsumer.Handler {
             busy.incrementAndGet();
             try {
                 Conversions.Outcome outcome = conversions.outcome(uploaded.jobId()).orElse(null);
-                if (outcome == null) {
-                    outcome = attempt(uploaded).orElse(null);
+                FairShare.Reason back = outcome == null && fairShare.ownerBusy(uploaded, partition)
+                        ? FairShare.Reason.OWNER_BUSY : null;
+                if (outcome == null && back == null) {
+                    try {
+                        outcome = attempt(uploaded, partition).orElse(null);
+                    } catch (GoBack e) {
+                        back = e.reason;
+                    }
+                }
+                if (back != null) {
+                    goBack(event, partition, offset, back);
+                    return;
                 }
                 if (outcome != null) {
                     publish(uploaded.jobId(), outcome, partition, offset);
@@ -193,12 +211,36 @@ public final class ConversionHandler implements SingleActiveConsumer.Handler {
                     throw new SingleActiveConsumer.SubscriptionLost();
                 }
             }
+            }
+        }
+    }
+
+    /**
+     * Sends the job to the back of its partition ({@link FairShare}): the same message again, through the partition's
+     * named producer with this offset as publishing id, so a re-send after a crash is dropped by the broker. The
+     * consumer then moves on; the job comes round again.
+     */
+    private void goBack(EventMessage event, String partition, long offset, FairShare.Reason reason)
+            throws ConfirmedProducer.PublishException {
+        reporter.deferrals(partition).publish(Context.current(), offset + 1, headers -> new EventMessage(event.type(),
+                event.version(), event.jobId(), event.messageId(), event.body(), headers));
+        TranscoderMetrics.wentBack(reason.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+        LOG.info(() -> "job " + event.jobId() + " goes to the back of " + partition + " (" + reason + ")");
+    }
+
+    /** Thrown out of an attempt whose probe showed a long job that goes to the back first. */
+    private static final class GoBack extends RuntimeException {
+        private final FairShare.Reason reason;
+
+        GoBack(FairShare.Reason reason) {
+            super(null, null, false, false);
+            this.reason = reason;
         }
     }
 
     /** One counted attempt; its recorded outcome, or empty when a temporary failure leaves attempts to try again. */
-    private Optional<Conversions.Outcome> attempt(Events.VideoUploaded job) {
-        int attempt = conversions.beginAttempt(job.jobId());
+    private Optional<Conversions.Outcome> attempt(Events.VideoUploaded job, String partition) {
+        int attempt = conversions.beginAttempt(job.jobId(), job.ownerId(), clock.instant().plus(settings.attemptDeadline()));
         if (attempt > settings.maxAttempts()) {
             return Optional.of(failed(job, attempt - 1, new Events.Reason("retries-exhausted",
                     "the conversion was interrupted " + (attempt - 1) + " times without finishing; please upload the file "
@@ -211,42 +253,48 @@ public final class ConversionHandler implements SingleActiveConsumer.Handler {
         ScheduledFuture<?> deadline = null;
         try {
             work = Files.createTempDirectory(settings.tempDir(), "job-");
-            try (Source source = download(job, work.resolve("source"));
-                 Mp3Converter.Conversion conversion = converter.prepare(source, options(job.options()),
-                         baseName(job.sourceName()))) {
+            try (Source source = download(job, work.resolve("source"))) {
                 deadline = ticker.schedule(() -> source.cancel(ConversionException.permanent(ConversionException.DEADLINE,
                         "converting took longer than the " + words(settings.attemptDeadline()) + " a job may take", null)),
                         settings.attemptDeadline().minus(Duration.between(started, clock.instant())).toMillis(),
                         TimeUnit.MILLISECONDS);
-                report(Events.CONVERSION_STARTED, job.jobId(), attempt, new Events.ConversionStarted(job.jobId(), attempt,
-                        settings.worker(), clock.instant(), conversion.seconds() > 0 ? conversion.seconds() : null,
-                        conversion.mp3BytesAtMost()));
-                ticking = ticker.scheduleAtFixedRate(new ProgressTick(job.jobId(), attempt, progress),
-                        settings.progressEvery().toMillis(), settings.progressEvery().toMillis(), TimeUnit.MILLISECONDS);
-                ObjectId mp3 = mp3Id(job.jobId());
-                Mp3Converter.Result result;
-                long bytes;
-                Span writing = gridFsSpan(MongoConnection.MP3_BUCKET, "gridfs write", Context.current());
-                try (IdempotentGridFs.Writer writer = mp3s().open(new BsonObjectId(mp3), conversion.head())) {
-                    result = Tracing.inSpan("transcoder", "convert to mp3", SpanKind.INTERNAL,
-                            Attributes.of(AttributeKey.stringKey("mp3converter.job.id"), job.jobId()),
-                            () -> conversion.run(new GridFsOutput(writer), progress::set));
-                    bytes = writer.finish(baseName(job.sourceName()) + ".mp3", new Document("owner", job.ownerId())
-                            .append("jobId", job.jobId()).append("sourceName", job.sourceName())
-                            .append("contentType", "audio/mpeg").append("durationSeconds", result.durationSeconds()));
-                } finally {
-                    writing.end();
+                Mp3Converter.Probed probed = converter.probe(source, options(job.options()));
+                if (fairShare.isLong(job, partition, probed.seconds())) {
+                    conversions.giveBackAttempt(job.jobId());
+                    throw new GoBack(FairShare.Reason.LONG);
                 }
-                double took = Duration.between(started, clock.instant()).toNanos() / 1e9;
-                Conversions.Outcome done = outcome(Events.CONVERSION_DONE, job.jobId(), attempt, new Events.ConversionDone(
-                        job.jobId(), attempt, mp3.toHexString(), bytes, result.durationSeconds(), result.sampleRate(),
-                        result.channels(), result.copied(), took, clock.instant(), result.warnings()));
-                conversions.recordOutcome(job.jobId(), done);
-                TranscoderMetrics.converted(Duration.between(started, clock.instant()), result.durationSeconds(), result.copied());
-                TranscoderMetrics.outcome("done");
-                LOG.info(() -> "job " + job.jobId() + " converted: " + String.format("%.2f", result.durationSeconds())
-                        + " s of audio" + (result.copied() ? " (copied)" : "") + " in " + String.format("%.2f", took) + " s");
-                return Optional.of(done);
+                fairShare.converting(job.jobId(), partition);
+                try (Mp3Converter.Conversion conversion = converter.prepare(probed, baseName(job.sourceName()))) {
+                    report(Events.CONVERSION_STARTED, job.jobId(), attempt, new Events.ConversionStarted(job.jobId(), attempt,
+                            settings.worker(), clock.instant(), conversion.seconds() > 0 ? conversion.seconds() : null,
+                            conversion.mp3BytesAtMost()));
+                    ticking = ticker.scheduleAtFixedRate(new ProgressTick(job.jobId(), attempt, progress),
+                            settings.progressEvery().toMillis(), settings.progressEvery().toMillis(), TimeUnit.MILLISECONDS);
+                    ObjectId mp3 = mp3Id(job.jobId());
+                    Mp3Converter.Result result;
+                    long bytes;
+                    Span writing = gridFsSpan(MongoConnection.MP3_BUCKET, "gridfs write", Context.current());
+                    try (IdempotentGridFs.Writer writer = mp3s().open(new BsonObjectId(mp3), conversion.head())) {
+                        result = Tracing.inSpan("transcoder", "convert to mp3", SpanKind.INTERNAL,
+                                Attributes.of(AttributeKey.stringKey("mp3converter.job.id"), job.jobId()),
+                                () -> conversion.run(new GridFsOutput(writer), progress::set));
+                        bytes = writer.finish(baseName(job.sourceName()) + ".mp3", new Document("owner", job.ownerId())
+                                .append("jobId", job.jobId()).append("sourceName", job.sourceName())
+                                .append("contentType", "audio/mpeg").append("durationSeconds", result.durationSeconds()));
+                    } finally {
+                        writing.end();
+                    }
+                    double took = Duration.between(started, clock.instant()).toNanos() / 1e9;
+                    Conversions.Outcome done = outcome(Events.CONVERSION_DONE, job.jobId(), attempt, new Events.ConversionDone(
+                            job.jobId(), attempt, mp3.toHexString(), bytes, result.durationSeconds(), result.sampleRate(),
+                            result.channels(), result.copied(), took, clock.instant(), result.warnings()));
+                    conversions.recordOutcome(job.jobId(), done);
+                    TranscoderMetrics.converted(Duration.between(started, clock.instant()), result.durationSeconds(), result.copied());
+                    TranscoderMetrics.outcome("done");
+                    LOG.info(() -> "job " + job.jobId() + " converted: " + String.format("%.2f", result.durationSeconds())
+                            + " s of audio" + (result.copied() ? " (copied)" : "") + " in " + String.format("%.2f", took) + " s");
+                    return Optional.of(done);
+                }
             }
         } catch (ConversionException e) {
             TranscoderMetrics.failed(e.code());
@@ -270,6 +318,7 @@ public final class ConversionHandler implements SingleActiveConsumer.Handler {
             }
             return Optional.empty();
         } finally {
+            conversions.endAttempt(job.jobId());
             if (ticking != null) {
                 ticking.cancel(false);
             }

@@ -45,6 +45,7 @@ public final class TranscoderApplication implements Application, ConversionHandl
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("progress").daemon(true).factory());
     private final Map<String, ConfirmedProducer> outcomes = new ConcurrentHashMap<>();
+    private final Map<String, ConfirmedProducer> deferrals = new ConcurrentHashMap<>();
     private volatile ConfirmedProducer progress;
     private volatile ConversionHandler handler;
     private Housekeeping housekeeping;
@@ -94,6 +95,7 @@ public final class TranscoderApplication implements Application, ConversionHandl
         Config transcoder = config.get("transcoder");
         Topology.declare(environment, streams);
         new IdempotentGridFs(mongo.database(), MongoConnection.MP3_BUCKET).createIndexes();
+        new Conversions(mongo).createIndexes();
         Path temp = Path.of(transcoder.get("temp-dir").asString().filter(s -> !s.isBlank())
                 .orElse(System.getProperty("java.io.tmpdir")));
         Files.createDirectories(temp);
@@ -104,7 +106,9 @@ public final class TranscoderApplication implements Application, ConversionHandl
                 transcoder.get("retry.max-attempts").asInt().get(),
                 transcoder.get("retry.backoff").as(Duration.class).get(), temp,
                 transcoder.get("progress-every").as(Duration.class).get(),
-                transcoder.get("attempt-deadline").as(Duration.class).get()), Clock.systemUTC());
+                transcoder.get("attempt-deadline").as(Duration.class).get(),
+                transcoder.get("fair-share.enabled").asBoolean().get(),
+                transcoder.get("fair-share.long-job").as(Duration.class).get()), Clock.systemUTC());
         if (housekeeping == null) {
             housekeeping = new Housekeeping("conversions-expiry", "attempt records past their lifetime",
                     handler.recordsExpiry(transcoder.get("conversions-kept").as(Duration.class).get()))
@@ -127,6 +131,13 @@ public final class TranscoderApplication implements Application, ConversionHandl
         return progress;
     }
 
+    /** The partition's own named producer for jobs sent to its back, so whichever transcoder holds it deduplicates. */
+    @Override
+    public ConfirmedProducer deferrals(String partition) {
+        return deferrals.computeIfAbsent(partition, p -> ConfirmedProducer.named(environment, p, streams.videos(),
+                "transcoder-deferrals-" + p, CONFIRM));
+    }
+
     @Override
     public void close() {
         if (housekeeping != null) {
@@ -145,6 +156,7 @@ public final class TranscoderApplication implements Application, ConversionHandl
             consumer.close();
         }
         outcomes.values().forEach(ConfirmedProducer::close);
+        deferrals.values().forEach(ConfirmedProducer::close);
         if (progress != null) {
             progress.close();
         }

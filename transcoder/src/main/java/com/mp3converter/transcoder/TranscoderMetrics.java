@@ -39,8 +39,21 @@ public final class TranscoderMetrics {
     public static void initialize() {
         List.of("done", "failed", "malformed").forEach(TranscoderMetrics::jobs);
         List.of(ConversionException.NO_AUDIO, ConversionException.NOT_MEDIA, ConversionException.CORRUPT,
-                ConversionException.UNSUPPORTED, ConversionException.IO, "retries-exhausted")
+                ConversionException.UNSUPPORTED, ConversionException.IO, ConversionException.TOO_LONG,
+                ConversionException.DEADLINE, "retries-exhausted")
                 .forEach(TranscoderMetrics::failures);
+        List.of("owner-busy", "long").forEach(TranscoderMetrics::wentBackCounter);
+    }
+
+    /** A job went to the back of its partition (FairShare), for this reason. */
+    public static void wentBack(String reason) {
+        wentBackCounter(reason).increment();
+    }
+
+    private static Counter wentBackCounter(String reason) {
+        return Metrics.globalRegistry().getOrCreate(Counter.builder("mp3_jobs_sent_back_total")
+                .description("Jobs sent to the back of their partition so others go first, by reason")
+                .tags(List.of(SERVICE, Tag.create("reason", reason))));
     }
 
     public static void outcome(String outcome) {

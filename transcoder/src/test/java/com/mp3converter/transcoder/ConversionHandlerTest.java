@@ -114,10 +114,16 @@ class ConversionHandlerTest {
             public ConfirmedProducer progress() {
                 return progress;
             }
+
+            @Override
+            public ConfirmedProducer deferrals(String partition) {
+                return outcomes.computeIfAbsent("back-" + partition, p -> ConfirmedProducer.named(environment, partition,
+                        streams.videos(), "deferrals-" + suffix + "-" + partition, Duration.ofSeconds(10)));
+            }
         };
         return new ConversionHandler(mongo, converter, reporter, ticker,
                 new ConversionHandler.Settings("worker-" + suffix, MAX_ATTEMPTS, Duration.ofMillis(50), tempDir,
-                        Duration.ofMillis(100), deadline), Clock.systemUTC());
+                        Duration.ofMillis(100), deadline, true, Duration.ofHours(1)), Clock.systemUTC());
     }
 
     @Test
@@ -162,7 +168,7 @@ class ConversionHandlerTest {
     void aConversionAfterACrashOverwritesTheHalfWrittenMp3AndCountsTheAttempt() throws Exception {
         EventMessage job = uploaded(Sample.OGG_OPUS_51);
         ObjectId mp3 = ConversionHandler.mp3Id(job.jobId());
-        new Conversions(mongo, java.time.Clock.systemUTC()).beginAttempt(job.jobId()); // the first attempt began, then the process died...
+        new Conversions(mongo, java.time.Clock.systemUTC()).beginAttempt(job.jobId(), "u1", Instant.now()); // the first attempt began, then the process died...
         new IdempotentGridFs(mongo.database(), MongoConnection.MP3_BUCKET).write(new BsonObjectId(mp3), "half.mp3",
                 new Document(), new ByteArrayInputStream(new byte[3 * IdempotentGridFs.CHUNK_BYTES + 17])); // ...mid-upload
 
@@ -186,7 +192,7 @@ class ConversionHandlerTest {
         EventMessage killer = uploaded(Sample.WAV_22K);
         Conversions conversions = new Conversions(mongo, java.time.Clock.systemUTC());
         for (int i = 0; i < MAX_ATTEMPTS; i++) {
-            conversions.beginAttempt(killer.jobId()); // each attempt was counted, then the JVM died
+            conversions.beginAttempt(killer.jobId(), "u1", Instant.now()); // each attempt was counted, then the JVM died
         }
         EventMessage next = uploaded(Sample.WAV_22K);
         ConversionHandler handler = handler(temp);
@@ -252,6 +258,22 @@ class ConversionHandlerTest {
     }
 
     @Test
+    void aJobWhoseOwnerConvertsElsewhereGoesBackToItsPartitionOnceEvenWhenTheMessageComesAgain() throws Exception {
+        new Conversions(mongo).beginAttempt("other-job", "u1", Instant.now().plusSeconds(600)); // u1 converts elsewhere
+        EventMessage job = uploaded(Sample.WAV_22K);
+        String partition = streams.videos() + "-0";
+        handler(temp).handle(job, partition, 41);
+        handler(temp).handle(job, partition, 41); // a new process: the offset was not stored before the crash
+        List<EventMessage> queued = messages(partition);
+        assertThat("one copy at the end of the partition", queued.size(), is(1));
+        assertThat(queued.getFirst().jobId(), is(job.jobId()));
+        assertThat(new String(queued.getFirst().body(), StandardCharsets.UTF_8), is(new String(job.body(), StandardCharsets.UTF_8)));
+        assertThat("no attempt, no report", reports().stream().filter(r -> r.jobId().equals(job.jobId())).toList(), is(List.of()));
+        assertThat(mongo.database().getCollection("conversions").countDocuments(Filters.and(Filters.eq("_id", job.jobId()),
+                Filters.gt("attempts", 0))), is(0L));
+    }
+
+    @Test
     void progressIsReportedWhileALongConversionRuns() throws Exception {
         EventMessage job = uploaded(TestMedia.longWav(Duration.ofMinutes(3)), "three-minutes.wav");
         handler(temp).handle(job, "p0", 0);
@@ -291,6 +313,16 @@ class ConversionHandlerTest {
                         throw new IllegalStateException(e);
                     }
                 }).build();
+        Thread.sleep(1500);
+        consumer.close();
+        return new ArrayList<>(seen);
+    }
+
+    /** Every message on a stream, in order. */
+    private List<EventMessage> messages(String stream) throws Exception {
+        List<EventMessage> seen = Collections.synchronizedList(new ArrayList<>());
+        Consumer consumer = environment.consumerBuilder().stream(stream).offset(OffsetSpecification.first())
+                .messageHandler((context, message) -> seen.add(EventMessage.from(message))).build();
         Thread.sleep(1500);
         consumer.close();
         return new ArrayList<>(seen);

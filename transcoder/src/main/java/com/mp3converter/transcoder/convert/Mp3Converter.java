@@ -156,24 +156,66 @@ public final class Mp3Converter {
      * be at most; fails at once, with words, for a file without sound or longer than this converter's limit.
      */
     public Conversion prepare(Source source, Options options, String fileName) throws ConversionException {
+        return prepare(probe(source, options), fileName);
+    }
+
+    /**
+     * One look at {@code source}: its sound and how long the part to convert is; fails at once, with words, for a file
+     * that is not media, one without sound, and one longer than this converter's limit.
+     */
+    public Probed probe(Source source, Options options) throws ConversionException {
         SourceProbe probe = SourceProbe.of(source);
         if (probe == SourceProbe.UNREADABLE) {
             throwIfSourceFailed(source);
+            throw ConversionException.permanent(ConversionException.CORRUPT, DAMAGED, null);
         }
+        if (probe.audioStream() < 0) {
+            throw ConversionException.permanent(ConversionException.NO_AUDIO, NO_AUDIO, null);
+        }
+        Cut cut = Cut.of(options, probe);
+        double seconds = cut.lengthMicros(probe.durationMicros()) / 1e6;
+        if (seconds > maxAudio.toSeconds()) {
+            throw tooLong(Math.round(seconds * 1e6), "is ");
+        }
+        return new Probed(source, probe, options, cut, seconds);
+    }
+
+    /** What {@link #probe} found, for {@link #prepare(Probed, String)}. */
+    public static final class Probed {
+        private final Source source;
+        private final SourceProbe probe;
+        private final Options options;
+        private final Cut cut;
+        private final double seconds;
+
+        private Probed(Source source, SourceProbe probe, Options options, Cut cut, double seconds) {
+            this.source = source;
+            this.probe = probe;
+            this.options = options;
+            this.cut = cut;
+            this.seconds = seconds;
+        }
+
+        /** The sound to convert, in seconds, as the container tells it (0: it does not say). */
+        public double seconds() {
+            return seconds;
+        }
+    }
+
+    /** The rest of {@link #prepare(Source, Options, String)} after the probe: the audio opened, the cover and tag made. */
+    public Conversion prepare(Probed probed, String fileName) throws ConversionException {
+        Source source = probed.source;
+        SourceProbe probe = probed.probe;
+        Options options = probed.options;
         FFmpegFrameGrabber grabber = open(source, probe.audioStream());
         try {
-            Cut cut = Cut.of(options, probe);
-            double seconds = cut.lengthMicros(probe.durationMicros()) / 1e6;
-            if (seconds > maxAudio.toSeconds()) {
-                throw tooLong(Math.round(seconds * 1e6), "is ");
-            }
             List<String> warnings = new ArrayList<>();
-            List<SourceProbe.Chapter> chapters = chapters(probe, cut, warnings);
-            Id3Tag.Cover cover = cover(source, probe, options.coverOrDefault(), cut, warnings);
+            List<SourceProbe.Chapter> chapters = chapters(probe, probed.cut, warnings);
+            Id3Tag.Cover cover = cover(source, probe, options.coverOrDefault(), probed.cut, warnings);
             throwIfSourceFailed(source);
             Id3Tag tag = new Id3Tag(Tags.of(probe.tags(), options.title(), options.artist(), fileName), cover,
                     chapters.stream().map(SourceProbe.Chapter::title).toList());
-            return new Conversion(source, probe, grabber, options, cut, chapters, tag, warnings, seconds);
+            return new Conversion(source, probe, grabber, options, probed.cut, chapters, tag, warnings, probed.seconds);
         } catch (ConversionException | RuntimeException e) {
             close(grabber);
             throw e;
