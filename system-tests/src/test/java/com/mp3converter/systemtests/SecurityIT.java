@@ -38,6 +38,7 @@ import com.mp3converter.common.testing.LocalServers;
 import com.mp3converter.common.testing.ServiceProcess;
 import com.mp3converter.testmedia.Sample;
 import com.mp3converter.testmedia.TestMedia;
+import com.mp3converter.transcoder.ConversionHandler;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -65,6 +66,7 @@ class SecurityIT {
     private static final long QUOTA = 3_000_000;
     private static final int EVENT_STREAMS = 3;
     private static final int DOWNLOADS = 2;
+    private static final Duration MAX_SOUND = Duration.ofMinutes(15);
     private static Platform platform;
     private static WebhookReceiver hooks;
     private static MongoClient mongo;
@@ -88,6 +90,7 @@ class SecurityIT {
         overrides.put("WEBHOOKS_CONNECT_DASH_TIMEOUT", "PT1S");
         overrides.put("WEBHOOKS_LEASE", "PT6S");
         overrides.put("WEBHOOKS_RETRY_DASH_SCHEDULE", "PT1S");
+        overrides.put("TRANSCODER_MAX_DASH_DURATION", MAX_SOUND.toString());
         platform = Platform.start(overrides);
         mongo = MongoClients.create(LocalServers.get("MONGO_URI"));
         db = mongo.getDatabase(platform.env.get("MONGO_DATABASE"));
@@ -364,6 +367,47 @@ class SecurityIT {
         int n = socket.getInputStream().readNBytes(head, 0, head.length);
         assertThat(new String(head, 0, n, StandardCharsets.ISO_8859_1), is("HTTP/1.1 200"));
         return socket;
+    }
+
+    // --- round 3, finding 3: bounded work -------------------------------------------------------------------
+
+    /**
+     * A FLAC of silence is a few hundred bytes per second of sound: the size limit and quota bound the upload, not the
+     * work. Sound past transcoder.max-duration fails before encoding, in words (and when the file hides its length,
+     * as soon as decoding reaches the limit), leaving no MP3; and an MP3 being made counts against the quota from the
+     * moment its conversion starts, not only once it is stored.
+     */
+    @Test
+    void aSmallUploadCommandsNoMoreSoundThanTheLimitAndItsMp3CountsAgainstTheQuotaWhileItIsMade() throws Exception {
+        String token = platform.login(platform.newUser("silence"));
+        for (boolean lengthKnown : List.of(true, false)) {
+            byte[] flac = Files.readAllBytes(TestMedia.silentFlac(MAX_SOUND.plusMinutes(5), lengthKnown));
+            String jobId = jobId(upload(token, "silence.flac", flac));
+            JsonNode failed = platform.awaitFinished(token, jobId, Duration.ofMinutes(3));
+            assertThat(flac.length + " bytes, length " + (lengthKnown ? "told" : "hidden") + ": " + failed,
+                    failed.get("state").asText(), is("FAILED"));
+            assertThat(failed.at("/error/code").asText(), is("too-long"));
+            assertThat(failed.at("/error/message").asText(), containsString("a job may convert at most 15:00.000"));
+            assertThat("no chunk of the MP3 it began", db.getCollection("mp3s.chunks").countDocuments(
+                    Filters.eq("files_id", ConversionHandler.mp3Id(jobId))), is(0L));
+        }
+        String converting = jobId(upload(token, "ten-minutes.flac",
+                Files.readAllBytes(TestMedia.silentFlac(Duration.ofMinutes(10), true)))); // 14 MB of MP3 at 192 kb/s
+        Instant deadline = Instant.now().plusSeconds(60);
+        JsonNode job = platform.job(token, converting);
+        while (!job.get("state").asText().equals("PROCESSING") && Instant.now().isBefore(deadline)) {
+            Thread.sleep(50);
+            job = platform.job(token, converting);
+        }
+        assertThat(job.toString(), job.get("state").asText(), is("PROCESSING"));
+        HttpResponse<String> refused = upload(token, "short.wav", Files.readAllBytes(TestMedia.path(Sample.WAV_22K)));
+        assertThat("the MP3 being made already fills the 3 MB quota: " + refused.body(), refused.statusCode(), is(413));
+        assertThat(refused.body(), containsString("quota-exceeded"));
+    }
+
+    private static String jobId(HttpResponse<String> accepted) throws Exception {
+        assertThat(accepted.body(), accepted.statusCode(), is(202));
+        return Json.MAPPER.readTree(accepted.body()).get("jobId").asText();
     }
 
     // --- 7. smaller ---------------------------------------------------------------------------------------
