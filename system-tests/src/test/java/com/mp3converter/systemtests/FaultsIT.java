@@ -582,7 +582,8 @@ class FaultsIT {
     /**
      * Every job of these users ended as its media allows, exactly once: one MP3 when DONE and no video left, one
      * mail, one webhook delivery (or, where a notifier was killed mid-send, the same mail or webhook again under the
-     * same id: the one window SMTP and HTTP leave), the gateway told; no upload record or orphan chunk left. Looks
+     * same id: the one window SMTP and HTTP leave), the gateway told; no upload record or orphan chunk (of a video or
+     * an MP3) left. Looks
      * again {@link #LATE_TWINS} after the last expected message arrived, for twins caused by a lease running out.
      */
     private static void assertEveryJobEndedOnce(List<String> emails, boolean resendAllowed) throws Exception {
@@ -616,6 +617,13 @@ class FaultsIT {
             if (db.getCollection("videos.files").countDocuments(Filters.eq("_id", fileId)) == 0
                     && db.getCollection("uploads").countDocuments(Filters.eq("fileId", fileId.asObjectId().getValue().toHexString())) == 0) {
                 problems.add("video chunks of " + fileId + " belong to no file and no upload");
+            }
+        }
+        // MP3s are streamed into GridFS as they are encoded: a killed attempt's chunks must be overwritten by the next
+        // attempt, or removed with the job's failure
+        for (BsonValue fileId : db.getCollection("mp3s.chunks").distinct("files_id", BsonValue.class).into(new ArrayList<>())) {
+            if (db.getCollection("mp3s.files").countDocuments(Filters.eq("_id", fileId)) == 0) {
+                problems.add("MP3 chunks of " + fileId + " belong to no file");
             }
         }
         assertThat(String.join("\n", problems), problems, empty());
