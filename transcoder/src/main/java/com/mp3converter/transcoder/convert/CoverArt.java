@@ -209,7 +209,7 @@ final class CoverArt {
         }
 
         void add(AVFrame frame) throws IOException {
-            check(avfilter.av_buffersrc_add_frame_flags(in, frame, avfilter.AV_BUFFERSRC_FLAG_KEEP_REF), "filter a frame");
+            check(avfilter.av_buffersrc_add_frame_flags(in, frame, avfilter.AV_BUFFERSRC_FLAG_KEEP_REF | avfilter.AV_BUFFERSRC_FLAG_PUSH), "filter a frame");
         }
 
         void end() throws IOException {
