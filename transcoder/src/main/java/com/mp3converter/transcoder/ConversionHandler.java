@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
@@ -66,6 +67,7 @@ public final class ConversionHandler implements SingleActiveConsumer.Handler {
     private final MongoConnection mongo;
     private final Conversions conversions;
     private final FairShare fairShare;
+    private final Semaphore slots;
     private final Mp3Converter converter;
     private final Reporter reporter;
     private final ScheduledExecutorService ticker;
@@ -76,11 +78,12 @@ public final class ConversionHandler implements SingleActiveConsumer.Handler {
 
     /**
      * The worker's name (reports), attempts, the first backoff, the temp directory, how often progress goes out, how
-     * long one attempt may take before it fails the job, and whether jobs take turns ({@link FairShare}: by owner,
-     * and once for more sound than {@code longJob}).
+     * long one attempt may take before it fails the job, whether jobs take turns ({@link FairShare}: by owner, and
+     * once for more sound than {@code longJob}), and how many conversions run at once (each takes a core and tens of
+     * MB: the partitions this process holds take turns for them).
      */
     public record Settings(String worker, int maxAttempts, Duration backoff, Path tempDir, Duration progressEvery,
-                           Duration attemptDeadline, boolean fairShare, Duration longJob) {
+                           Duration attemptDeadline, boolean fairShare, Duration longJob, int concurrency) {
     }
 
     /**
@@ -100,6 +103,7 @@ public final class ConversionHandler implements SingleActiveConsumer.Handler {
         this.mongo = mongo;
         this.conversions = new Conversions(mongo, clock);
         this.fairShare = new FairShare(conversions, settings.fairShare(), settings.longJob(), clock);
+        this.slots = new Semaphore(settings.concurrency(), true);
         this.converter = converter;
         this.reporter = reporter;
         this.ticker = ticker;
@@ -168,10 +172,13 @@ public final class ConversionHandler implements SingleActiveConsumer.Handler {
                 FairShare.Reason back = outcome == null && fairShare.ownerBusy(uploaded, partition)
                         ? FairShare.Reason.OWNER_BUSY : null;
                 if (outcome == null && back == null) {
+                    slots.acquire();
                     try {
                         outcome = attempt(uploaded, partition).orElse(null);
                     } catch (GoBack e) {
                         back = e.reason;
+                    } finally {
+                        slots.release();
                     }
                 }
                 if (back != null) {
@@ -182,6 +189,9 @@ public final class ConversionHandler implements SingleActiveConsumer.Handler {
                     publish(uploaded.jobId(), outcome, partition, offset);
                     return;
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SingleActiveConsumer.SubscriptionLost();
             } catch (MongoException | ConfirmedProducer.PublishException e) {
                 LOG.warning(() -> "job " + uploaded.jobId() + ": " + e.getMessage() + "; trying again in "
                         + backoff.next().toMillis() + " ms");

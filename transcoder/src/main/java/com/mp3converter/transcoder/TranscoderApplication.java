@@ -108,7 +108,7 @@ public final class TranscoderApplication implements Application, ConversionHandl
                 transcoder.get("progress-every").as(Duration.class).get(),
                 transcoder.get("attempt-deadline").as(Duration.class).get(),
                 transcoder.get("fair-share.enabled").asBoolean().get(),
-                transcoder.get("fair-share.long-job").as(Duration.class).get()), Clock.systemUTC());
+                transcoder.get("fair-share.long-job").as(Duration.class).get(), concurrency(transcoder)), Clock.systemUTC());
         if (housekeeping == null) {
             housekeeping = new Housekeeping("conversions-expiry", "attempt records past their lifetime",
                     handler.recordsExpiry(transcoder.get("conversions-kept").as(Duration.class).get()))
@@ -117,6 +117,12 @@ public final class TranscoderApplication implements Application, ConversionHandl
         consumer = SingleActiveConsumer.onSuperStream(environment, streams.videos(),
                 transcoder.get("consumer-name").asString().get(), handler);
         LOG.info(() -> "consuming " + streams.videos() + " as " + worker);
+    }
+
+    /** Conversions at once: transcoder.concurrency, or as many as the processors this JVM may use (0). */
+    private static int concurrency(Config transcoder) {
+        int configured = transcoder.get("concurrency").asInt().get();
+        return configured > 0 ? configured : Runtime.getRuntime().availableProcessors();
     }
 
     /** The partition's outcome producer: named after the partition, so whichever transcoder holds it deduplicates. */

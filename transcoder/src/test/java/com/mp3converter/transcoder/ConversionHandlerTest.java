@@ -123,7 +123,7 @@ class ConversionHandlerTest {
         };
         return new ConversionHandler(mongo, converter, reporter, ticker,
                 new ConversionHandler.Settings("worker-" + suffix, MAX_ATTEMPTS, Duration.ofMillis(50), tempDir,
-                        Duration.ofMillis(100), deadline, true, Duration.ofHours(1)), Clock.systemUTC());
+                        Duration.ofMillis(100), deadline, true, Duration.ofHours(1), 2), Clock.systemUTC());
     }
 
     @Test
