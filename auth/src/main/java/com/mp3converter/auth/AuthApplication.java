@@ -29,7 +29,7 @@ public final class AuthApplication implements Application {
     private final Database database;
     private final SigningKeys keys;
     private final UserStore users;
-    private final PasswordHasher hasher = new PasswordHasher();
+    private final PasswordHasher hasher;
     private final Config config;
     private final Clock clock = Clock.systemUTC();
     private final InternalCaller internal;
@@ -42,6 +42,8 @@ public final class AuthApplication implements Application {
         this.database = Database.open(config.get("db"));
         this.keys = SigningKeys.load(Path.of(config.get("auth.keys-dir").asString().get()));
         this.users = new UserStore(database.client());
+        this.hasher = new PasswordHasher(config.get("auth.hashing.concurrency").asInt().get(),
+                config.get("auth.hashing.wait").as(Duration.class).get());
         this.internal = InternalCaller.from(config);
         this.accountTokens = new AccountTokens(database.client(), clock);
         Config mail = config.get("auth.mail");
