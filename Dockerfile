@@ -21,9 +21,11 @@ RUN if [ "${SERVICE}" = transcoder ]; then apt-get update \
     && useradd --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin app
 COPY --from=build /src/${SERVICE}/target/${SERVICE}.jar /app/app.jar
 COPY --from=build /src/${SERVICE}/target/libs /app/libs
-# The JVM settings, in one place for the training run below and the container. Serial GC: these heaps are small and
-# the pods have one or two CPUs; it keeps less memory than G1 (docs/benchmarks.md).
-ENV JDK_JAVA_OPTIONS="--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -XX:MaxRAMPercentage=75 -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError"
+# The JVM settings, the same files the local stack, the tests and the benchmarks start the services with: for the
+# training run below and the container (heap, Serial GC, JIT; why each: the files, and docs/benchmarks.md)
+COPY --from=build /src/jvm/common.options /app/jvm/common.options
+COPY --from=build /src/jvm/${SERVICE}.options /app/jvm/service.options
+ENV JDK_JAVA_OPTIONS="@/app/jvm/common.options @/app/jvm/service.options"
 # An ahead-of-time cache of the classes a start loads and links (JEP 483/514), from a training run that starts the
 # service without its backends, calls its own health and metrics endpoints and exits: the container then starts in
 # about half the time.

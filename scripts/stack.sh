@@ -183,6 +183,7 @@ installed() { # module [part]: a copy of its build output for the part to run fr
   rm -rf "$to" && mkdir -p "$to"
   cp -r "$from/libs" "$to/libs"
   if [ -f "$from/$1.jar" ]; then cp "$from/$1.jar" "$to/"; else cp -r "$from/classes" "$to/classes"; fi
+  if [ -f "$ROOT/jvm/$1.options" ]; then cp "$ROOT/jvm/common.options" "$ROOT/jvm/$1.options" "$to/"; fi
   echo "$to"
 }
 # the stand-in's JVM, from measurements (bench standin --jvm=...): its heap holds batches in flight and a 16 MiB
@@ -261,8 +262,7 @@ service_up() { # name port
   require_free "$1" "$2" "$(echo "$1" | tr a-z A-Z)_PORT"
   local app; app=$(installed "$1")
   daemon "$1" "$ROOT/scripts/with-env" "$STATE/env" SERVER_PORT="$2" \
-    "$(java_bin)" -Xmx512m -XX:+ExitOnOutOfMemoryError --sun-misc-unsafe-memory-access=allow \
-    -Djava.io.tmpdir="$STATE/tmp" -jar "$app/$1.jar"
+    "$(java_bin)" @"$app/common.options" @"$app/$1.options" -Djava.io.tmpdir="$STATE/tmp" -jar "$app/$1.jar"
 }
 ready() { curl -fs --max-time 2 "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1; } # port
 wait_ready() { # name port

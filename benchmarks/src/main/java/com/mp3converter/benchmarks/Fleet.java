@@ -10,8 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
@@ -25,15 +23,9 @@ import com.rabbitmq.stream.StreamException;
  * database and those streams, so nothing measured here stays behind.
  */
 final class Fleet implements AutoCloseable {
-    /** The memory limit each service has in k8s/base, which the image's heap flags take their share of. */
-    static final Map<String, String> K8S_MEMORY_LIMIT = Map.of("auth", "768m", "gateway", "1g", "transcoder", "1536m",
-            "mailer", "512m");
-    private static final Pattern IMAGE_OPTIONS = Pattern.compile("ENV JDK_JAVA_OPTIONS=\"([^\"]+)\"");
-
     final String id = UUID.randomUUID().toString().substring(0, 8);
     final Map<String, String> env;
     final Path logs;
-    private final Path stackRoot;
     private final List<ServiceProcess> started = new ArrayList<>();
 
     Fleet(Stack stack) throws IOException {
@@ -45,20 +37,11 @@ final class Fleet implements AutoCloseable {
         env.put("STREAMS_MAX_DASH_AGE", "PT1H");
         env.put("GATEWAY_REPLICA_DASH_NAME", "bench-gateway-" + id);
         logs = Files.createDirectories(stack.root.resolve(".local/bench/logs-" + id));
-        stackRoot = stack.root;
     }
 
-    /**
-     * The JVM as the image runs it (the Dockerfile's JDK_JAVA_OPTIONS) in a pod with the k8s manifests' memory limit.
-     */
-    static List<String> imageJvm(Path root, String service) throws IOException {
-        Matcher options = IMAGE_OPTIONS.matcher(Files.readString(root.resolve("Dockerfile")));
-        if (!options.find()) {
-            throw new IllegalStateException("the Dockerfile sets no JDK_JAVA_OPTIONS");
-        }
-        List<String> jvm = new ArrayList<>(List.of(options.group(1).split(" ")));
-        jvm.add("-XX:MaxRAM=" + K8S_MEMORY_LIMIT.get(service));
-        return jvm;
+    /** The service's JVM options as the image and the local stack start it (jvm/common.options, jvm/<service>.options). */
+    static List<String> serviceJvm(String service) throws IOException {
+        return ServiceProcess.jvmOptions(service);
     }
 
     /**
@@ -71,7 +54,7 @@ final class Fleet implements AutoCloseable {
                 "SMTP_FROM", "training@training.invalid", "AUTH_KEYS_DASH_DIR", logs.resolve("training-keys").toString(),
                 "MONGO_URI", "mongodb://127.0.0.1:1", "RABBITMQ_STREAM_DASH_PORT", "1",
                 "DB_URL", "jdbc:mariadb://127.0.0.1:1/auth"));
-        List<String> jvm = new ArrayList<>(imageJvm(stackRoot, service));
+        List<String> jvm = new ArrayList<>(serviceJvm(service));
         jvm.addAll(List.of("-XX:AOTCacheOutput=" + cache, "-Dmp3converter.aot-training=true"));
         ServiceProcess run = ServiceProcess.start(service, training, logs, jvm);
         if (!run.process().waitFor(3, TimeUnit.MINUTES) || !Files.isRegularFile(cache)) {
@@ -86,6 +69,11 @@ final class Fleet implements AutoCloseable {
         ServiceProcess process = ServiceProcess.start(service, all, logs, jvmOptions);
         started.add(process);
         return process;
+    }
+
+    /** The service as the image runs it (its JVM options), ready. */
+    ServiceProcess startReady(String service, Map<String, String> extra) throws Exception {
+        return startReady(service, extra, serviceJvm(service));
     }
 
     ServiceProcess startReady(String service, Map<String, String> extra, List<String> jvmOptions) throws Exception {

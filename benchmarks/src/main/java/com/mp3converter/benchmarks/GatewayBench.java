@@ -31,7 +31,7 @@ import org.bson.Document;
 import org.bson.types.ObjectId;
 
 /**
- * A large file through a gateway started here at {@code -Xmx256m}, against the plain GridFS driver doing the same
+ * A large file through a gateway started here as the image runs it, against the plain GridFS driver doing the same
  * with the same bytes, alternating, into equally empty databases of the same MongoDB:
  * <ul>
  * <li>{@code upload_ratio}: driver write time ÷ {@code POST /upload} time (1 = as fast as the driver);</li>
@@ -51,12 +51,12 @@ final class GatewayBench {
         try (Fleet fleet = new Fleet(stack); MongoClient client = MongoClients.create(stack.env.get("MONGO_URI"))) {
             ServiceProcess gateway = fleet.startReady("gateway", Map.of(
                     "GATEWAY_UPLOAD_MAX_DASH_BYTES", Long.toString(bytes * 2),
-                    "GATEWAY_QUOTA_MAX_DASH_BYTES_DASH_STORED", Long.toString(bytes * 4)), List.of("-Xmx256m"));
+                    "GATEWAY_QUOTA_MAX_DASH_BYTES_DASH_STORED", Long.toString(bytes * 4)));
             URI base = gateway.uri("/");
             String token = Stack.newUser(base);
             String userId = Json.MAPPER.readTree(Base64.getUrlDecoder().decode(token.split("\\.")[1])).get("sub").asText();
             MongoDatabase gatewayDb = client.getDatabase(fleet.env.get("MONGO_DATABASE"));
-            System.out.printf("%d MiB, gateway -Xmx256m, MongoDB %s%n", mib, stack.mongoDescription());
+            System.out.printf("%d MiB, gateway %s, MongoDB %s%n", mib, Fleet.serviceJvm("gateway"), stack.mongoDescription());
 
             Alternating upload = Alternating.run("upload: gateway POST /upload vs the plain GridFS driver", runs,
                     () -> intoGateway(gatewayDb, () -> uploadThroughGateway(base, token, payload)),

@@ -46,7 +46,7 @@ final class StartupBench {
                         extra.put("AUTH_URL", started.get("auth").uri("").toString());
                     }
                     extra.put("TRANSCODER_INSTANCE_DASH_NAME", "bench-transcoder-" + fleet.id);
-                    List<String> jvm = new ArrayList<>(Fleet.imageJvm(stack.root, service));
+                    List<String> jvm = new ArrayList<>(Fleet.serviceJvm(service));
                     jvm.add("-XX:AOTCache=" + caches.get(service));
                     long start = System.nanoTime();
                     ServiceProcess process = fleet.start(service, extra, jvm);

@@ -74,10 +74,10 @@ final class TranscodeBench {
 
         Stack stack = new Stack(root);
         try (Fleet fleet = new Fleet(stack)) {
-            URI auth = fleet.startReady("auth", Map.of(), List.of()).uri("/");
+            URI auth = fleet.startReady("auth", Map.of()).uri("/");
             Map<String, String> toAuth = Map.of("AUTH_URL", auth.toString().replaceAll("/$", ""));
-            URI gateway = fleet.startReady("gateway", toAuth, List.of()).uri("/");
-            fleet.startReady("transcoder", Map.of("TRANSCODER_INSTANCE_DASH_NAME", "bench-" + fleet.id), List.of());
+            URI gateway = fleet.startReady("gateway", toAuth).uri("/");
+            fleet.startReady("transcoder", Map.of("TRANSCODER_INSTANCE_DASH_NAME", "bench-" + fleet.id));
             String token = Stack.newUser(gateway);
             Alternating job = Alternating.run("whole job (claim -> DONE, GridFS in and out) vs ffmpeg + cover", runs, () -> {
                 JsonNode done = Stack.awaitDone(gateway, token, Stack.upload(gateway, token, video), Duration.ofMinutes(10));

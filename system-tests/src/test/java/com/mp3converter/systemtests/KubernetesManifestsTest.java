@@ -444,6 +444,24 @@ class KubernetesManifestsTest {
         return version.group(1).replace("-SNAPSHOT", "");
     }
 
+    /** The service's maximum heap, from the JVM options its image starts it with. */
+    private static long heapMib(String service) {
+        try {
+            return com.mp3converter.common.testing.ServiceProcess.jvmOptions(service).stream()
+                    .filter(o -> o.startsWith("-Xmx")).map(o -> mib(o.substring(4))).reduce((a, b) -> b)
+                    .orElseThrow(() -> new AssertionError("jvm/" + service + ".options sets no -Xmx"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** A memory size in MiB: Kubernetes' 768Mi, 1Gi; the JVM's 96m, 1g. */
+    private static long mib(String quantity) {
+        Matcher size = Pattern.compile("(\\d+)([MmGg])i?").matcher(quantity);
+        assertThat(quantity, size.matches(), org.hamcrest.Matchers.is(true));
+        return Long.parseLong(size.group(1)) * (size.group(2).equalsIgnoreCase("g") ? 1024 : 1);
+    }
+
     private static JsonNode only(List<JsonNode> documents, String kind) {
         List<JsonNode> found = documents.stream().filter(d -> d.get("kind").asText().equals(kind)).toList();
         assertThat(kind, found.size(), org.hamcrest.Matchers.is(1));
@@ -476,6 +494,16 @@ class KubernetesManifestsTest {
             }
             if (c.at("/resources/requests").isMissingNode() || c.at("/resources/limits").isMissingNode()) {
                 problems.add(name + ": requests and limits required");
+            }
+            Path jvm = LocalServers.repoRoot().resolve("jvm").resolve(c.get("name").asText() + ".options");
+            if (Files.isRegularFile(jvm) && !c.at("/resources/limits/memory").isMissingNode()) {
+                long heap = heapMib(c.get("name").asText());
+                long limit = mib(c.at("/resources/limits/memory").asText());
+                if (limit < 2 * heap) {
+                    problems.add(name + ": a memory limit of " + limit + " MiB leaves the JVM less than twice its " + heap
+                            + " MiB heap (" + LocalServers.repoRoot().relativize(jvm) + ") for its code, classes, threads"
+                            + " and native memory");
+                }
             }
             JsonNode sc = c.path("securityContext");
             if (!sc.path("readOnlyRootFilesystem").asBoolean(false) || sc.path("allowPrivilegeEscalation").asBoolean(true)

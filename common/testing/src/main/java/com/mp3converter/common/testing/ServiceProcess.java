@@ -37,14 +37,31 @@ public final class ServiceProcess implements AutoCloseable {
     private static final java.util.regex.Pattern LISTENING = java.util.regex.Pattern.compile("listening on port (\\d+)");
 
     /**
-     * Starts the jar on port 0 (the kernel picks a free one) unless {@code SERVER_PORT} is given, and returns once its
-     * log names the port.
+     * Starts the jar on port 0 (the kernel picks a free one) unless {@code SERVER_PORT} is given, with the service's
+     * JVM options ({@link #jvmOptions}), and returns once its log names the port.
      */
     public static ServiceProcess start(String name, Map<String, String> env, Path logDir) throws IOException {
-        return start(name, env, logDir, List.of("-Xmx384m"));
+        return start(name, env, logDir, jvmOptions(name));
     }
 
-    /** The same with these JVM options (heap settings) instead of the tests' {@code -Xmx384m}. */
+    /**
+     * The JVM options the images and the local stack start this service with: {@code jvm/common.options}, then
+     * {@code jvm/<service>.options} (argument files; {@code #} starts a comment).
+     */
+    public static List<String> jvmOptions(String service) throws IOException {
+        List<String> options = new ArrayList<>();
+        for (String file : List.of("common", service)) {
+            for (String line : Files.readAllLines(LocalServers.repoRoot().resolve("jvm").resolve(file + ".options"))) {
+                String option = line.replaceAll("#.*", "").strip();
+                if (!option.isEmpty()) {
+                    options.addAll(List.of(option.split("\\s+")));
+                }
+            }
+        }
+        return options;
+    }
+
+    /** The same with these JVM options instead of the service's own. */
     public static ServiceProcess start(String name, Map<String, String> env, Path logDir, List<String> jvmOptions)
             throws IOException {
         Path jar = LocalServers.repoRoot().resolve(name).resolve("target").resolve(name + ".jar");
