@@ -29,6 +29,7 @@ import com.mp3converter.common.token.TokenVerifier;
 import com.mp3converter.gateway.jobs.Job;
 import com.mp3converter.gateway.jobs.JobEventsFolder;
 import com.mp3converter.gateway.jobs.JobFeed;
+import com.mp3converter.gateway.jobs.JobIds;
 import com.mp3converter.gateway.jobs.JobState;
 import com.mp3converter.gateway.jobs.DeletedJobs;
 import com.mp3converter.gateway.jobs.JobStore;
@@ -53,6 +54,7 @@ public final class GatewayApplication implements Application {
     private final MongoConnection mongo;
     private final JobStore jobs;
     private final StreamSettings streams;
+    private final JobIds jobIds;
     private final Environment environment;
     private final String replica;
     private final Map<String, ConfirmedProducer> producers = new ConcurrentHashMap<>();
@@ -106,8 +108,10 @@ public final class GatewayApplication implements Application {
                 auth.get("audience").asString().get(), clock), revocations);
         Config gateway = config.get("gateway");
         Duration uploadLease = gateway.get("upload.lease").as(Duration.class).get();
-        this.resumable = new ResumableUploads(mongo, clock, gateway.get("tus.expiry").as(Duration.class).get(), uploadLease);
-        this.idempotencyKeys = new IdempotencyKeys(mongo, uploadLease, clock);
+        this.jobIds = new JobIds(streams);
+        this.resumable = new ResumableUploads(mongo, clock, gateway.get("tus.expiry").as(Duration.class).get(), uploadLease,
+                jobIds);
+        this.idempotencyKeys = new IdempotencyKeys(mongo, uploadLease, clock, jobIds);
         UploadPolicy.Limits limits = new UploadPolicy.Limits(gateway.get("upload.max-bytes").asLong().get(),
                 gateway.get("quota.max-bytes-stored").asLong().get(), gateway.get("quota.max-jobs-in-flight").asInt().get());
         this.policy = new UploadPolicy(limits, jobs, resumable::unfinishedBytes, resumable::unfinishedCount,
@@ -192,7 +196,7 @@ public final class GatewayApplication implements Application {
                 .register("/", new AccountService(authUrl, auth.get("timeout").as(Duration.class).get(),
                         gateway.get("trusted-proxies").asInt().get(), caller, revocations, accountDeletions,
                         housekeeping[2]::runSoon))
-                .register("/", new UploadService(caller, jobs, idempotencyKeys, resumable, mongo, videos, policy, clock))
+                .register("/", new UploadService(caller, jobs, idempotencyKeys, resumable, mongo, videos, policy, clock, jobIds))
                 .register("/files", tus)
                 .register("/webhooks", new WebhooksProxy(caller, URI.create(config.get("mailer.url").asString().get()),
                         config.get("mailer.timeout").as(Duration.class).get(), internal))

@@ -6,6 +6,7 @@ import java.util.Date;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 import com.mongodb.client.MongoCollection;
@@ -27,6 +28,7 @@ public final class IdempotencyKeys {
     private final MongoCollection<Document> keys;
     private final Lease lease;
     private final Clock clock;
+    private final Supplier<String> jobIds;
 
     /** What a key gives this request. */
     public sealed interface Reservation {
@@ -45,7 +47,9 @@ public final class IdempotencyKeys {
     public record InProgress(String jobId) implements Reservation {
     }
 
-    public IdempotencyKeys(MongoConnection mongo, Duration lease, Clock clock) {
+    /** {@code jobIds}: where the job id a key is first seen with comes from. */
+    public IdempotencyKeys(MongoConnection mongo, Duration lease, Clock clock, Supplier<String> jobIds) {
+        this.jobIds = jobIds;
         this.keys = mongo.database().getCollection("idempotency_keys");
         this.lease = new Lease(keys, "", lease, clock);
         this.clock = clock;
@@ -56,7 +60,7 @@ public final class IdempotencyKeys {
         String id = userId + ":" + key;
         String holder = UUID.randomUUID().toString();
         Optional<Document> claimed = lease.claim(Filters.eq("_id", id), holder,
-                Updates.combine(Updates.setOnInsert("jobId", UUID.randomUUID().toString()),
+                Updates.combine(Updates.setOnInsert("jobId", jobIds.get()),
                         Updates.setOnInsert("createdAt", Date.from(clock.instant()))),
                 new FindOneAndUpdateOptions().upsert(true));
         Document d = claimed.orElseGet(() -> keys.find(Filters.eq("_id", id)).first());

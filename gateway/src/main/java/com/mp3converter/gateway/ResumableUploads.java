@@ -11,8 +11,8 @@ import java.util.Arrays;
 import java.util.Date;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoWriteException;
@@ -58,6 +58,7 @@ public final class ResumableUploads {
     private final Clock clock;
     private final Duration expiry;
     private final Lease lease;
+    private final Supplier<String> jobIds;
 
     /** One upload as stored. {@code jobId} is chosen at creation; the job exists once {@code finishedAt} is set. */
     public record Upload(String id, Events.Owner owner, long length, long offset, String fileId, String jobId,
@@ -101,7 +102,9 @@ public final class ResumableUploads {
     public record Lock(Upload upload, String holder, Refusal refusal) {
     }
 
-    public ResumableUploads(MongoConnection mongo, Clock clock, Duration expiry, Duration lease) {
+    /** {@code jobIds}: where the job id a finished upload becomes comes from. */
+    public ResumableUploads(MongoConnection mongo, Clock clock, Duration expiry, Duration lease, Supplier<String> jobIds) {
+        this.jobIds = jobIds;
         this.uploads = mongo.database().getCollection("uploads");
         this.chunks = mongo.database().getCollection(MongoConnection.VIDEOS_BUCKET + ".chunks");
         this.files = mongo.database().getCollection(MongoConnection.VIDEOS_BUCKET + ".files");
@@ -158,7 +161,7 @@ public final class ResumableUploads {
         Document d = new Document("_id", id).append("kind", "tus")
                 .append("owner", new Document("userId", owner.userId()).append("email", owner.email()))
                 .append("length", length).append("offset", 0L)
-                .append("fileId", new ObjectId().toHexString()).append("jobId", UUID.randomUUID().toString())
+                .append("fileId", new ObjectId().toHexString()).append("jobId", jobIds.get())
                 .append("name", name)
                 .append("options", StoredOptions.toDocument(options))
                 .append("metadata", metadata).append("contentType", null)

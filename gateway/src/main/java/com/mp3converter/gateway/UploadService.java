@@ -9,7 +9,7 @@ import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 import com.mongodb.client.gridfs.GridFSBucket;
@@ -66,9 +66,12 @@ public final class UploadService implements HttpService {
     private final OutboxRelay<Job> relay;
     private final UploadPolicy policy;
     private final Clock clock;
+    private final Supplier<String> jobIds;
 
     public UploadService(Caller caller, JobStore jobs, IdempotencyKeys keys, ResumableUploads uploads,
-                         MongoConnection mongo, OutboxRelay<Job> relay, UploadPolicy policy, Clock clock) {
+                         MongoConnection mongo, OutboxRelay<Job> relay, UploadPolicy policy, Clock clock,
+                         Supplier<String> jobIds) {
+        this.jobIds = jobIds;
         this.caller = caller;
         this.jobs = jobs;
         this.keys = keys;
@@ -109,7 +112,7 @@ public final class UploadService implements HttpService {
             return;
         }
         Optional<IdempotencyKeys.Reserved> reserved = reservation.map(IdempotencyKeys.Reserved.class::cast);
-        String jobId = reserved.map(IdempotencyKeys.Reserved::jobId).orElseGet(() -> UUID.randomUUID().toString());
+        String jobId = reserved.map(IdempotencyKeys.Reserved::jobId).orElseGet(jobIds);
         try {
             ObjectId fileId = new ObjectId();
             // reserved while it arrives: the whole body when its length is known (it bounds the file), else the allowance

@@ -37,7 +37,8 @@ class UploadPolicyTest {
     void store() {
         mongo = new MongoConnection(LocalServers.get("MONGO_URI"), "policy_" + LocalServers.unique());
         jobs = new JobStore(mongo, Clock.systemUTC(), Duration.ofSeconds(30));
-        uploads = new ResumableUploads(mongo, Clock.systemUTC(), Duration.ofHours(24), Duration.ofMinutes(1));
+        uploads = new ResumableUploads(mongo, Clock.systemUTC(), Duration.ofHours(24), Duration.ofMinutes(1),
+                () -> java.util.UUID.randomUUID().toString());
         policy = new UploadPolicy(new UploadPolicy.Limits(MAX_BYTES, QUOTA, IN_FLIGHT), jobs, uploads::unfinishedBytes,
                 uploads::unfinishedCount, new Admissions(mongo.database().getCollection("upload_admissions"),
                         Duration.ofSeconds(10), Duration.ofSeconds(5), Clock.systemUTC()));
