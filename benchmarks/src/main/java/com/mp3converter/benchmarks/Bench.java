@@ -9,7 +9,7 @@ import java.util.List;
  */
 public final class Bench {
     private static final List<String> ALL = List.of("tokens", "latency", "pipeline", "startup", "scale", "gateway",
-            "downloads", "transcoder");
+            "downloads", "transcoder", "memory");
 
     private Bench() {
     }
@@ -49,6 +49,7 @@ public final class Bench {
             case "gateway" -> GatewayBench.run(new Stack(root), results, 1024, 3);
             case "downloads" -> DownloadBench.run(new Stack(root), results, 3);
             case "transcoder" -> TranscodeBench.run(root, results, 5, 10);
+            case "memory" -> MemoryBench.run(new Stack(root), results, Integer.getInteger("bench.runs", 3));
             default -> throw new IllegalArgumentException(part);
         }
     }

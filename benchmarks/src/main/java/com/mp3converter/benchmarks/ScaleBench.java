@@ -3,20 +3,27 @@ package com.mp3converter.benchmarks;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.mp3converter.common.testing.ServiceProcess;
 import com.mp3converter.testmedia.TestMedia;
 
 /**
- * {@code scale_two_transcoders}: jobs per minute with two transcoder JVMs ÷ with one, for a batch of 20 one-minute
- * clips uploaded back to back to a gateway started here (its own streams and database, the stack's auth). The two
- * sides alternate; the second transcoder is started and ready before its batch, so start-up is not counted.
+ * {@code scale_two_transcoders}: pods emulated on this machine's two cores, each transcoder pinned to a core of its
+ * own ({@code taskset}), so it converts one job at a time as a one-CPU pod does (transcoder.concurrency follows the
+ * processors it may use). The same batch, 20 one-minute clips uploaded back to back to a gateway started here (its
+ * own streams, with {@link #PARTITIONS} partitions: more than transcoders), with one such transcoder, then with two;
+ * jobs per minute with two ÷ with one, the sides alternating after a warm-up pair. Timed from the first upload to
+ * the last job DONE. The gateway, the stand-in and the broker are not pinned: they share the two cores with the
+ * transcoders (in a cluster they would have their own).
  */
 final class ScaleBench {
     private static final int JOBS = 20;
+    static final int PARTITIONS = 4;
 
     private ScaleBench() {
     }
@@ -24,40 +31,73 @@ final class ScaleBench {
     static void run(Stack stack, Results results, int runs) throws Exception {
         Path clip = TestMedia.longVideo(Duration.ofMinutes(1));
         try (Fleet fleet = new Fleet(stack)) {
-            URI gateway = fleet.startReady("gateway", Map.of("GATEWAY_QUOTA_MAX_DASH_JOBS_DASH_IN_DASH_FLIGHT", "100"),
-                    Fleet.imageJvm(stack.root, "gateway")).uri("/");
-            fleet.startReady("transcoder", Map.of("TRANSCODER_INSTANCE_DASH_NAME", "bench-a-" + fleet.id),
-                    Fleet.imageJvm(stack.root, "transcoder"));
+            fleet.env.put("STREAMS_VIDEOS_PARTITIONS", Integer.toString(PARTITIONS));
+            URI gateway = fleet.startReady("gateway", Map.of("GATEWAY_QUOTA_MAX_DASH_JOBS_DASH_IN_DASH_FLIGHT", "100"))
+                    .uri("/");
             String token = Stack.newUser(gateway);
-            int[] second = {0};
-            Alternating scale = Alternating.run(JOBS + " one-minute clips: one transcoder vs two (seconds per batch)",
-                    runs, () -> batch(gateway, token, clip), () -> {
-                        ServiceProcess extra = fleet.startReady("transcoder",
-                                Map.of("TRANSCODER_INSTANCE_DASH_NAME", "bench-b" + (second[0]++) + "-" + fleet.id),
-                                Fleet.imageJvm(stack.root, "transcoder"));
-                        Thread.sleep(1000); // the broker hands the new consumer its share of the partitions
-                        try {
-                            return batch(gateway, token, clip);
-                        } finally {
-                            extra.terminate(Duration.ofSeconds(30));
-                        }
-                    });
+            int[] started = {0};
+            Alternating scale = Alternating.run(JOBS + " one-minute clips, " + PARTITIONS + " partitions: one transcoder "
+                    + "on one core vs two, each on its own (seconds per batch)", runs,
+                    () -> batch(fleet, gateway, token, clip, 1, started), () -> batch(fleet, gateway, token, clip, 2, started));
             // "ours" is one transcoder, the reference two: seconds(one) ÷ seconds(two) is jobs/min(two) ÷ jobs/min(one)
             results.put("scale_two_transcoders", Stats.of(scale.ratios));
         }
     }
 
-    private static double batch(URI gateway, String token, Path clip) throws Exception {
-        long start = System.nanoTime();
-        List<String> jobs = new ArrayList<>();
-        for (int i = 0; i < JOBS; i++) {
-            jobs.add(Stack.upload(gateway, token, clip));
+    /** The batch's seconds with {@code transcoders} transcoders, transcoder {@code i} pinned to core {@code i}. */
+    private static double batch(Fleet fleet, URI gateway, String token, Path clip, int transcoders, int[] started)
+            throws Exception {
+        List<ServiceProcess> pods = new ArrayList<>();
+        for (int core = 0; core < transcoders; core++) {
+            ServiceProcess transcoder = fleet.start("transcoder", Map.of("TRANSCODER_INSTANCE_DASH_NAME",
+                    "bench-" + (started[0]++) + "-" + fleet.id), Fleet.serviceJvm("transcoder"));
+            pin(transcoder, core);
+            pods.add(transcoder);
         }
-        for (String job : jobs) {
-            Stack.awaitDone(gateway, token, job, Duration.ofMinutes(10));
+        try {
+            for (ServiceProcess pod : pods) {
+                pod.awaitReady(Duration.ofSeconds(90));
+            }
+            Thread.sleep(2000); // the broker hands each consumer its share of the partitions
+            long start = System.nanoTime();
+            List<String> jobs = new ArrayList<>();
+            for (int i = 0; i < JOBS; i++) {
+                jobs.add(Stack.upload(gateway, token, clip));
+            }
+            Instant firstStart = Instant.MAX;
+            Instant lastEnd = Instant.MIN;
+            for (String job : jobs) {
+                JsonNode done = Stack.awaitDone(gateway, token, job, Duration.ofMinutes(10));
+                firstStart = min(firstStart, Instant.parse(done.get("startedAt").asText()));
+                lastEnd = max(lastEnd, Instant.parse(done.get("finishedAt").asText()));
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            System.out.printf("       %d transcoder(s): %d jobs in %.1f s (%.1f jobs/min; converting from the first start to "
+                    + "the last end %.1f s), load %s%n", transcoders, JOBS, seconds, JOBS * 60 / seconds,
+                    Duration.between(firstStart, lastEnd).toMillis() / 1000.0, Stack.load());
+            return seconds;
+        } finally {
+            for (ServiceProcess pod : pods) {
+                pod.terminate(Duration.ofSeconds(30));
+            }
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        System.out.printf("       %d jobs in %.1f s: %.1f jobs/min%n", JOBS, seconds, JOBS * 60 / seconds);
-        return seconds;
+    }
+
+    /** Every thread of the process, and those it starts from now on, on this core only. */
+    static void pin(ServiceProcess process, int core) throws Exception {
+        Process taskset = new ProcessBuilder("taskset", "-a", "-p", "-c", Integer.toString(core),
+                Long.toString(process.process().pid())).redirectErrorStream(true).start();
+        String output = new String(taskset.getInputStream().readAllBytes());
+        if (taskset.waitFor() != 0) {
+            throw new IllegalStateException("taskset failed: " + output);
+        }
+    }
+
+    private static Instant min(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
+    }
+
+    private static Instant max(Instant a, Instant b) {
+        return a.isAfter(b) ? a : b;
     }
 }

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -132,6 +133,15 @@ final class Stack {
                 .header("Authorization", "Bearer " + token).DELETE().build(), HttpResponse.BodyHandlers.ofString());
         if (deleted.statusCode() != 204 && deleted.statusCode() != 404) {
             throw new IllegalStateException("DELETE /jobs/" + jobId + " answered " + deleted.statusCode() + ": " + deleted.body());
+        }
+    }
+
+    /** The machine's load averages (1, 5, 15 minutes), to print beside figures: other work moves them. */
+    static String load() {
+        try {
+            return String.join(" ", List.of(Files.readString(Path.of("/proc/loadavg")).split(" ")).subList(0, 3));
+        } catch (IOException e) {
+            return "unknown";
         }
     }
 
