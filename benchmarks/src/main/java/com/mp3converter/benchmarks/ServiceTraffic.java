@@ -62,7 +62,7 @@ final class ServiceTraffic implements AutoCloseable {
         mongo = new MongoConnection(uri, database);
         db = mongo.database();
         jobs = new JobStore(mongo, Clock.systemUTC(), LEASE);
-        keys = new IdempotencyKeys(mongo, LEASE, Clock.systemUTC());
+        keys = new IdempotencyKeys(mongo, LEASE, Clock.systemUTC(), () -> UUID.randomUUID().toString());
         jobs.createIndexes();
         mp3Writer = new IdempotentGridFs(db, MongoConnection.MP3_BUCKET);
         mp3Writer.createIndexes();

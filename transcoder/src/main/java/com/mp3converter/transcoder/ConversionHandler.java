@@ -221,7 +221,6 @@ public final class ConversionHandler implements SingleActiveConsumer.Handler {
                     throw new SingleActiveConsumer.SubscriptionLost();
                 }
             }
-            }
         }
     }
 

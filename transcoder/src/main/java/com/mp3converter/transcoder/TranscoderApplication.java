@@ -95,7 +95,6 @@ public final class TranscoderApplication implements Application, ConversionHandl
         Config transcoder = config.get("transcoder");
         Topology.declare(environment, streams);
         new IdempotentGridFs(mongo.database(), MongoConnection.MP3_BUCKET).createIndexes();
-        new Conversions(mongo).createIndexes();
         Path temp = Path.of(transcoder.get("temp-dir").asString().filter(s -> !s.isBlank())
                 .orElse(System.getProperty("java.io.tmpdir")));
         Files.createDirectories(temp);

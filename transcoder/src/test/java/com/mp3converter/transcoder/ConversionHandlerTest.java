@@ -259,7 +259,7 @@ class ConversionHandlerTest {
 
     @Test
     void aJobWhoseOwnerConvertsElsewhereGoesBackToItsPartitionOnceEvenWhenTheMessageComesAgain() throws Exception {
-        new Conversions(mongo).beginAttempt("other-job", "u1", Instant.now().plusSeconds(600)); // u1 converts elsewhere
+        new Conversions(mongo, java.time.Clock.systemUTC()).beginAttempt("other-job", "u1", Instant.now().plusSeconds(600)); // u1 converts elsewhere
         EventMessage job = uploaded(Sample.WAV_22K);
         String partition = streams.videos() + "-0";
         handler(temp).handle(job, partition, 41);

@@ -24,7 +24,7 @@ class FairShareTest {
     @BeforeEach
     void start() {
         mongo = new MongoConnection(LocalServers.get("MONGO_URI"), "fair_" + LocalServers.unique());
-        conversions = new Conversions(mongo);
+        conversions = new Conversions(mongo, Clock.systemUTC());
         conversions.createIndexes();
         fair = new FairShare(conversions, true, Duration.ofMinutes(30), Clock.systemUTC());
     }
