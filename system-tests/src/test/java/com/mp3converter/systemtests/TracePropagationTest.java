@@ -63,6 +63,9 @@ class TracePropagationTest {
         platform.env.forEach((k, v) -> settings.put(configKey(k), v));
         settings.put("server.port", "0");
         settings.put("smtp.security", "none");
+        MailerApplication mailer = new MailerApplication(config(settings, "mailer"));
+        WebServer mailerServer = serve(mailer, settings, "mailer"); // auth hands it the verification mail
+        settings.put("mailer.url", "http://127.0.0.1:" + mailerServer.port());
         AuthApplication auth = new AuthApplication(config(settings, "auth"));
         WebServer authServer = serve(auth, settings, "auth");
         settings.put("auth.url", "http://127.0.0.1:" + authServer.port());
@@ -70,13 +73,15 @@ class TracePropagationTest {
         WebServer gatewayServer = serve(gateway, settings, "gateway");
         TranscoderApplication transcoder = new TranscoderApplication(config(settings, "transcoder"));
         transcoder.start();
-        MailerApplication mailer = new MailerApplication(config(settings, "mailer"));
-        mailer.start();
         try {
             URI base = URI.create("http://127.0.0.1:" + gatewayServer.port());
             String email = "traced-" + LocalServers.unique() + "@example.com";
             send(HttpRequest.newBuilder(base.resolve("/signup")).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"email\":\"" + email + "\",\"password\":\"" + Platform.PASSWORD + "\"}")));
+            HttpResponse<String> verified = send(HttpRequest.newBuilder(base.resolve("/account/verify"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"token\":\"" + Platform.verificationToken(email) + "\"}")));
+            assertThat(verified.body(), verified.statusCode(), is(200));
             String token = send(HttpRequest.newBuilder(base.resolve("/login")).header("Authorization", "Basic "
                     + Base64.getEncoder().encodeToString((email + ":" + Platform.PASSWORD).getBytes(StandardCharsets.UTF_8)))
                     .POST(HttpRequest.BodyPublishers.noBody())).body();
@@ -159,6 +164,7 @@ class TracePropagationTest {
             assertThat("auth continues the gateway's client span",
                     servers.stream().anyMatch(s -> s.getParentSpanId().equals(client.getSpanId())), is(true));
         } finally {
+            mailerServer.stop();
             mailer.close();
             transcoder.close();
             gatewayServer.stop();
