@@ -78,9 +78,11 @@ class MetricsAndLogsIT {
             assertThat(value(transcoder, "mp3_publish_confirm_seconds_count", "stream", "job-events"), is(1.0));
             assertThat(value(transcoder, "mp3_consumer_lag_messages"), is(0.0));
             String mailer = metrics(platform.running("mailer").getFirst());
-            assertThat(value(mailer, "mp3_mail_results_total", "outcome", "sent"), is(1.0));
+            assertThat(value(mailer, "mp3_mail_results_total", "kind", "job.done", "outcome", "sent"), is(1.0));
+            assertThat(value(mailer, "mp3_mail_results_total", "kind", "account.verify", "outcome", "sent"), is(1.0));
             assertThat(value(mailer, "mp3_consumer_offset"), is(0.0));
-            assertThat(value(mailer, "mp3_smtp_send_seconds_count", "outcome", "sent"), is(1.0));
+            assertThat("the address's verification and the job's mail", value(mailer, "mp3_smtp_send_seconds_count",
+                    "outcome", "sent"), is(2.0));
 
             Map<String, String> scraped = Map.of("auth", auth, "gateway", gateway, "transcoder", transcoder,
                     "mailer", metrics(platform.running("mailer").getFirst()));

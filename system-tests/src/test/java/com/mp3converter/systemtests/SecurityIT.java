@@ -580,7 +580,8 @@ class SecurityIT {
                 .orElseThrow();
         List<String> failures = new ArrayList<>();
         for (var target : List.of(Map.entry(platform.auth, "POST /users HTTP/1.1\r\n"),
-                Map.entry(mailer, "POST /webhooks HTTP/1.1\r\nX-Mp3converter-User: stalled-json\r\n"))) {
+                Map.entry(mailer, "POST /webhooks HTTP/1.1\r\nX-Mp3converter-User: stalled-json\r\n"
+                        + "X-Mp3converter-Internal: " + platform.env.get("INTERNAL_TOKEN") + "\r\n"))) { // as the gateway calls
             long started = System.nanoTime();
             RawHttp.Exchange exchange;
             try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), target.getKey().port)) {
@@ -592,7 +593,7 @@ class SecurityIT {
             }
             if (!exchange.statuses().isEmpty() || !exchange.closedByServer()
                     || exchange.took().compareTo(STALL_LIMIT.plusSeconds(5)) > 0) { // cut off while reading, no answer
-                failures.add(target.getKey().name + " " + target.getValue().strip() + ": closed " + exchange.closedByServer()
+                failures.add(target.getKey().name + " " + target.getValue().lines().findFirst().orElse("") + ": closed " + exchange.closedByServer()
                         + " after " + exchange.took() + " " + exchange.statuses());
             }
         }
