@@ -45,7 +45,10 @@ class FairShareIT {
      */
     @Test
     void oneUsersManyLongJobsDoNotHoldAnotherUsersShortJob() throws Exception {
-        try (Platform platform = Platform.start(Map.of("GATEWAY_QUOTA_MAX_DASH_JOBS_DASH_IN_DASH_FLIGHT", "40"))) {
+        // a conversion slot per partition: what is measured is the turns within a partition, not the wait for a
+        // processor (with fewer slots than partitions, B may also wait for a slot: one more of A's conversions)
+        try (Platform platform = Platform.start(Map.of("GATEWAY_QUOTA_MAX_DASH_JOBS_DASH_IN_DASH_FLIGHT", "40",
+                "TRANSCODER_CONCURRENCY", "3"))) {
             StreamSettings streams = StreamSettings.from(ServiceServer.config(Map.of("streams.videos.name",
                     platform.env.get("STREAMS_VIDEOS_NAME"))));
             String a = platform.login(platform.newUser("many-long"));
