@@ -2,6 +2,8 @@ package com.mp3converter.gateway;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 
 import com.mp3converter.common.mongo.MongoConnection;
 import com.mp3converter.gateway.jobs.Job;
@@ -13,6 +15,8 @@ import com.mp3converter.gateway.jobs.JobStore;
  * and marks their jobs; every replica may run it, a second deletion of the same file is harmless.
  */
 public final class Mp3Retention {
+    private static final int BATCH = 500;
+
     private final JobStore jobs;
     private final MongoConnection mongo;
     private final Duration retention;
@@ -26,18 +30,23 @@ public final class Mp3Retention {
     }
 
     /** When the MP3 of a job finished at {@code finishedAt} is deleted (what the ready mail announces). */
-    public java.time.Instant expiresAt(java.time.Instant finishedAt) {
+    public Instant expiresAt(Instant finishedAt) {
         return finishedAt.plus(retention);
     }
 
-    /** One pass; the number of MP3s deleted. */
+    /** One pass, in batches until none is left; the number of MP3s deleted. */
     public int run() {
+        Instant cutoff = clock.instant().minus(retention);
         int deleted = 0;
-        for (Job job : jobs.mp3sFinishedBefore(clock.instant().minus(retention), 500)) {
-            JobEventsFolder.deleteQuietly(mongo, MongoConnection.MP3_BUCKET, job.mp3().fileId());
-            jobs.mp3Expired(job.id());
-            deleted++;
-        }
+        List<Job> batch;
+        do {
+            batch = jobs.mp3sFinishedBefore(cutoff, BATCH);
+            for (Job job : batch) {
+                JobEventsFolder.deleteQuietly(mongo, MongoConnection.MP3_BUCKET, job.mp3().fileId());
+                jobs.mp3Expired(job.id());
+                deleted++;
+            }
+        } while (batch.size() == BATCH);
         return deleted;
     }
 }

@@ -652,8 +652,8 @@ class FaultsIT {
         if (state.equals("DONE") && (mp3s != 1 || videos != 0)) {
             problems.add(jobId + " has " + mp3s + " MP3s and " + videos + " videos left");
         }
-        if (state.equals("FAILED") && mp3s != 0) {
-            problems.add(jobId + " failed but has " + mp3s + " MP3s");
+        if (state.equals("FAILED") && (mp3s != 0 || videos != 0)) {
+            problems.add(jobId + " failed but has " + mp3s + " MP3s and " + videos + " videos left");
         }
         Document stored = db.getCollection("jobs").find(Filters.eq("_id", jobId)).first();
         if (stored != null && stored.get("notifiedAt") == null) {

@@ -45,7 +45,7 @@ public record Job(String id, Events.Owner owner, String sourceName, long sourceB
     }
 
     Job finished(JobState state, Events.Mp3 mp3, Events.Reason error, int attempts, Instant at) {
-        return new Job(id, owner, sourceName, sourceBytes, state == JobState.DONE ? null : videoFileId,
+        return new Job(id, owner, sourceName, sourceBytes, null,
                 options, state, state == JobState.DONE ? 1.0 : progress, attempts, mp3, error, createdAt, at, startedAt, at,
                 notifiedAt, notificationError, mp3ExpiredAt, worker, version, foldedOffset, traceHeaders, mp3Reserved);
     }

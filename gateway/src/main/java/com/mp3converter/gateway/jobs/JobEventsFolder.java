@@ -75,7 +75,7 @@ public final class JobEventsFolder implements SingleActiveConsumer.Handler {
             return true;
         }
         Job job = after.get();
-        if (job.state() == JobState.DONE && before.videoFileId() != null) {
+        if (job.state().terminal() && before.videoFileId() != null) { // no retry reads it again
             deleteQuietly(mongo, MongoConnection.VIDEOS_BUCKET, before.videoFileId());
         }
         if (!jobs.storeFolded(before, job)) {

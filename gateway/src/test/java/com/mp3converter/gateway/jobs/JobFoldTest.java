@@ -70,6 +70,7 @@ class JobFoldTest {
         Job failed = fold(second, Events.CONVERSION_FAILED, new Events.ConversionFailed("job-1", 2,
                 new Events.Reason("no-audio", "no sound"), T), 7).orElseThrow();
         assertThat(failed.state(), is(JobState.FAILED));
+        assertThat("the source video is dropped from a FAILED job too: nothing reads it again", failed.videoFileId(), nullValue());
         assertThat("an outcome after the outcome", fold(failed, Events.CONVERSION_DONE, new Events.ConversionDone("job-1", 2,
                 "abcdefabcdefabcdefabcdef", 10, 2.0, 44_100, 2, false, 1.0, T, java.util.List.of()), 8).isPresent(), is(false));
         Job told = fold(failed, Events.NOTIFICATION_SENT, new Events.NotificationSent("job-1", "mail", T), 9).orElseThrow();
