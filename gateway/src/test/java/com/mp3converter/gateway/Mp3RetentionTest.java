@@ -48,6 +48,24 @@ class Mp3RetentionTest {
         }
     }
 
+    @Test
+    void onePassDeletesEveryExpiredMp3NotOnlyTheFirstBatch() {
+        Instant now = Instant.parse("2026-11-29T12:00:00Z");
+        Clock clock = Clock.fixed(now, ZoneOffset.UTC);
+        try (MongoConnection mongo = new MongoConnection(LocalServers.get("MONGO_URI"), "retention_" + LocalServers.unique())) {
+            JobStore jobs = new JobStore(mongo, clock, Duration.ofSeconds(30));
+            jobs.createIndexes();
+            int expired = 501; // one more than a batch
+            for (int i = 0; i < expired; i++) {
+                doneJob(mongo, now.minus(Duration.ofDays(8)));
+            }
+
+            assertThat(new Mp3Retention(jobs, mongo, Duration.ofDays(7), clock).run(), is(expired));
+            assertThat(mongo.mp3s().find().first(), nullValue());
+            mongo.database().drop();
+        }
+    }
+
     private static String doneJob(MongoConnection mongo, Instant finished) {
         ObjectId file = mongo.mp3s().uploadFromStream("x.mp3", new ByteArrayInputStream(new byte[1000]));
         String id = java.util.UUID.randomUUID().toString();

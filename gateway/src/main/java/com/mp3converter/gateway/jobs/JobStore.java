@@ -63,6 +63,7 @@ public final class JobStore {
         jobs.createIndex(Indexes.compoundIndex(Indexes.ascending("owner.userId"), Indexes.descending("createdAt")));
         outboxes.values().forEach(MongoOutbox::createIndexes);
         jobs.createIndex(Indexes.ascending("mp3.fileId"));
+        jobs.createIndex(Indexes.ascending("state", "finishedAt")); // the MP3 retention's pass, the state counts
     }
 
     /** Stores a new job with its {@code video.uploaded} pending. */
