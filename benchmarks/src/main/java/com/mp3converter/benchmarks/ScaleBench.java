@@ -59,8 +59,9 @@ final class ScaleBench {
         List<ServiceProcess> pods = new ArrayList<>();
         try {
             for (int core = 0; core < transcoders; core++) {
+                // one conversion at a time, as on a one-CPU pod, whether or not the pin lands before the JVM counts its CPUs
                 ServiceProcess transcoder = fleet.start("transcoder", Map.of("TRANSCODER_INSTANCE_DASH_NAME",
-                        "bench-" + (started[0]++) + "-" + fleet.id), Fleet.serviceJvm("transcoder"));
+                        "bench-" + (started[0]++) + "-" + fleet.id, "TRANSCODER_CONCURRENCY", "1"), Fleet.serviceJvm("transcoder"));
                 pin(transcoder, core);
                 pods.add(transcoder);
             }
