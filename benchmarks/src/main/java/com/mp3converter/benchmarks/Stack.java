@@ -1,6 +1,7 @@
 package com.mp3converter.benchmarks;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,14 +16,20 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mp3converter.common.http.Json;
+import com.mp3converter.common.testing.LocalServers;
 
 /** The running local stack as a user reaches it: sign up, log in, upload, follow a job. */
 final class Stack {
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String PASSWORD = "benchmark password, long enough";
+    private static final Pattern VERIFY_LINK = Pattern.compile("#verify=([A-Za-z0-9_-]{43})");
+    private static final AtomicInteger SIGN_UPS = new AtomicInteger();
 
     final Path root;
     final Map<String, String> env;
@@ -63,14 +70,29 @@ final class Stack {
         return newUser(gateway);
     }
 
+    /**
+     * A new user's token at this gateway: signed up from a loopback address of its own (127.0.0.2 to .251 in turn:
+     * sign-ups are limited per address), its address verified by the link the mail brings, as a person would.
+     */
     static String newUser(URI gateway) throws Exception {
         String email = "bench-" + UUID.randomUUID().toString().substring(0, 8) + "@example.com";
-        HttpResponse<String> created = HTTP.send(HttpRequest.newBuilder(gateway.resolve("/signup"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\"}"))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> created;
+        try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).localAddress(
+                InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) (2 + SIGN_UPS.getAndIncrement() % 250)})).build()) {
+            created = client.send(HttpRequest.newBuilder(gateway.resolve("/signup"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\"}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+        }
         if (created.statusCode() != 201) {
             throw new IllegalStateException("sign-up answered " + created.statusCode() + ": " + created.body());
+        }
+        HttpResponse<String> verified = HTTP.send(HttpRequest.newBuilder(gateway.resolve("/account/verify"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"token\":\"" + verificationToken(email) + "\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (verified.statusCode() != 200) {
+            throw new IllegalStateException("verification answered " + verified.statusCode() + ": " + verified.body());
         }
         HttpResponse<String> token = HTTP.send(HttpRequest.newBuilder(gateway.resolve("/login"))
                 .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
@@ -80,6 +102,27 @@ final class Stack {
             throw new IllegalStateException("login answered " + token.statusCode() + ": " + token.body());
         }
         return token.body();
+    }
+
+    /** The token of the verification link mailed to this address, read from the local stack's inbox. */
+    private static String verificationToken(String email) throws Exception {
+        URI inbox = URI.create(LocalServers.get("GREENMAIL_API") + "/api/user/" + email + "/messages/");
+        Instant deadline = Instant.now().plusSeconds(60);
+        while (Instant.now().isBefore(deadline)) {
+            HttpResponse<String> messages = HTTP.send(HttpRequest.newBuilder(inbox).build(), HttpResponse.BodyHandlers.ofString());
+            if (messages.statusCode() == 200) {
+                for (JsonNode message : Json.MAPPER.readTree(messages.body())) {
+                    // quoted-printable: soft line breaks and '=' as =3D
+                    String mime = message.path("mimeMessage").asText().replaceAll("=\r?\n", "").replace("=3D", "=");
+                    Matcher link = VERIFY_LINK.matcher(mime);
+                    if (mime.contains("account.verify") && link.find()) {
+                        return link.group(1);
+                    }
+                }
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("no verification mail reached " + email + " within 60 s: is the stack's mailer up?");
     }
 
     /** Uploads a file as the tutorial's curl does; the job id. */
