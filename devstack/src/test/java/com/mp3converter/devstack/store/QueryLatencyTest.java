@@ -31,7 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The services' queries take about as long against a large collection as against a small one: the same queries
  * alternate between a database with 100 jobs and MP3s and one with 200 times as many, and the large one may
- * be at most 3 times slower (a scan is over a hundred times slower). A relative bound on medians from one run:
+ * be at most 7 times slower. Measured on this machine: through the index 1 to 4 times (the higher while other work
+ * shared its two cores), a scan of the jobs about 12 times. Which index a query takes is checked exactly by
+ * {@link IndexedQueriesTest}; this test catches a scan that creeps in. A relative bound on medians from one run:
  * speed targets themselves belong in benchmarks (bench standin).
  */
 class QueryLatencyTest {
@@ -40,6 +42,7 @@ class QueryLatencyTest {
     private static final int USERS = 10;
     private static final int CHUNK = 25 * 1024;
     private static final int REPEATS = 100;
+    private static final double MAX_RATIO = 7;
 
     @TempDir
     Path dir;
@@ -122,7 +125,7 @@ class QueryLatencyTest {
                 double ratio = median(largeMs) / median(smallMs);
                 System.out.printf("%-32s %d docs: %.3f ms, %d docs: %.3f ms, ratio %.2f%n", query.getKey(), SMALL,
                         median(smallMs), LARGE, median(largeMs), ratio);
-                assertTrue(ratio < 3, query.getKey() + " is " + ratio + " times slower with " + LARGE + " jobs than with " + SMALL);
+                assertTrue(ratio < MAX_RATIO, query.getKey() + " is " + ratio + " times slower with " + LARGE + " jobs than with " + SMALL);
             }
         }
     }
