@@ -13,9 +13,10 @@ import java.util.concurrent.TimeUnit;
 
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
+import com.mp3converter.common.stream.StreamSettings;
+import com.mp3converter.common.stream.Topology;
 import com.mp3converter.common.testing.ServiceProcess;
 import com.rabbitmq.stream.Environment;
-import com.rabbitmq.stream.StreamException;
 
 /**
  * Service JVMs a benchmark starts beside the running stack: the stack's servers and auth, but their own MongoDB
@@ -88,22 +89,9 @@ final class Fleet implements AutoCloseable {
         try (MongoClient mongo = MongoClients.create(env.get("MONGO_URI"))) {
             mongo.getDatabase(env.get("MONGO_DATABASE")).drop();
         }
-        Environment streams = Environment.builder().host(env.get("RABBITMQ_HOST"))
-                .port(Integer.parseInt(env.get("RABBITMQ_STREAM_DASH_PORT"))).username(env.get("RABBITMQ_USERNAME"))
-                .password(env.get("RABBITMQ_PASSWORD")).build();
-        try (streams) {
-            deleteQuietly(() -> streams.deleteSuperStream(env.get("STREAMS_VIDEOS_NAME")));
-            deleteQuietly(() -> streams.deleteStream(env.get("STREAMS_JOB_DASH_EVENTS_NAME")));
-            deleteQuietly(() -> streams.deleteStream(env.get("STREAMS_NOTIFICATIONS_NAME")));
-        }
-    }
-
-    /** A stream the services never declared (none of them started) is not there to delete. */
-    private static void deleteQuietly(Runnable delete) {
-        try {
-            delete.run();
-        } catch (StreamException notThere) {
-            System.out.println("(" + notThere.getMessage() + ")");
+        StreamSettings streams = StreamSettings.fromVariables(env);
+        try (Environment environment = streams.environment("bench-cleanup")) {
+            Topology.remove(environment, streams);
         }
     }
 

@@ -19,9 +19,14 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
 import com.mp3converter.common.http.Json;
+import com.mp3converter.common.stream.StreamSettings;
+import com.mp3converter.common.stream.Topology;
 import com.mp3converter.common.testing.LocalServers;
 import com.mp3converter.common.testing.ServiceProcess;
+import com.rabbitmq.stream.Environment;
 
 /**
  * The four services from their jars against the local stack's real servers, isolated per test class:
@@ -314,5 +319,13 @@ final class Platform implements AutoCloseable {
         }
         String dbUrl = LocalServers.get("DB_URL");
         sql(dbUrl.substring(0, dbUrl.lastIndexOf('/')), "DROP DATABASE IF EXISTS " + database);
+        // the stack outlives the tests: what they stored would otherwise stay in it, run after run
+        try (MongoClient mongo = MongoClients.create(LocalServers.get("MONGO_URI"))) {
+            mongo.getDatabase(env.get("MONGO_DATABASE")).drop();
+        }
+        StreamSettings streams = StreamSettings.fromVariables(env);
+        try (Environment environment = streams.environment("e2e-cleanup")) {
+            Topology.remove(environment, streams);
+        }
     }
 }

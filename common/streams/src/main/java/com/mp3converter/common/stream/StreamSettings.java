@@ -1,6 +1,7 @@
 package com.mp3converter.common.stream;
 
 import java.time.Duration;
+import java.util.Map;
 
 import com.rabbitmq.stream.Address;
 import com.rabbitmq.stream.ByteCapacity;
@@ -8,6 +9,8 @@ import com.rabbitmq.stream.Environment;
 import com.rabbitmq.stream.EnvironmentBuilder;
 
 import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import io.helidon.config.EnvironmentVariables;
 
 /**
  * How to reach RabbitMQ Streams and the stream topology, from the {@code rabbitmq} and {@code streams}
@@ -33,6 +36,17 @@ public record StreamSettings(String host, int port, String username, String pass
                 streams.get("notifications.name").asString().get(),
                 streams.get("max-age").as(Duration.class).get(),
                 ByteCapacity.from(streams.get("max-bytes").asString().get()));
+    }
+
+    /**
+     * From variables as a service's environment holds them ({@code RABBITMQ_HOST}, {@code STREAMS_VIDEOS_NAME}, …)
+     * over the defaults: a test's or a benchmark's platform, which does not run in that environment itself.
+     */
+    public static StreamSettings fromVariables(Map<String, String> variables) {
+        Config.Builder config = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
+                .addSource(ConfigSources.create(EnvironmentVariables.expand(variables)));
+        ConfigSources.classpathAll("mp3converter-defaults.yaml").forEach(config::addSource);
+        return from(config.build());
     }
 
     /** The process's one environment; it reconnects by itself when the broker comes back. */
