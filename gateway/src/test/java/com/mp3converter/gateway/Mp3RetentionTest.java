@@ -16,6 +16,8 @@ import com.mp3converter.gateway.jobs.JobStore;
 
 import org.bson.Document;
 import org.bson.types.ObjectId;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -25,45 +27,50 @@ import static org.hamcrest.Matchers.nullValue;
 
 /** MP3s older than the retention are deleted and their jobs say so; younger ones stay (local stack's MongoDB endpoint). */
 class Mp3RetentionTest {
+    private static final Instant NOW = Instant.parse("2026-11-29T12:00:00Z");
+    private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
+    private MongoConnection mongo;
+    private JobStore jobs;
+
+    @BeforeEach
+    void connect() {
+        mongo = new MongoConnection(LocalServers.get("MONGO_URI"), "retention_" + LocalServers.unique());
+        jobs = new JobStore(mongo, CLOCK, Duration.ofSeconds(30));
+        jobs.createIndexes();
+    }
+
+    @AfterEach
+    void dropTheDatabase() {
+        mongo.database().drop();
+        mongo.close();
+    }
+
     @Test
     void deletesOnlyExpiredMp3s() {
-        Instant now = Instant.parse("2026-11-29T12:00:00Z");
-        Clock clock = Clock.fixed(now, ZoneOffset.UTC);
-        try (MongoConnection mongo = new MongoConnection(LocalServers.get("MONGO_URI"), "retention_" + LocalServers.unique())) {
-            JobStore jobs = new JobStore(mongo, clock, Duration.ofSeconds(30));
-            String old = doneJob(mongo, now.minus(Duration.ofDays(8)));
-            String recent = doneJob(mongo, now.minus(Duration.ofDays(1)));
-            ObjectId oldFile = new ObjectId(jobs.find(old).orElseThrow().mp3().fileId());
+        String old = doneJob(mongo, NOW.minus(Duration.ofDays(8)));
+        String recent = doneJob(mongo, NOW.minus(Duration.ofDays(1)));
+        ObjectId oldFile = new ObjectId(jobs.find(old).orElseThrow().mp3().fileId());
 
-            int deleted = new Mp3Retention(jobs, mongo, Duration.ofDays(7), clock).run();
+        int deleted = new Mp3Retention(jobs, mongo, Duration.ofDays(7), CLOCK).run();
 
-            assertThat(deleted, is(1));
-            assertThat(mongo.mp3s().find(new Document("_id", oldFile)).first(), nullValue());
-            assertThat(jobs.find(old).orElseThrow().mp3ExpiredAt(), is(now));
-            assertThat(jobs.find(recent).orElseThrow().mp3ExpiredAt(), nullValue());
-            ObjectId recentFile = new ObjectId(jobs.find(recent).orElseThrow().mp3().fileId());
-            assertThat(mongo.mp3s().find(new Document("_id", recentFile)).first(), notNullValue());
-            assertThat(new Mp3Retention(jobs, mongo, Duration.ofDays(7), clock).run(), is(0));
-            mongo.database().drop();
-        }
+        assertThat(deleted, is(1));
+        assertThat(mongo.mp3s().find(new Document("_id", oldFile)).first(), nullValue());
+        assertThat(jobs.find(old).orElseThrow().mp3ExpiredAt(), is(NOW));
+        assertThat(jobs.find(recent).orElseThrow().mp3ExpiredAt(), nullValue());
+        ObjectId recentFile = new ObjectId(jobs.find(recent).orElseThrow().mp3().fileId());
+        assertThat(mongo.mp3s().find(new Document("_id", recentFile)).first(), notNullValue());
+        assertThat(new Mp3Retention(jobs, mongo, Duration.ofDays(7), CLOCK).run(), is(0));
     }
 
     @Test
     void onePassDeletesEveryExpiredMp3NotOnlyTheFirstBatch() {
-        Instant now = Instant.parse("2026-11-29T12:00:00Z");
-        Clock clock = Clock.fixed(now, ZoneOffset.UTC);
-        try (MongoConnection mongo = new MongoConnection(LocalServers.get("MONGO_URI"), "retention_" + LocalServers.unique())) {
-            JobStore jobs = new JobStore(mongo, clock, Duration.ofSeconds(30));
-            jobs.createIndexes();
-            int expired = 501; // one more than a batch
-            for (int i = 0; i < expired; i++) {
-                doneJob(mongo, now.minus(Duration.ofDays(8)));
-            }
-
-            assertThat(new Mp3Retention(jobs, mongo, Duration.ofDays(7), clock).run(), is(expired));
-            assertThat(mongo.mp3s().find().first(), nullValue());
-            mongo.database().drop();
+        int expired = 501; // one more than a batch
+        for (int i = 0; i < expired; i++) {
+            doneJob(mongo, NOW.minus(Duration.ofDays(8)));
         }
+
+        assertThat(new Mp3Retention(jobs, mongo, Duration.ofDays(7), CLOCK).run(), is(expired));
+        assertThat(mongo.mp3s().find().first(), nullValue());
     }
 
     private static String doneJob(MongoConnection mongo, Instant finished) {
