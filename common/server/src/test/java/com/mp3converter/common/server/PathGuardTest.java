@@ -9,7 +9,7 @@ class PathGuardTest {
     @Test
     void pathsThatClimbOrHideSeparatorsAreRefused() {
         for (String path : new String[] {"/../../etc/passwd", "/a/..", "/a/./b", "/.", "/%2e%2e/x", "/%2E./x", "/a/.%2e",
-                "/a\\b", "/a%5c..%5cb", "/a%00.mp3", "/assets%2f..%2fsecret", "///jobs/1", "//jobs", "/jobs//x"}) {
+                "/a\\b", "/a%5c..%5cb", "/a%00.mp3", "/assets%2f..%2fsecret", "///jobs/1", "//jobs", "/jobs//x", "/;/jobs", "/assets/..;/jobs", "/jobs;x=1"}) {
             assertThat(path, PathGuard.refused(path), is(true));
         }
     }
