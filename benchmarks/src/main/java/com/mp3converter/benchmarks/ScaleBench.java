@@ -85,14 +85,21 @@ final class ScaleBench {
         }
     }
 
-    /** Every thread of the process, and those it starts from now on, on this core only. */
+    /**
+     * Every thread of the process, and those it starts from now on, on this core only. A starting JVM's threads come
+     * and go: taskset fails when one ends between its listing and its pinning, and is run again.
+     */
     static void pin(ServiceProcess process, int core) throws Exception {
-        Process taskset = new ProcessBuilder("taskset", "-a", "-p", "-c", Integer.toString(core),
-                Long.toString(process.process().pid())).redirectErrorStream(true).start();
-        String output = new String(taskset.getInputStream().readAllBytes());
-        if (taskset.waitFor() != 0) {
-            throw new IllegalStateException("taskset failed: " + output);
+        String output = "";
+        for (int attempt = 0; attempt < 5; attempt++) {
+            Process taskset = new ProcessBuilder("taskset", "-a", "-p", "-c", Integer.toString(core),
+                    Long.toString(process.process().pid())).redirectErrorStream(true).start();
+            output = new String(taskset.getInputStream().readAllBytes());
+            if (taskset.waitFor() == 0) {
+                return;
+            }
         }
+        throw new IllegalStateException("taskset failed: " + output);
     }
 
     private static Instant min(Instant a, Instant b) {
