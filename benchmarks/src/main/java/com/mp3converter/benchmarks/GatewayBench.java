@@ -1,12 +1,16 @@
 package com.mp3converter.benchmarks;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Date;
 import java.util.List;
@@ -48,23 +52,26 @@ final class GatewayBench {
     static void run(Stack stack, Results results, long mib, int runs) throws Exception {
         long bytes = mib << 20;
         Path payload = payload(Files.createDirectories(stack.root.resolve(".local/bench")), bytes);
-        try (Fleet fleet = new Fleet(stack); MongoClient client = MongoClients.create(stack.env.get("MONGO_URI"))) {
+        List<Path> slices = slices(payload, bytes);
+        try (Fleet fleet = new Fleet(stack); MongoClient client = MongoClients.create(stack.env.get("MONGO_URI"));
+             Curl curl = new Curl(payload.getParent())) {
             ServiceProcess gateway = fleet.startReady("gateway", Map.of(
                     "GATEWAY_UPLOAD_MAX_DASH_BYTES", Long.toString(bytes * 2),
                     "GATEWAY_QUOTA_MAX_DASH_BYTES_DASH_STORED", Long.toString(bytes * 4)));
             URI base = gateway.uri("/");
             String token = Stack.newUser(base);
+            curl.authorize(token);
             String userId = Json.MAPPER.readTree(Base64.getUrlDecoder().decode(token.split("\\.")[1])).get("sub").asText();
             MongoDatabase gatewayDb = client.getDatabase(fleet.env.get("MONGO_DATABASE"));
             System.out.printf("%d MiB, gateway %s, MongoDB %s%n", mib, Fleet.serviceJvm("gateway"), stack.mongoDescription());
 
             Alternating upload = Alternating.run("upload: gateway POST /upload vs the plain GridFS driver", runs,
-                    () -> intoGateway(gatewayDb, () -> uploadThroughGateway(base, token, payload)),
+                    () -> intoGateway(gatewayDb, () -> uploadThroughGateway(curl, base, payload)),
                     () -> intoFreshDatabase(client, payload));
             results.put("upload_ratio", Stats.of(upload.speedRatios()));
 
             Alternating tus = Alternating.run("resumable upload: gateway tus /files/ (64 MiB PATCHes) vs the plain GridFS driver",
-                    runs, () -> intoGateway(gatewayDb, () -> tusThroughGateway(base, token, payload, bytes)),
+                    runs, () -> intoGateway(gatewayDb, () -> tusThroughGateway(curl, base, token, slices, bytes)),
                     () -> intoFreshDatabase(client, payload));
             results.put("tus_upload_ratio", Stats.of(tus.speedRatios()));
 
@@ -73,30 +80,18 @@ final class GatewayBench {
             write(mp3s, fileId, payload);
             String jobId = doneJob(gatewayDb, userId, fileId, bytes);
             Alternating download = Alternating.run("download: gateway GET /jobs/{id}/mp3 vs the plain GridFS driver", runs,
-                    () -> Alternating.time(() -> check(bytes, downloadThroughGateway(base, token, jobId))),
+                    () -> Alternating.time(() -> check(bytes, downloadThroughGateway(curl, base, jobId))),
                     () -> Alternating.time(() -> check(bytes, read(mp3s, fileId))));
             results.put("download_ratio", Stats.of(download.speedRatios()));
             results.put("gateway_peak_rss_mb", Stats.round(Fleet.rssMib(gateway.process().pid(), "VmHWM")));
         }
     }
 
-    private static void uploadThroughGateway(URI base, String token, Path payload) {
-        String boundary = "bench" + UUID.randomUUID();
-        try {
-            HttpResponse<String> accepted = Stack.HTTP.send(HttpRequest.newBuilder(base.resolve("/upload"))
-                    .header("Authorization", "Bearer " + token)
-                    .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                    .POST(HttpRequest.BodyPublishers.concat(
-                            HttpRequest.BodyPublishers.ofString("--" + boundary + "\r\nContent-Disposition: form-data; "
-                                    + "name=\"file\"; filename=\"big.mp4\"\r\n\r\n"),
-                            HttpRequest.BodyPublishers.ofFile(payload),
-                            HttpRequest.BodyPublishers.ofString("\r\n--" + boundary + "--\r\n"))).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (accepted.statusCode() != 202) {
-                throw new IllegalStateException("upload answered " + accepted.statusCode() + ": " + accepted.body());
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
+    private static void uploadThroughGateway(Curl curl, URI base, Path payload) {
+        String status = curl.run("%{http_code}", "--form", "file=@" + payload + ";filename=big.mp4;type=video/mp4",
+                base.resolve("/upload").toString());
+        if (!status.equals("202")) {
+            throw new IllegalStateException("upload answered " + status);
         }
     }
 
@@ -118,7 +113,7 @@ final class GatewayBench {
     }
 
     /** Creates the upload, then sends it in PATCHes of {@link #TUS_PATCH_BYTES}, as a tus client with a chunk size does. */
-    private static void tusThroughGateway(URI base, String token, Path payload, long bytes) {
+    private static void tusThroughGateway(Curl curl, URI base, String token, List<Path> slices, long bytes) {
         try {
             HttpResponse<String> created = Stack.HTTP.send(HttpRequest.newBuilder(base.resolve("/files/"))
                     .header("Authorization", "Bearer " + token).header("Tus-Resumable", "1.0.0")
@@ -128,66 +123,50 @@ final class GatewayBench {
             if (created.statusCode() != 201) {
                 throw new IllegalStateException("creation answered " + created.statusCode() + ": " + created.body());
             }
-            URI upload = base.resolve(created.headers().firstValue("Location").orElseThrow());
+            String upload = base.resolve(created.headers().firstValue("Location").orElseThrow()).toString();
+            long offset = 0;
+            for (Path slice : slices) {
+                String status = curl.run("%{http_code}", "--request", "PATCH", "--upload-file", slice.toString(),
+                        "--header", "Tus-Resumable: 1.0.0", "--header", "Upload-Offset: " + offset,
+                        "--header", "Content-Type: application/offset+octet-stream", upload);
+                if (!status.equals("204")) {
+                    throw new IllegalStateException("PATCH at " + offset + " answered " + status);
+                }
+                offset += Files.size(slice);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The payload cut into files of {@link #TUS_PATCH_BYTES}, one per PATCH (curl sends a file with its length). */
+    private static List<Path> slices(Path payload, long bytes) throws IOException {
+        List<Path> slices = new ArrayList<>();
+        try (FileChannel in = FileChannel.open(payload)) {
             for (long offset = 0; offset < bytes; offset += TUS_PATCH_BYTES) {
-                long start = offset;
+                Path slice = payload.resolveSibling(payload.getFileName() + ".patch" + slices.size());
                 long length = Math.min(TUS_PATCH_BYTES, bytes - offset);
-                HttpResponse<String> patched = Stack.HTTP.send(HttpRequest.newBuilder(upload)
-                        .header("Authorization", "Bearer " + token).header("Tus-Resumable", "1.0.0")
-                        .header("Upload-Offset", Long.toString(start))
-                        .header("Content-Type", "application/offset+octet-stream")
-                        .method("PATCH", HttpRequest.BodyPublishers.fromPublisher(
-                                HttpRequest.BodyPublishers.ofInputStream(() -> slice(payload, start, length)), length))
-                        .build(), HttpResponse.BodyHandlers.ofString());
-                if (patched.statusCode() != 204) {
-                    throw new IllegalStateException("PATCH at " + start + " answered " + patched.statusCode() + ": " + patched.body());
+                if (!Files.isRegularFile(slice) || Files.size(slice) != length) {
+                    try (FileChannel out = FileChannel.open(slice,
+                            StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                            StandardOpenOption.TRUNCATE_EXISTING)) {
+                        for (long done = 0; done < length; ) {
+                            done += in.transferTo(offset + done, length - done, out);
+                        }
+                    }
                 }
+                slices.add(slice);
             }
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
         }
+        return slices;
     }
 
-    private static InputStream slice(Path file, long offset, long length) {
-        try {
-            InputStream in = Files.newInputStream(file);
-            in.skipNBytes(offset);
-            return new java.io.FilterInputStream(in) {
-                private long left = length;
-
-                @Override
-                public int read() throws java.io.IOException {
-                    byte[] one = new byte[1];
-                    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
-                }
-
-                @Override
-                public int read(byte[] b, int off, int len) throws java.io.IOException {
-                    if (left <= 0) {
-                        return -1;
-                    }
-                    int n = super.read(b, off, (int) Math.min(len, left));
-                    if (n > 0) {
-                        left -= n;
-                    }
-                    return n;
-                }
-            };
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+    private static long downloadThroughGateway(Curl curl, URI base, String jobId) {
+        String[] answer = curl.run("%{http_code} %{size_download}", base.resolve("/jobs/" + jobId + "/mp3").toString()).split(" ");
+        if (!answer[0].equals("200")) {
+            throw new IllegalStateException("download answered " + answer[0]);
         }
-    }
-
-    private static long downloadThroughGateway(URI base, String token, String jobId) {
-        try {
-            HttpResponse<InputStream> mp3 = Stack.HTTP.send(HttpRequest.newBuilder(base.resolve("/jobs/" + jobId + "/mp3"))
-                    .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofInputStream());
-            try (InputStream in = mp3.body()) {
-                return in.transferTo(OutputStream.nullOutputStream());
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return Long.parseLong(answer[1]);
     }
 
     /** The plain driver's write, as a user of it would: its upload stream, the JDK's transferTo. */
