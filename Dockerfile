@@ -29,7 +29,9 @@ ENV JDK_JAVA_OPTIONS="@/app/jvm/common.options @/app/jvm/service.options"
 # An ahead-of-time cache of the classes a start loads and links (JEP 483/514), from a training run that starts the
 # service without its backends, calls its own health and metrics endpoints and exits: the container then starts in
 # about half the time.
+# (the services refuse to start without an internal token: the training run gets a random one of its own)
 RUN SMTP_HOST=training.invalid SMTP_FROM=training@training.invalid AUTH_KEYS_DASH_DIR=/tmp/training-keys \
+        INTERNAL_TOKEN="$(head -c 24 /dev/urandom | base64)" \
         java -XX:AOTCacheOutput=/app/app.aot -Dmp3converter.aot-training=true -jar /app/app.jar \
     && rm -rf /tmp/training-keys
 USER 10001:10001

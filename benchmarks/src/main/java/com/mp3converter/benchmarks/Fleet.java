@@ -54,7 +54,7 @@ final class Fleet implements AutoCloseable {
         Map<String, String> training = new HashMap<>(Map.of("SMTP_HOST", "training.invalid",
                 "SMTP_FROM", "training@training.invalid", "AUTH_KEYS_DASH_DIR", logs.resolve("training-keys").toString(),
                 "MONGO_URI", "mongodb://127.0.0.1:1", "RABBITMQ_STREAM_DASH_PORT", "1",
-                "DB_URL", "jdbc:mariadb://127.0.0.1:1/auth"));
+                "DB_URL", "jdbc:mariadb://127.0.0.1:1/auth", "INTERNAL_TOKEN", env.get("INTERNAL_TOKEN")));
         List<String> jvm = new ArrayList<>(serviceJvm(service));
         jvm.addAll(List.of("-XX:AOTCacheOutput=" + cache, "-Dmp3converter.aot-training=true"));
         ServiceProcess run = ServiceProcess.start(service, training, logs, jvm);
