@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Argon2id with a bound on how many hashes run at once (each takes 19 MiB of heap). */
@@ -20,6 +21,33 @@ class PasswordHasherTest {
         assertThat(hasher.matches("correct horse battery staple", hash), is(true));
         assertThat(hasher.matches("correct horse battery stable", hash), is(false));
         assertThat(hasher.matchesNobody("anything"), is(false));
+    }
+
+    @Test
+    void hashesMadeByPassword4jStillMatch() { // the accounts made before auth hashed with Bouncy Castle
+        PasswordHasher hasher = new PasswordHasher(1, Duration.ofSeconds(5));
+        String ascii = "$argon2id$v=19$m=19456,t=2,p=1$6S6Gw4whGWCxROANj1nz5Q$WcNepW5LwU97PVvcDWUORNs6DEPWYbirRMHeJE83AAM";
+        String unicode = "$argon2id$v=19$m=19456,t=2,p=1$HtyxhdkcyY1TEvNlxKQZgg$xWO9oUgtYjPCy+xmitf5kc8lPHzUgPOZF2yTOrdSktI";
+        assertThat(hasher.matches("correct horse battery staple", ascii), is(true));
+        assertThat(hasher.matches("correct horse battery stable", ascii), is(false));
+        assertThat(hasher.matches("pässwörd ✓ 日本", unicode), is(true));
+        assertThat(hasher.hash("correct horse battery staple"), startsWith("$argon2id$v=19$m=19456,t=2,p=1$"));
+    }
+
+    @Test
+    void whatIsNotOurKindOfHashMatchesNothingAndCostsNoHashing() throws Exception {
+        PasswordHasher hasher = new PasswordHasher(1, Duration.ofMillis(1));
+        hasher.permits().acquire(); // a hash would be refused as busy: these must not get that far
+        try {
+            for (String stored : new String[] {null, "", "plain", "$argon2i$v=19$m=19456,t=2,p=1$6S6Gw4whGWCxROANj1nz5Q$WcNepW5LwU97PVvcDWUORNs6DEPWYbirRMHeJE83AAM",
+                    "$argon2id$v=19$m=4194304,t=2,p=1$6S6Gw4whGWCxROANj1nz5Q$WcNepW5LwU97PVvcDWUORNs6DEPWYbirRMHeJE83AAM",
+                    "$argon2id$v=19$m=19456,t=0,p=1$6S6Gw4whGWCxROANj1nz5Q$WcNepW5LwU97PVvcDWUORNs6DEPWYbirRMHeJE83AAM",
+                    "$argon2id$v=19$m=19456,t=2,p=1$6S6Gw4whGWCxROANj1nz5Q$Wc!epW5LwU97PVvcDWUORNs6DEPWYbirRMHeJE83AAM"}) {
+                assertThat(String.valueOf(stored), hasher.matches("correct horse battery staple", stored), is(false));
+            }
+        } finally {
+            hasher.permits().release();
+        }
     }
 
     @Test
