@@ -106,11 +106,12 @@ final class MemoryBench {
             Stack.awaitDone(gateway, token, job, Duration.ofMinutes(10));
         }
         Thread.sleep(2000); // the mails
-        double sum = 0;
-        for (ServiceProcess service : services.values()) {
-            sum += Fleet.rssMib(service.process().pid(), "VmHWM");
+        Map<String, Long> peaks = new LinkedHashMap<>();
+        for (Map.Entry<String, ServiceProcess> service : services.entrySet()) {
+            peaks.put(service.getKey(), Math.round(Fleet.rssMib(service.getValue().process().pid(), "VmHWM")));
         }
-        return sum;
+        System.out.printf("       batch peak per service (MiB): %s%n", peaks);
+        return peaks.values().stream().mapToLong(Long::longValue).sum();
     }
 
     /** The gateway's peak while it receives the file (its conversion is waited for, so the next scenario starts idle). */
