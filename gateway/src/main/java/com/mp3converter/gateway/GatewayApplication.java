@@ -72,6 +72,7 @@ public final class GatewayApplication implements Application {
     private final Revocations revocations;
     private final Caller caller;
     private final UploadPolicy policy;
+    private final Transfers transfers;
     private final ResumableUploads resumable;
     private final IdempotencyKeys idempotencyKeys;
     private final TusService tus;
@@ -118,7 +119,9 @@ public final class GatewayApplication implements Application {
                 new Admissions(mongo.database().getCollection("upload_admissions"), uploadLease, Duration.ofSeconds(5), clock));
         this.limits = new LimitsService(limits, config.get("media.mp3-retention").as(Duration.class).get(),
                 gateway.get("tus.expiry").as(Duration.class).get());
-        this.tus = new TusService(caller, resumable, jobs, videos, policy, clock);
+        this.transfers = new Transfers(gateway.get("transfers.max-at-once").asInt().get(),
+                gateway.get("transfers.wait").as(Duration.class).get());
+        this.tus = new TusService(caller, resumable, jobs, videos, policy, clock, transfers);
         this.accountDeletions = new AccountDeletions(mongo, outboxLease, jobs, deleter, resumable, idempotencyKeys, authUrl,
                 auth.get("timeout").as(Duration.class).get(), internal, clock);
         MongoOutbox<DeletedJobs.Deleted> toTranscoder = deletedJobs.toTranscoder();
@@ -183,7 +186,7 @@ public final class GatewayApplication implements Application {
     public void routing(HttpRouting.Builder rules) {
         Config auth = config.get("auth");
         Config gateway = config.get("gateway");
-        Mp3Sender mp3 = new Mp3Sender(mongo, gateway.get("downloads.max-per-user").asInt().get());
+        Mp3Sender mp3 = new Mp3Sender(mongo, gateway.get("downloads.max-per-user").asInt().get(), transfers);
         AuthProxy authProxy = new AuthProxy(authUrl, auth.get("timeout").as(Duration.class).get(),
                 gateway.get("trusted-proxies").asInt().get());
         JobService.Events events = new JobService.Events(gateway.get("events.keep-alive").as(Duration.class).get(),
@@ -196,7 +199,8 @@ public final class GatewayApplication implements Application {
                 .register("/", new AccountService(authUrl, auth.get("timeout").as(Duration.class).get(),
                         gateway.get("trusted-proxies").asInt().get(), caller, revocations, accountDeletions,
                         housekeeping[2]::runSoon))
-                .register("/", new UploadService(caller, jobs, idempotencyKeys, resumable, mongo, videos, policy, clock, jobIds))
+                .register("/", new UploadService(caller, jobs, idempotencyKeys, resumable, mongo, videos, policy, clock, jobIds,
+                        transfers))
                 .register("/files", tus)
                 .register("/webhooks", new WebhooksProxy(caller, URI.create(config.get("mailer.url").asString().get()),
                         config.get("mailer.timeout").as(Duration.class).get(), internal))

@@ -33,10 +33,12 @@ public final class Mp3Sender {
     private static final int BLOCK_BYTES = 256 * 1024;
     private final MongoConnection mongo;
     private final OpenPerUser downloads;
+    private final Transfers transfers;
 
     /** {@code maxPerUser}: how many MP3s one user may be downloading at once from this replica. */
-    public Mp3Sender(MongoConnection mongo, int maxPerUser) {
+    Mp3Sender(MongoConnection mongo, int maxPerUser, Transfers transfers) {
         this.mongo = mongo;
+        this.transfers = transfers;
         this.downloads = new OpenPerUser(maxPerUser, () -> new ProblemException(429, "too-many-downloads",
                 "Too many downloads", "you are downloading " + maxPerUser + " MP3s already; let one finish first")
                 .header("Retry-After", "10"));
@@ -97,7 +99,8 @@ public final class Mp3Sender {
             res.send();
             return;
         }
-        try (OpenPerUser.Slot slot = downloads.open(job.owner().userId()); OutputStream out = res.outputStream()) {
+        try (OpenPerUser.Slot slot = downloads.open(job.owner().userId()); OpenPerUser.Slot transfer = transfers.start();
+             OutputStream out = res.outputStream()) {
             if (start > 0) {
                 in.skip(start);
             }

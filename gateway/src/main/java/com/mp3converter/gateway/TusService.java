@@ -60,9 +60,11 @@ public final class TusService implements HttpService {
     private final OutboxRelay<Job> relay;
     private final UploadPolicy policy;
     private final Clock clock;
+    private final Transfers transfers;
 
-    public TusService(Caller caller, ResumableUploads uploads, JobStore jobs, OutboxRelay<Job> relay, UploadPolicy policy,
-                      Clock clock) {
+    TusService(Caller caller, ResumableUploads uploads, JobStore jobs, OutboxRelay<Job> relay, UploadPolicy policy,
+               Clock clock, Transfers transfers) {
+        this.transfers = transfers;
         this.caller = caller;
         this.uploads = uploads;
         this.jobs = jobs;
@@ -174,7 +176,10 @@ public final class TusService implements HttpService {
         }
         long offset = headerLong(req, UPLOAD_OFFSET, "Upload-Offset")
                 .orElseThrow(() -> Problems.badRequest("give the offset the bytes start at as Upload-Offset (HEAD tells it)"));
-        ResumableUploads.Upload upload = append(req, claims, pathId(req), offset);
+        ResumableUploads.Upload upload;
+        try (OpenPerUser.Slot transfer = transfers.start()) {
+            upload = append(req, claims, pathId(req), offset);
+        }
         res.header(UPLOAD_OFFSET, Long.toString(upload.offset()));
         describe(res, upload);
         res.status(Status.NO_CONTENT_204).send();

@@ -67,11 +67,13 @@ public final class UploadService implements HttpService {
     private final UploadPolicy policy;
     private final Clock clock;
     private final Supplier<String> jobIds;
+    private final Transfers transfers;
 
-    public UploadService(Caller caller, JobStore jobs, IdempotencyKeys keys, ResumableUploads uploads,
-                         MongoConnection mongo, OutboxRelay<Job> relay, UploadPolicy policy, Clock clock,
-                         Supplier<String> jobIds) {
+    UploadService(Caller caller, JobStore jobs, IdempotencyKeys keys, ResumableUploads uploads,
+                  MongoConnection mongo, OutboxRelay<Job> relay, UploadPolicy policy, Clock clock,
+                  Supplier<String> jobIds, Transfers transfers) {
         this.jobIds = jobIds;
+        this.transfers = transfers;
         this.caller = caller;
         this.jobs = jobs;
         this.keys = keys;
@@ -113,7 +115,7 @@ public final class UploadService implements HttpService {
         }
         Optional<IdempotencyKeys.Reserved> reserved = reservation.map(IdempotencyKeys.Reserved.class::cast);
         String jobId = reserved.map(IdempotencyKeys.Reserved::jobId).orElseGet(jobIds);
-        try {
+        try (OpenPerUser.Slot transfer = transfers.start()) {
             ObjectId fileId = new ObjectId();
             // reserved while it arrives: the whole body when its length is known (it bounds the file), else the allowance
             UploadPolicy.Admitted<ResumableUploads.Lock> admitted = policy.admit(userId, Math.max(0, declared - MULTIPART_OVERHEAD),

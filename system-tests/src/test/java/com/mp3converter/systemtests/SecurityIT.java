@@ -51,6 +51,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.everyItem;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThan;
@@ -66,6 +67,7 @@ class SecurityIT {
     private static final long QUOTA = 3_000_000;
     private static final int EVENT_STREAMS = 3;
     private static final int DOWNLOADS = 2;
+    private static final int TRANSFERS = 3;
     private static final Duration MAX_SOUND = Duration.ofMinutes(15);
     private static Platform platform;
     private static WebhookReceiver hooks;
@@ -84,6 +86,8 @@ class SecurityIT {
         overrides.put("GATEWAY_EVENTS_MAX_DASH_PER_DASH_USER", Integer.toString(EVENT_STREAMS));
         overrides.put("GATEWAY_EVENTS_KEEP_DASH_ALIVE", "PT2S");
         overrides.put("GATEWAY_DOWNLOADS_MAX_DASH_PER_DASH_USER", Integer.toString(DOWNLOADS));
+        overrides.put("GATEWAY_TRANSFERS_MAX_DASH_AT_DASH_ONCE", Integer.toString(TRANSFERS));
+        overrides.put("GATEWAY_TRANSFERS_WAIT", "PT1S");
         // the webhook receiver's endpoint only: any other loopback port stays out of reach
         overrides.put("WEBHOOKS_ALLOW", hooks.endpoint());
         overrides.put("WEBHOOKS_TIMEOUT", "PT3S");
@@ -697,6 +701,66 @@ class SecurityIT {
                 socket.close();
             }
         }
+    }
+
+    /**
+     * Bodies streaming at once are capped per replica whatever the accounts (each holds megabytes of heap: enough
+     * of them would exhaust it and end every transfer): a multipart upload and tus PATCHes of two users that stall
+     * hold the slots, the next upload waits its second and is told to try again, and once the stalled ones are cut
+     * off uploads go through again.
+     */
+    @Test
+    void aReplicaStreamsOnlySoManyBodiesAtOnceWhateverTheAccounts() throws Exception {
+        String ann = platform.login(platform.newUser("transfers-ann"));
+        String bob = platform.login(platform.newUser("transfers-bob"));
+        byte[] wav = Files.readAllBytes(TestMedia.path(Sample.WAV_22K));
+        List<Socket> stalled = new ArrayList<>();
+        try {
+            for (int i = 0; i < TRANSFERS; i++) {
+                String token = i % 2 == 0 ? ann : bob;
+                Socket socket = new Socket();
+                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), platform.gateway.port));
+                if (i == 0) { // a multipart upload
+                    String boundary = "busy" + UUID.randomUUID();
+                    byte[] body = body(boundary, filePart("busy.wav", wav));
+                    socket.getOutputStream().write(("POST /upload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token
+                            + "\r\nContent-Type: multipart/form-data; boundary=" + boundary + "\r\nContent-Length: "
+                            + body.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                    socket.getOutputStream().write(body, 0, body.length / 2);
+                } else { // a tus PATCH
+                    HttpResponse<String> created = Platform.HTTP.send(HttpRequest.newBuilder(platform.gateway("/files/"))
+                            .header("Authorization", "Bearer " + token).header("Tus-Resumable", "1.0.0")
+                            .header("Upload-Length", Integer.toString(wav.length)).POST(HttpRequest.BodyPublishers.noBody())
+                            .build(), HttpResponse.BodyHandlers.ofString());
+                    assertThat(created.body(), created.statusCode(), is(201));
+                    socket.getOutputStream().write(("PATCH " + created.headers().firstValue("Location").orElseThrow()
+                            + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + "\r\nTus-Resumable: 1.0.0\r\n"
+                            + "Upload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\nContent-Length: "
+                            + wav.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                    socket.getOutputStream().write(wav, 0, wav.length / 2);
+                }
+                socket.getOutputStream().flush(); // and then nothing
+                stalled.add(socket);
+            }
+            Thread.sleep(300);
+            long asked = System.nanoTime();
+            HttpResponse<String> refused = upload(bob, "one-more.wav", wav);
+            assertThat(refused.body(), refused.statusCode(), is(503));
+            assertThat(refused.body(), containsString("too-busy"));
+            assertThat(refused.headers().firstValue("Retry-After").orElse(""), is("5"));
+            assertThat("it waited for a slot first", (System.nanoTime() - asked) / 1_000_000, greaterThanOrEqualTo(1000L));
+        } finally {
+            for (Socket socket : stalled) {
+                socket.close();
+            }
+        }
+        Instant deadline = Instant.now().plusSeconds(15);
+        HttpResponse<String> accepted;
+        do { // the stalled requests end (their clients went away) and give their slots back
+            Thread.sleep(300);
+            accepted = upload(bob, "after.wav", wav);
+        } while (accepted.statusCode() == 503 && Instant.now().isBefore(deadline));
+        assertThat(accepted.body(), accepted.statusCode(), is(202));
     }
 
     /** Finding 5: creations at the same moment pass neither the jobs-in-flight limit nor the webhooks limit. */
