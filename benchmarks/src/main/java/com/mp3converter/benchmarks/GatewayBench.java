@@ -16,7 +16,10 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
@@ -41,7 +44,10 @@ import org.bson.types.ObjectId;
  * <li>{@code upload_ratio}: driver write time ÷ {@code POST /upload} time (1 = as fast as the driver);</li>
  * <li>{@code tus_upload_ratio}: the same for a resumable upload at {@code /files/} (tus, PATCHes of 64 MiB);</li>
  * <li>{@code download_ratio}: driver read time ÷ {@code GET /jobs/{id}/mp3} time;</li>
- * <li>{@code gateway_peak_rss_mb}: the gateway's peak resident memory (VmHWM) over all three.</li>
+ * <li>{@code gateway_peak_rss_mb}: the gateway's peak resident memory (VmHWM) over all three;</li>
+ * <li>{@code transfers_at_once_peak_rss_mb}: its peak while as many 64 MiB uploads and as many 64 MiB downloads
+ * run at once as {@code gateway.transfers.max-at-once} lets in, twice that number sent together: the heap
+ * (jvm/gateway.options) is sized for the cap, and the gateway must come through it.</li>
  * </ul>
  */
 final class GatewayBench {
@@ -57,7 +63,8 @@ final class GatewayBench {
              Curl curl = new Curl(payload.getParent())) {
             ServiceProcess gateway = fleet.startReady("gateway", Map.of(
                     "GATEWAY_UPLOAD_MAX_DASH_BYTES", Long.toString(bytes * 2),
-                    "GATEWAY_QUOTA_MAX_DASH_BYTES_DASH_STORED", Long.toString(bytes * 4)));
+                    "GATEWAY_QUOTA_MAX_DASH_BYTES_DASH_STORED", Long.toString(bytes * 64),
+                    "GATEWAY_QUOTA_MAX_DASH_JOBS_DASH_IN_DASH_FLIGHT", "1000", "GATEWAY_DOWNLOADS_MAX_DASH_PER_DASH_USER", "1000"));
             URI base = gateway.uri("/");
             String token = Stack.newUser(base);
             curl.authorize(token);
@@ -84,6 +91,9 @@ final class GatewayBench {
                     () -> Alternating.time(() -> check(bytes, read(mp3s, fileId))));
             results.put("download_ratio", Stats.of(download.speedRatios()));
             results.put("gateway_peak_rss_mb", Stats.round(Fleet.rssMib(gateway.process().pid(), "VmHWM")));
+            Files.writeString(Path.of("/proc/" + gateway.process().pid() + "/clear_refs"), "5");
+            atOnce(stack.root, curl, base, jobId, slices.getFirst(), gateway);
+            results.put("transfers_at_once_peak_rss_mb", Stats.round(Fleet.rssMib(gateway.process().pid(), "VmHWM")));
         }
     }
 
@@ -167,6 +177,35 @@ final class GatewayBench {
             throw new IllegalStateException("download answered " + answer[0]);
         }
         return Long.parseLong(answer[1]);
+    }
+
+    /**
+     * Twice the cap of simultaneous transfers at once, half of them 64 MiB uploads and half 64 MiB ranges of the MP3:
+     * every one either completes or is told to try again (503), and the gateway lives on.
+     */
+    private static void atOnce(Path root, Curl curl, URI base, String jobId, Path slice, ServiceProcess gateway) throws Exception {
+        int cap = Integer.parseInt(Files.readAllLines(root.resolve("gateway/src/main/resources/application.yaml")).stream()
+                .map(String::trim).filter(line -> line.startsWith("max-at-once:")).findFirst().orElseThrow()
+                .replaceAll("\\D", ""));
+        List<Future<String>> answers = new ArrayList<>();
+        long started = System.nanoTime();
+        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < cap; i++) {
+                answers.add(pool.submit(() -> "upload " + curl.run("%{http_code}", "--form",
+                        "file=@" + slice + ";filename=big.mp4;type=video/mp4", base.resolve("/upload").toString())));
+                answers.add(pool.submit(() -> "download " + curl.run("%{http_code}", "--range", "0-" + ((64L << 20) - 1),
+                        base.resolve("/jobs/" + jobId + "/mp3").toString())));
+            }
+        }
+        Map<String, Long> counts = new TreeMap<>();
+        for (var answer : answers) {
+            counts.merge(answer.get(), 1L, Long::sum);
+        }
+        System.out.printf("%d transfers sent at once (cap %d): %s in %.1f s; the gateway %s%n", answers.size(), cap, counts,
+                (System.nanoTime() - started) / 1e9, gateway.process().isAlive() ? "came through" : "DIED");
+        if (!gateway.process().isAlive() || counts.keySet().stream().anyMatch(a -> !a.matches("(upload 202|download 206|.* 503)"))) {
+            throw new IllegalStateException("transfers at once: " + counts + "; the gateway's log: " + gateway.tail());
+        }
     }
 
     /** The plain driver's write, as a user of it would: its upload stream, the JDK's transferTo. */
