@@ -66,7 +66,11 @@ final class ReadAhead {
         } catch (InterruptedException e) {
             // the sender stopped (the client went away)
         } catch (Exception e) {
-            read.offer(new Block(null, 0, e));
+            try { // waits for room like a block: the sender may be behind with the read-ahead full
+                read.put(new Block(null, 0, e));
+            } catch (InterruptedException stopped) {
+                // the sender stopped meanwhile
+            }
         }
     }
 

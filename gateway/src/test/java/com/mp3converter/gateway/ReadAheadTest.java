@@ -10,6 +10,7 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -20,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The read-ahead copy: exact bytes, the source read while the sink writes, bounded, and failures on either side. */
+@Timeout(10) // a copy that never ends fails, not hangs
 class ReadAheadTest {
     private static final int BLOCK = 1000;
     private static final int BLOCKS = 3;
@@ -85,6 +87,34 @@ class ReadAheadTest {
         IOException e = assertThrows(IOException.class, () -> ReadAhead.copy(failing, OutputStream.nullOutputStream(),
                 5_000, BLOCKS, BLOCK));
         assertThat(e.getCause().getMessage(), is("the store went away"));
+    }
+
+    @Test
+    void aSourceFailingWhileTheSinkIsBehindStillFailsTheCopy() {
+        InputStream failing = new InputStream() { // fails once ten blocks were read
+            private int left = 10 * BLOCK;
+
+            @Override
+            public int read() throws IOException {
+                if (left-- <= 0) {
+                    throw new IOException("the store went away");
+                }
+                return 7;
+            }
+        };
+        OutputStream slowSink = new OutputStream() { // the read-ahead is full whenever the source fails
+            @Override
+            public void write(int b) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                sleep(30);
+            }
+        };
+        IOException e = assertThrows(IOException.class, () -> ReadAhead.copy(failing, slowSink, 50L * BLOCK, BLOCKS, BLOCK));
+        assertThat(e.getMessage(), is("the store went away"));
     }
 
     @Test
