@@ -7,6 +7,8 @@ import java.io.OutputStream;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
+import com.mp3converter.common.server.Threads;
+
 /**
  * Copies a stream on two threads: a virtual thread reads ahead (GridFS fetching the next chunks from MongoDB) while
  * the caller writes what was read (to the client's socket), so the store's round trips and the client's reading
@@ -47,7 +49,7 @@ final class ReadAhead {
             throw new InterruptedIOException("interrupted while sending");
         } finally {
             reader.interrupt();
-            joinQuietly(reader);
+            Threads.awaitEnd(reader);
         }
     }
 
@@ -71,20 +73,6 @@ final class ReadAhead {
             } catch (InterruptedException stopped) {
                 // the sender stopped meanwhile
             }
-        }
-    }
-
-    private static void joinQuietly(Thread thread) {
-        boolean interrupted = false;
-        while (thread.isAlive()) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
         }
     }
 }

@@ -21,6 +21,8 @@ import java.util.function.DoubleConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
+import com.mp3converter.common.server.Threads;
+
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
 import org.bytedeco.ffmpeg.avutil.AVDictionary;
 import org.bytedeco.ffmpeg.global.avcodec;
@@ -525,7 +527,7 @@ public final class Mp3Converter {
                 }
             } finally {
                 decoder.interrupt();
-                join(decoder);
+                Threads.awaitEnd(decoder);
             }
         }
         throwIfSourceFailed(source);
@@ -591,20 +593,6 @@ public final class Mp3Converter {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted while encoding");
-        }
-    }
-
-    private static void join(Thread decoder) {
-        boolean interrupted = false;
-        while (decoder.isAlive()) {
-            try {
-                decoder.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
         }
     }
 

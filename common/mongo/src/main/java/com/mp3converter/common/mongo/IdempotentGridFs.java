@@ -19,6 +19,7 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.ReplaceOptions;
+import com.mp3converter.common.server.Threads;
 
 import org.bson.BsonValue;
 import org.bson.Document;
@@ -155,7 +156,7 @@ public final class IdempotentGridFs {
                 complete(Arrays.copyOf(current, filled));
             }
             enqueue(END);
-            join();
+            Threads.awaitEnd(upserter);
             rethrow();
             held.forEach((chunk, data) -> upsert(id, chunk, data));
             int count = (int) ((length + CHUNK_BYTES - 1) / CHUNK_BYTES);
@@ -172,7 +173,7 @@ public final class IdempotentGridFs {
         public void close() {
             if (!finished) {
                 upserter.interrupt();
-                join();
+                Threads.awaitEnd(upserter);
             }
         }
 
@@ -207,21 +208,6 @@ public final class IdempotentGridFs {
                 // closed without finishing
             } catch (RuntimeException e) {
                 failed = e;
-            }
-        }
-
-        private void join() {
-            boolean interrupted = false;
-            while (upserter.isAlive()) {
-                try {
-                    upserter.join();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                    upserter.interrupt();
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
             }
         }
 
