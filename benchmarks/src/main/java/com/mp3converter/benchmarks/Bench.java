@@ -45,7 +45,7 @@ public final class Bench {
             case "latency" -> LatencyBench.run(new Stack(root), results, 3);
             case "pipeline" -> PipelineBench.run(new Stack(root), results, 5);
             case "startup" -> StartupBench.run(new Stack(root), results, 3);
-            case "scale" -> ScaleBench.run(new Stack(root), results, 2);
+            case "scale" -> ScaleBench.run(new Stack(root), results, 3);
             case "gateway" -> GatewayBench.run(new Stack(root), results, 1024, 3);
             case "downloads" -> DownloadBench.run(new Stack(root), results, 3);
             case "transcoder" -> TranscodeBench.run(root, results, 5, 10);
