@@ -12,17 +12,19 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.mp3converter.testmedia.Sample;
 import com.mp3converter.testmedia.TestMedia;
 
 /**
  * {@code download_50k_rps} and {@code download_50k_p99_ms}: a job's MP3 of about 50 KB ({@code GET /jobs/{id}/mp3})
  * downloaded over and over by 8 clients, each on its own kept-alive HTTP/1.1 connection, through the running
- * stack's gateway: requests per second and the 99th percentile latency of each run (after a warm-up run).
+ * stack's gateway: requests per second and the 99th percentile latency of each run (after a warm-up run). The
+ * clients are two users' (the same MP3 each): one user may download only 4 MP3s at once from a replica
+ * ({@code gateway.downloads.max-per-user}).
  */
 final class DownloadBench {
     static final int CLIENTS = 8;
+    private static final int USERS = 2;
     private static final HttpClient KEEP_ALIVE = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -33,14 +35,23 @@ final class DownloadBench {
     record Rate(double requestsPerSecond, double p50Ms, double p99Ms) {
     }
 
-    /** A user and a finished job with a ~50 KB MP3 to download. */
-    record Target(String token, String jobId, long bytes) {
+    /** A user's finished job. */
+    record Owned(String token, String jobId) {
+    }
+
+    /** {@link #USERS} users, each with a finished job whose MP3 is the same ~50 KB. */
+    record Target(List<Owned> jobs, long bytes) {
         static Target create(Stack stack) throws Exception {
-            String token = stack.newUser();
-            // three seconds of audio: about 48 KB of MP3 at the transcoder's default bitrate
-            String jobId = stack.upload(token, TestMedia.path(Sample.AVI_MPEG4_MP3));
-            JsonNode done = stack.awaitDone(token, jobId, Duration.ofMinutes(2));
-            return new Target(token, jobId, done.path("mp3").path("bytes").asLong());
+            List<Owned> jobs = new ArrayList<>();
+            long bytes = 0;
+            for (int i = 0; i < USERS; i++) {
+                String token = stack.newUser();
+                // three seconds of audio: about 48 KB of MP3 at the transcoder's default bitrate
+                String jobId = stack.upload(token, TestMedia.path(Sample.AVI_MPEG4_MP3));
+                bytes = stack.awaitDone(token, jobId, Duration.ofMinutes(2)).path("mp3").path("bytes").asLong();
+                jobs.add(new Owned(token, jobId));
+            }
+            return new Target(List.copyOf(jobs), bytes);
         }
     }
 
@@ -49,7 +60,9 @@ final class DownloadBench {
         try {
             run(stack, results, runs, target);
         } finally {
-            stack.deleteJob(target.token(), target.jobId());
+            for (Owned job : target.jobs()) {
+                stack.deleteJob(job.token(), job.jobId());
+            }
         }
     }
 
@@ -73,14 +86,15 @@ final class DownloadBench {
 
     /** {@link #CLIENTS} clients downloading the target's MP3 for {@code duration}. */
     static Rate measure(URI gateway, Target target, Duration duration) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(gateway.resolve("/jobs/" + target.jobId() + "/mp3"))
-                .header("Authorization", "Bearer " + target.token()).build();
         List<Double> millis = Collections.synchronizedList(new ArrayList<>());
         long start = System.nanoTime();
         long end = start + duration.toNanos();
         try (ExecutorService clients = Executors.newFixedThreadPool(CLIENTS)) {
             List<Future<?>> done = new ArrayList<>();
             for (int c = 0; c < CLIENTS; c++) {
+                Owned job = target.jobs().get(c % target.jobs().size());
+                HttpRequest request = HttpRequest.newBuilder(gateway.resolve("/jobs/" + job.jobId() + "/mp3"))
+                        .header("Authorization", "Bearer " + job.token()).build();
                 done.add(clients.submit(() -> {
                     while (System.nanoTime() < end) {
                         long sent = System.nanoTime();

@@ -85,7 +85,7 @@ final class SoakBench {
             tokens.add(stack.newUser());
         }
         DownloadBench.Target small = DownloadBench.Target.create(stack);
-        kept.add(new Job(small.token(), small.jobId()));
+        small.jobs().forEach(job -> kept.add(new Job(job.token(), job.jobId())));
         List<Map<String, Object>> checkpoints = new ArrayList<>();
         long uploaded = 0;
         int jobs = 0;
