@@ -19,12 +19,13 @@ import com.mp3converter.testmedia.TestMedia;
  * {@code download_50k_rps} and {@code download_50k_p99_ms}: a job's MP3 of about 50 KB ({@code GET /jobs/{id}/mp3})
  * downloaded over and over by 8 clients, each on its own kept-alive HTTP/1.1 connection, through the running
  * stack's gateway: requests per second and the 99th percentile latency of each run (after a warm-up run). The
- * clients are two users' (the same MP3 each): one user may download only 4 MP3s at once from a replica
- * ({@code gateway.downloads.max-per-user}).
+ * clients are four users' (the same MP3 each): one user may download only 4 MP3s at once from a replica
+ * ({@code gateway.downloads.max-per-user}), and a client that sends its next request as soon as the last byte of
+ * one arrives can find that download's slot not yet given back, so two clients a user stay under the cap.
  */
 final class DownloadBench {
     static final int CLIENTS = 8;
-    private static final int USERS = 2;
+    private static final int USERS = 4;
     private static final HttpClient KEEP_ALIVE = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
