@@ -31,6 +31,11 @@ public final class Mp3Sender {
     /** What is read ahead of the client per download: 1 MiB, besides the GridFS batch being read. */
     private static final int READ_AHEAD_BLOCKS = 4;
     private static final int BLOCK_BYTES = 256 * 1024;
+    /**
+     * GridFS chunks per round trip for a download: 1 MiB, held twice while the driver decodes it; with the read-ahead
+     * about 3 MiB of heap a download, so the transfer cap's worth of downloads fits the heap (jvm/gateway.options).
+     */
+    private static final int CHUNKS_PER_BATCH = 4;
     private final MongoConnection mongo;
     private final OpenPerUser downloads;
     private final Transfers transfers;
@@ -56,7 +61,7 @@ public final class Mp3Sender {
         }
         GridFSDownloadStream in;
         try { // reads the file's record; its chunks are read as they are sent
-            in = mongo.mp3s().openDownloadStream(new ObjectId(job.mp3().fileId())).batchSize(MongoConnection.CHUNKS_PER_BATCH);
+            in = mongo.mp3s().openDownloadStream(new ObjectId(job.mp3().fileId())).batchSize(CHUNKS_PER_BATCH);
         } catch (MongoGridFSException e) {
             throw Problems.notFound("the MP3 of job " + job.id() + " has expired or was deleted");
         }
