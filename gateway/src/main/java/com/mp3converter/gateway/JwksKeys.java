@@ -50,14 +50,14 @@ public final class JwksKeys implements KeySource {
         if (known.isPresent() && now.isBefore(fetchedAt.plus(maxAge))) {
             return known;
         }
-        if (now.isAfter(triedAt.plus(minRefetch))) {
-            refresh(now);
-        }
+        refresh(kid, now);
         return keys.forKeyId(kid); // after a failed fetch the keys are the ones known; after a fetch, a key auth dropped is gone
     }
 
-    private synchronized void refresh(Instant now) {
-        if (!now.isAfter(triedAt.plus(minRefetch))) {
+    /** One fetch at a time; a request that waited for another's fetch uses what it brought instead of refusing. */
+    private synchronized void refresh(String kid, Instant now) {
+        if (keys.forKeyId(kid).isPresent() && now.isBefore(fetchedAt.plus(maxAge))
+                || !now.isAfter(triedAt.plus(minRefetch))) {
             return;
         }
         triedAt = now;
