@@ -22,13 +22,17 @@ import com.mp3converter.testmedia.TestMedia;
  * <li>{@code idle_rss_mb.<service>}: resident memory once all four handled one job and sit idle (≤ 150 each);</li>
  * <li>{@code batch_peak_rss_mb}: the four services' peak resident memory (VmHWM, reset before) summed, while a
  * batch of 10 one-minute clips is uploaded back to back, converted and mailed (≤ 570);</li>
- * <li>{@code upload_peak_rss_mb}: the gateway's peak while it receives a 216 MB upload (≤ 200).</li>
+ * <li>{@code upload_peak_rss_mb}: the gateway's peak while it receives a 216 MB upload (≤ 200);</li>
+ * <li>{@code idle_after_use_rss_mb.<service>}: resident memory {@link #SETTLE} after both, nothing running: what a
+ * replica keeps once a burst of work is over (≤ 150 each, as idle).</li>
  * </ul>
  * Each run is a fresh fleet; the first is a warm-up, and the two scenarios alternate which goes first.
  */
 final class MemoryBench {
-    private static final List<String> SERVICES = List.of("auth", "gateway", "transcoder", "mailer");
+    static final List<String> SERVICES = List.of("auth", "gateway", "transcoder", "mailer");
     private static final int BATCH = 10;
+    /** How long a service sits with nothing to do before its idle memory is read. */
+    static final Duration SETTLE = Duration.ofSeconds(30);
 
     private MemoryBench() {
     }
@@ -37,10 +41,11 @@ final class MemoryBench {
         Path clip = TestMedia.longVideo(Duration.ofMinutes(1));
         Path upload = TestMedia.longWav(Duration.ofSeconds(1226)); // 216 MB
         Map<String, List<Double>> idle = new LinkedHashMap<>();
+        Map<String, List<Double>> idleAfterUse = new LinkedHashMap<>();
         List<Double> batch = new ArrayList<>();
         List<Double> uploads = new ArrayList<>();
-        System.out.printf("JVM options: %s%n%-6s %-40s %10s %10s%n", optionsOf(), "run", "idle RSS MiB (a g t m)",
-                "batch MiB", "upload MiB");
+        System.out.printf("JVM options: %s%n%-6s %-22s %10s %10s   %s%n", optionsOf(), "run", "idle MiB (a g t m)",
+                "batch MiB", "upload MiB", "idle after use MiB (a g t m)");
         for (int run = 0; run <= runs; run++) {
             try (Fleet fleet = new Fleet(stack)) {
                 Map<String, ServiceProcess> services = start(stack, fleet);
@@ -49,10 +54,7 @@ final class MemoryBench {
                 Stack.awaitDone(gateway, token, Stack.upload(gateway, token, TestMedia.path(Sample.MP4_H264_AAC)),
                         Duration.ofMinutes(2));
                 Thread.sleep(3000); // the mail goes out and everything settles
-                Map<String, Double> idleNow = new LinkedHashMap<>();
-                for (String service : SERVICES) {
-                    idleNow.put(service, Fleet.rssMib(services.get(service).process().pid(), "VmRSS"));
-                }
+                Map<String, Double> idleNow = rss(services);
                 double batchPeak = 0;
                 double uploadPeak = 0;
                 for (int scenario = 0; scenario < 2; scenario++) {
@@ -62,21 +64,40 @@ final class MemoryBench {
                         uploadPeak = upload(services.get("gateway"), gateway, token, upload);
                     }
                 }
-                System.out.printf("%-6s %-40s %10.0f %10.0f%s%n", run, idleNow.values().stream()
-                        .map(v -> String.format("%.0f", v)).toList(), batchPeak, uploadPeak,
-                        run == 0 ? "  (warm-up, not counted)" : "");
+                Thread.sleep(SETTLE);
+                Map<String, Double> afterUse = rss(services);
+                System.out.printf("%-6s %-22s %10.0f %10.0f   %s%s%n", run, rounded(idleNow), batchPeak, uploadPeak,
+                        rounded(afterUse), run == 0 ? "  (warm-up, not counted)" : "");
                 if (run > 0) {
                     idleNow.forEach((service, mib) -> idle.computeIfAbsent(service, s -> new ArrayList<>()).add(mib));
+                    afterUse.forEach((service, mib) -> idleAfterUse.computeIfAbsent(service, s -> new ArrayList<>()).add(mib));
                     batch.add(batchPeak);
                     uploads.add(uploadPeak);
                 }
             }
         }
-        Map<String, Stats> idleStats = new LinkedHashMap<>();
-        idle.forEach((service, values) -> idleStats.put(service, Stats.of(values)));
-        results.put("idle_rss_mb", Results.perService(idleStats));
+        results.put("idle_rss_mb", perService(idle));
         results.put("batch_peak_rss_mb", Stats.of(batch));
         results.put("upload_peak_rss_mb", Stats.of(uploads));
+        results.put("idle_after_use_rss_mb", perService(idleAfterUse));
+    }
+
+    private static Map<String, Object> perService(Map<String, List<Double>> values) {
+        Map<String, Stats> stats = new LinkedHashMap<>();
+        values.forEach((service, mib) -> stats.put(service, Stats.of(mib)));
+        return Results.perService(stats);
+    }
+
+    private static Map<String, Double> rss(Map<String, ServiceProcess> services) throws IOException {
+        Map<String, Double> rss = new LinkedHashMap<>();
+        for (String service : SERVICES) {
+            rss.put(service, Fleet.rssMib(services.get(service).process().pid(), "VmRSS"));
+        }
+        return rss;
+    }
+
+    private static List<String> rounded(Map<String, Double> mib) {
+        return mib.values().stream().map(v -> String.format("%.0f", v)).toList();
     }
 
     private static Map<String, ServiceProcess> start(Stack stack, Fleet fleet) throws Exception {

@@ -1,5 +1,6 @@
 package com.mp3converter.benchmarks;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.http.HttpRequest;
@@ -24,8 +25,9 @@ import com.mp3converter.testmedia.TestMedia;
  * through the running stack, each converted, its MP3 downloaded, three of every four videos' jobs deleted (their
  * MP3s with them), the clips' jobs kept, until GiB of video went in. Every five rounds the 50 KB download rate
  * ({@link DownloadBench}, 3 s), the stand-in's data file, live data and RSS are recorded. The figures, fresh
- * and after: the stand-in's, {@link TranscodeBench}, {@link GatewayBench}, {@link DownloadBench}. At the end the
- * soak's jobs are deleted. Results under {@code fresh}, {@code soak} and {@code after_soak}.
+ * and after: the stack's services' RSS when idle, the stand-in's, {@link TranscodeBench}, {@link GatewayBench},
+ * {@link DownloadBench}. At the end the soak's jobs are deleted. Results under {@code fresh}, {@code soak} and
+ * {@code after_soak}.
  */
 final class SoakBench {
     private static final int USERS = 5;
@@ -53,13 +55,28 @@ final class SoakBench {
     private record Job(String token, String id) {
     }
 
-    /** The stand-in's state, then the transcoder, gateway and download benchmarks. */
+    /** The services' idle RSS and the stand-in's state, then the transcoder, gateway and download benchmarks. */
     private static void figures(Stack stack, Results results) throws Exception {
+        Thread.sleep(MemoryBench.SETTLE);
+        results.put("services_idle_rss_mb", servicesRss(stack));
         results.put("standin", standIn(stack));
         TranscodeBench.run(stack.root, results, 3, 10);
         GatewayBench.run(stack, results, 1024, 3);
         DownloadBench.run(stack, results, 3);
         results.put("standin_after", standIn(stack));
+    }
+
+    /** The stack's own services' RSS, nothing running (#29: ≤ 150 each): what they keep after the work they did. */
+    private static Map<String, Object> servicesRss(Stack stack) throws IOException {
+        Map<String, Object> rss = new LinkedHashMap<>();
+        for (String service : MemoryBench.SERVICES) {
+            java.util.Optional<Long> pid = stack.pid(service);
+            if (pid.isPresent()) {
+                rss.put(service, Stats.round(Fleet.rssMib(pid.get(), "VmRSS")));
+            }
+        }
+        System.out.printf("the stack's services, idle %d s: RSS %s MiB%n", MemoryBench.SETTLE.toSeconds(), rss);
+        return rss;
     }
 
     /** The stand-in's data file and live data (dbStats), and its RSS when it runs here. */
@@ -68,7 +85,7 @@ final class SoakBench {
         try (MongoClient client = MongoClients.create(stack.env.get("MONGO_URI"))) {
             figures.putAll(StoreFigures.of(client).json());
         }
-        java.util.Optional<Long> pid = stack.standInPid();
+        java.util.Optional<Long> pid = stack.pid("mongodb");
         if (pid.isPresent()) {
             figures.put("rss_mb", Stats.round(Fleet.rssMib(pid.get(), "VmRSS")));
             figures.put("peak_rss_mb", Stats.round(Fleet.rssMib(pid.get(), "VmHWM")));

@@ -58,9 +58,9 @@ final class Stack {
         return env.get("MONGO_URI") + (System.getenv("MONGO_URI") == null ? " (the local stack's stand-in)" : "");
     }
 
-    /** The stack's stand-in process (its pid file), when it runs here. */
-    java.util.Optional<Long> standInPid() throws IOException {
-        Path pid = root.resolve(".local/run/mongodb.pid");
+    /** A process of the local stack's (its pid file: mongodb for the stand-in, or a service's name), when it runs here. */
+    java.util.Optional<Long> pid(String part) throws IOException {
+        Path pid = root.resolve(".local/run/" + part + ".pid");
         return Files.isRegularFile(pid) ? java.util.Optional.of(Long.parseLong(Files.readString(pid).trim()))
                 : java.util.Optional.empty();
     }
