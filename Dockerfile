@@ -22,10 +22,12 @@ RUN if [ "${SERVICE}" = transcoder ]; then apt-get update \
 COPY --from=build /src/${SERVICE}/target/${SERVICE}.jar /app/app.jar
 COPY --from=build /src/${SERVICE}/target/libs /app/libs
 # The JVM settings, the same files the local stack, the tests and the benchmarks start the services with: for the
-# training run below and the container (heap, Serial GC, JIT; why each: the files, and docs/benchmarks.md)
+# training run below and the container (heap, GC, JIT; why each: the files, and docs/benchmarks.md)
 COPY --from=build /src/jvm/common.options /app/jvm/common.options
 COPY --from=build /src/jvm/${SERVICE}.options /app/jvm/service.options
 ENV JDK_JAVA_OPTIONS="@/app/jvm/common.options @/app/jvm/service.options"
+# and the environment they run with, jvm/common.env (JvmEnvironmentTest holds the two alike)
+ENV MALLOC_ARENA_MAX=2
 # An ahead-of-time cache of the classes a start loads and links (JEP 483/514), from a training run that starts the
 # service without its backends, calls its own health and metrics endpoints and exits: the container then starts in
 # about half the time.

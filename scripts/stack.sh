@@ -183,7 +183,7 @@ installed() { # module [part]: a copy of its build output for the part to run fr
   rm -rf "$to" && mkdir -p "$to"
   cp -r "$from/libs" "$to/libs"
   if [ -f "$from/$1.jar" ]; then cp "$from/$1.jar" "$to/"; else cp -r "$from/classes" "$to/classes"; fi
-  if [ -f "$ROOT/jvm/$1.options" ]; then cp "$ROOT/jvm/common.options" "$ROOT/jvm/$1.options" "$to/"; fi
+  if [ -f "$ROOT/jvm/$1.options" ]; then cp "$ROOT/jvm/common.options" "$ROOT/jvm/common.env" "$ROOT/jvm/$1.options" "$to/"; fi
   echo "$to"
 }
 # the stand-in's JVM, from measurements (bench standin --jvm=...): its heap holds batches in flight and a 16 MiB
@@ -261,7 +261,7 @@ service_up() { # name port
   pid_alive "$1" && return
   require_free "$1" "$2" "$(echo "$1" | tr a-z A-Z)_PORT"
   local app; app=$(installed "$1")
-  daemon "$1" "$ROOT/scripts/with-env" "$STATE/env" SERVER_PORT="$2" \
+  daemon "$1" "$ROOT/scripts/with-env" "$app/common.env" "$ROOT/scripts/with-env" "$STATE/env" SERVER_PORT="$2" \
     "$(java_bin)" @"$app/common.options" @"$app/$1.options" -Djava.io.tmpdir="$STATE/tmp" -jar "$app/$1.jar"
 }
 ready() { curl -fs --max-time 2 "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1; } # port

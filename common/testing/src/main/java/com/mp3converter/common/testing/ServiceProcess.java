@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -61,6 +62,17 @@ public final class ServiceProcess implements AutoCloseable {
         return options;
     }
 
+    /** jvm/common.env: the environment every service's JVM runs with. */
+    public static Map<String, String> jvmEnvironment() throws IOException {
+        Map<String, String> environment = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(LocalServers.repoRoot().resolve("jvm").resolve("common.env"))) {
+            if (line.matches("[A-Za-z_][A-Za-z0-9_]*=.*")) {
+                environment.put(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1));
+            }
+        }
+        return environment;
+    }
+
     /** The same with these JVM options instead of the service's own. */
     public static ServiceProcess start(String name, Map<String, String> env, Path logDir, List<String> jvmOptions)
             throws IOException {
@@ -73,6 +85,7 @@ public final class ServiceProcess implements AutoCloseable {
         command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                 "-Djava.io.tmpdir=" + logDir, "-jar", jar.toString()));
         ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().putAll(jvmEnvironment());
         builder.environment().putAll(env);
         builder.environment().put("SERVER_PORT", env.getOrDefault("SERVER_PORT", "0"));
         Path log = Files.createTempFile(logDir, name + "-", ".log");
