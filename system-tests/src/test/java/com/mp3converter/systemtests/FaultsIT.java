@@ -43,6 +43,7 @@ import com.mp3converter.testmedia.TestMedia;
 import org.bson.BsonValue;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -134,6 +135,14 @@ class FaultsIT {
             dbProxy.close();
             smtpProxy.close();
         }
+    }
+
+    /** A test that failed mid-outage must not leave the endpoint gone for the ones after it. */
+    @AfterEach
+    void endpointsBack() throws Exception {
+        mongoProxy.start();
+        dbProxy.start();
+        smtpProxy.start();
     }
 
     @Test

@@ -4,6 +4,7 @@ import java.util.concurrent.TimeUnit;
 
 import com.mongodb.ConnectionString;
 import com.mongodb.MongoClientSettings;
+import com.mongodb.MongoConnectionPoolClearedException;
 import com.mongodb.MongoException;
 import com.mongodb.MongoSocketException;
 import com.mongodb.MongoTimeoutException;
@@ -81,9 +82,13 @@ public final class MongoConnection implements AutoCloseable {
         }
     }
 
-    /** True when the failure means the server cannot be reached now (answer 503, retry later), not a bad request. */
+    /**
+     * True when the failure means the server cannot be reached now (answer 503, retry later), not a bad request.
+     * An operation waiting for a connection when another one's failed is told the pool was cleared.
+     */
     public static boolean unreachable(MongoException e) {
-        return e instanceof MongoTimeoutException || e instanceof MongoSocketException;
+        return e instanceof MongoTimeoutException || e instanceof MongoSocketException
+                || e instanceof MongoConnectionPoolClearedException;
     }
 
     @Override

@@ -61,6 +61,11 @@ public final class TcpProxy implements AutoCloseable {
                 upstream.setTcpNoDelay(true);
                 sockets.add(client);
                 sockets.add(upstream);
+                if (listener != server) { // stopped while this one was being connected: it must not outlive stop()
+                    closeQuietly(client);
+                    closeQuietly(upstream);
+                    continue;
+                }
                 Thread.ofVirtual().start(() -> pump(client, upstream));
                 Thread.ofVirtual().start(() -> pump(upstream, client));
             } catch (IOException e) {
