@@ -169,8 +169,8 @@ public final class ConversionHandler implements SingleActiveConsumer.Handler {
             busy.incrementAndGet();
             try {
                 Conversions.Outcome outcome = conversions.outcome(uploaded.jobId()).orElse(null);
-                FairShare.Reason back = outcome == null && fairShare.ownerBusy(uploaded, partition)
-                        ? FairShare.Reason.OWNER_BUSY : null;
+                FairShare.Reason back = outcome == null && fairShare.ownerHadTurn(uploaded, partition)
+                        ? FairShare.Reason.OWNER_HAD_TURN : null;
                 if (outcome == null && back == null) {
                     slots.acquire();
                     try {
@@ -251,6 +251,7 @@ public final class ConversionHandler implements SingleActiveConsumer.Handler {
     private Optional<Conversions.Outcome> attempt(Events.VideoUploaded job, String partition) {
         int attempt = conversions.beginAttempt(job.jobId(), job.ownerId(), clock.instant().plus(settings.attemptDeadline()));
         if (attempt > settings.maxAttempts()) {
+            conversions.endAttempt(job.jobId()); // not converting: its owner's other jobs must not wait for it
             return Optional.of(failed(job, attempt - 1, new Events.Reason("retries-exhausted",
                     "the conversion was interrupted " + (attempt - 1) + " times without finishing; please upload the file "
                             + "again, and if it keeps failing, convert it to a common format (MP4 with AAC sound) first")));
@@ -272,7 +273,7 @@ public final class ConversionHandler implements SingleActiveConsumer.Handler {
                     conversions.giveBackAttempt(job.jobId());
                     throw new GoBack(FairShare.Reason.LONG);
                 }
-                fairShare.converting(job.jobId(), partition);
+                fairShare.converting(job, partition);
                 try (Mp3Converter.Conversion conversion = converter.prepare(probed, baseName(job.sourceName()))) {
                     report(Events.CONVERSION_STARTED, job.jobId(), attempt, new Events.ConversionStarted(job.jobId(), attempt,
                             settings.worker(), clock.instant(), conversion.seconds() > 0 ? conversion.seconds() : null,

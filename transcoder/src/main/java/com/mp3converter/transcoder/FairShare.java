@@ -13,8 +13,10 @@ import com.mp3converter.common.events.Events;
  * held by whatever it converts: a job that would hold others behind it goes to the back of its partition
  * (republished there; the consumer moves on). Two reasons:
  * <ul>
- * <li>its owner already has a conversion running, on any transcoder ({@link Conversions#busyElsewhere}): one
- * user's many jobs then take turns with everyone else's instead of filling every partition;</li>
+ * <li>its owner had the turn: they have a conversion running, on any transcoder ({@link Conversions#busyElsewhere}),
+ * or this partition's last conversion was theirs (which still holds at the instant every partition has just finished
+ * one of their equal jobs and they convert nowhere). One user's many jobs then take turns with everyone else's
+ * instead of filling every partition;</li>
  * <li>it is long (more sound than {@code longJob}): it goes back once, so the jobs queued behind it go first.</li>
  * </ul>
  * Never in a loop: a job goes back for its owner only if this partition converted something since it last went
@@ -33,7 +35,7 @@ final class FairShare {
     private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
 
     /** Why a job goes to the back. */
-    enum Reason { OWNER_BUSY, LONG }
+    enum Reason { OWNER_HAD_TURN, LONG }
 
     FairShare(Conversions conversions, boolean enabled, Duration longJob, Clock clock) {
         this.conversions = conversions;
@@ -42,14 +44,19 @@ final class FairShare {
         this.clock = clock;
     }
 
-    /** Before an attempt: true when the job goes to the back because its owner has a conversion running. */
-    boolean ownerBusy(Events.VideoUploaded job, String partition) {
+    /**
+     * Before an attempt: true when the job goes to the back because its owner had the turn (converts elsewhere now,
+     * or converted last in this partition).
+     */
+    boolean ownerHadTurn(Events.VideoUploaded job, String partition) {
         if (!enabled || job.ownerId() == null) {
             return false;
         }
         Lane lane = lane(partition);
-        return lane.mayGoBack(job.jobId()) && conversions.busyElsewhere(job.ownerId(), job.jobId(), clock.instant())
-                && lane.wentBack(job.jobId(), Reason.OWNER_BUSY);
+        return lane.mayGoBack(job.jobId())
+                && (lane.convertedLast(job.ownerId(), job.jobId())
+                        || conversions.busyElsewhere(job.ownerId(), job.jobId(), clock.instant()))
+                && lane.wentBack(job.jobId(), Reason.OWNER_HAD_TURN);
     }
 
     /** Once probed: true when the job goes to the back because it is long and never went back for it. */
@@ -62,17 +69,19 @@ final class FairShare {
     }
 
     /** The job converts here now: it is forgotten, and every job that went back may go back again. */
-    void converting(String jobId, String partition) {
-        lane(partition).converting(jobId);
+    void converting(Events.VideoUploaded job, String partition) {
+        lane(partition).converting(job.jobId(), job.ownerId());
     }
 
     private Lane lane(String partition) {
         return lanes.computeIfAbsent(partition, p -> new Lane());
     }
 
-    /** One partition's memory: conversions begun, and when each job that went back did so. */
+    /** One partition's memory: conversions begun, whose was the last, and when each job that went back did so. */
     private static final class Lane {
         private long conversions;
+        private String lastJob;
+        private String lastOwner;
         private final Map<String, long[]> back = new LinkedHashMap<>(16, 0.75f, false) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, long[]> eldest) {
@@ -84,6 +93,11 @@ final class FairShare {
         synchronized boolean mayGoBack(String jobId) {
             long[] went = back.get(jobId);
             return went == null || went[0] != conversions;
+        }
+
+        /** The last conversion here was another job of this owner (the same job is retrying its own turn). */
+        synchronized boolean convertedLast(String owner, String jobId) {
+            return owner.equals(lastOwner) && !jobId.equals(lastJob);
         }
 
         synchronized boolean wentBackForLength(String jobId) {
@@ -101,8 +115,10 @@ final class FairShare {
             return true;
         }
 
-        synchronized void converting(String jobId) {
+        synchronized void converting(String jobId, String owner) {
             conversions++;
+            lastJob = jobId;
+            lastOwner = owner;
             back.remove(jobId);
         }
     }

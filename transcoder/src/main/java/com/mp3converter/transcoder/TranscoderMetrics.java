@@ -42,7 +42,7 @@ public final class TranscoderMetrics {
                 ConversionException.UNSUPPORTED, ConversionException.IO, ConversionException.TOO_LONG,
                 ConversionException.DEADLINE, "retries-exhausted")
                 .forEach(TranscoderMetrics::failures);
-        List.of("owner-busy", "long").forEach(TranscoderMetrics::wentBackCounter);
+        List.of("owner-had-turn", "long").forEach(TranscoderMetrics::wentBackCounter);
     }
 
     /** A job went to the back of its partition (FairShare), for this reason. */

@@ -38,24 +38,41 @@ class FairShareTest {
     @Test
     void aJobOfAnOwnerWithAConversionRunningGoesBackOncePerConversionDoneInItsPartition() {
         Events.VideoUploaded second = job("a2", "alice");
-        assertThat("alice converts nothing yet", fair.ownerBusy(second, "p1"), is(false));
+        assertThat("alice converts nothing yet", fair.ownerHadTurn(second, "p1"), is(false));
         conversions.beginAttempt("a1", "alice", Instant.now().plusSeconds(600)); // on another transcoder
-        assertThat(fair.ownerBusy(second, "p1"), is(true));
-        assertThat("bob's job is not held by alice's", fair.ownerBusy(job("b1", "bob"), "p1"), is(false));
+        assertThat(fair.ownerHadTurn(second, "p1"), is(true));
+        assertThat("bob's job is not held by alice's", fair.ownerHadTurn(job("b1", "bob"), "p1"), is(false));
         assertThat("round again with nothing converted here in between: only such jobs are queued, so it converts",
-                fair.ownerBusy(second, "p1"), is(false));
-        fair.converting("b1", "p1");
+                fair.ownerHadTurn(second, "p1"), is(false));
+        fair.converting(job("b1", "bob"), "p1");
         assertThat("bob's job converted meanwhile: others may be waiting, alice's goes back again",
-                fair.ownerBusy(second, "p1"), is(true));
+                fair.ownerHadTurn(second, "p1"), is(true));
         conversions.endAttempt("a1");
-        fair.converting("b2", "p1");
-        assertThat("alice's other conversion ended", fair.ownerBusy(second, "p1"), is(false));
+        fair.converting(job("b2", "bob"), "p1");
+        assertThat("alice's other conversion ended", fair.ownerHadTurn(second, "p1"), is(false));
+    }
+
+    @Test
+    void theOwnerOfAPartitionsLastConversionLetsTheNextJobGoFirstThoughTheyConvertNothingNow() {
+        // every partition has just finished one of alice's equal jobs: for an instant she converts nowhere
+        conversions.beginAttempt("a1", "alice", Instant.now().plusSeconds(600));
+        fair.converting(job("a1", "alice"), "p1");
+        conversions.endAttempt("a1");
+        Events.VideoUploaded second = job("a2", "alice");
+        assertThat("alice had p1's last turn", fair.ownerHadTurn(second, "p1"), is(true));
+        assertThat("bob's job goes next", fair.ownerHadTurn(job("b1", "bob"), "p1"), is(false));
+        assertThat("in another partition alice had no turn", fair.ownerHadTurn(job("a3", "alice"), "p2"), is(false));
+        assertThat("round again with nothing converted here in between: it converts", fair.ownerHadTurn(second, "p1"),
+                is(false));
+        fair.converting(job("a4", "alice"), "p1");
+        assertThat("a job retrying its own turn does not go back for it", fair.ownerHadTurn(job("a4", "alice"), "p1"),
+                is(false));
     }
 
     @Test
     void anAttemptOfADeadProcessStopsCountingAtItsDeadline() {
         conversions.beginAttempt("a1", "alice", Instant.now().minusSeconds(1));
-        assertThat(fair.ownerBusy(job("a2", "alice"), "p0"), is(false));
+        assertThat(fair.ownerHadTurn(job("a2", "alice"), "p0"), is(false));
     }
 
     @Test
@@ -63,7 +80,7 @@ class FairShareTest {
         Events.VideoUploaded longOne = job("l1", "carol");
         assertThat(fair.isLong(job("s1", "carol"), "p2", 29 * 60), is(false));
         assertThat(fair.isLong(longOne, "p2", 31 * 60), is(true));
-        fair.converting("s1", "p2");
+        fair.converting(job("s1", "carol"), "p2");
         assertThat("once only, whatever converted meanwhile", fair.isLong(longOne, "p2", 31 * 60), is(false));
     }
 
@@ -71,7 +88,7 @@ class FairShareTest {
     void switchedOffNobodyGoesBack() {
         FairShare off = new FairShare(conversions, false, Duration.ofMinutes(30), Clock.systemUTC());
         conversions.beginAttempt("a1", "alice", Instant.now().plusSeconds(600));
-        assertThat(off.ownerBusy(job("a2", "alice"), "p0"), is(false));
+        assertThat(off.ownerHadTurn(job("a2", "alice"), "p0"), is(false));
         assertThat(off.isLong(job("a3", "alice"), "p0", 3600), is(false));
     }
 
