@@ -5,13 +5,12 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import com.mp3converter.common.http.ProblemException;
+import com.mp3converter.common.http.Slots;
 
 import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
 import org.bouncycastle.crypto.params.Argon2Parameters;
@@ -35,13 +34,12 @@ public final class PasswordHasher {
             "\\$argon2id\\$v=19\\$m=(\\d{1,9}),t=(\\d{1,2}),p=1\\$([A-Za-z0-9+/]{11,64})\\$([A-Za-z0-9+/]{22,128})");
     private static final Base64.Encoder B64 = Base64.getEncoder().withoutPadding();
     private static final SecureRandom RANDOM = new SecureRandom();
-    private final Semaphore permits;
-    private final Duration wait;
+    private final Slots hashing;
     private final String dummyHash;
 
     public PasswordHasher(int concurrency, Duration wait) {
-        this.permits = new Semaphore(concurrency, true);
-        this.wait = wait;
+        this.hashing = new Slots(concurrency, wait, () -> new ProblemException(503, "busy", "Too many sign-ins at once",
+                "too many passwords are being checked right now; try again in a few seconds").header("Retry-After", "5"));
         this.dummyHash = hash("not a real password, only spends the same time");
     }
 
@@ -91,27 +89,14 @@ public final class PasswordHasher {
         return false;
     }
 
-    /** The permits, for tests. */
-    Semaphore permits() {
-        return permits;
+    /** The hashing slots, for tests. */
+    Slots hashing() {
+        return hashing;
     }
 
-    private <T> T limited(Supplier<T> hashing) {
-        boolean acquired;
-        try {
-            acquired = permits.tryAcquire(wait.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            acquired = false;
-        }
-        if (!acquired) {
-            throw new ProblemException(503, "busy", "Too many sign-ins at once",
-                    "too many passwords are being checked right now; try again in a few seconds").header("Retry-After", "5");
-        }
-        try {
-            return hashing.get();
-        } finally {
-            permits.release();
+    private <T> T limited(Supplier<T> work) {
+        try (Slots.Slot slot = hashing.take()) {
+            return work.get();
         }
     }
 }

@@ -3,6 +3,7 @@ package com.mp3converter.auth;
 import java.time.Duration;
 
 import com.mp3converter.common.http.ProblemException;
+import com.mp3converter.common.http.Slots;
 
 import org.junit.jupiter.api.Test;
 
@@ -37,16 +38,13 @@ class PasswordHasherTest {
     @Test
     void whatIsNotOurKindOfHashMatchesNothingAndCostsNoHashing() throws Exception {
         PasswordHasher hasher = new PasswordHasher(1, Duration.ofMillis(1));
-        hasher.permits().acquire(); // a hash would be refused as busy: these must not get that far
-        try {
+        try (Slots.Slot held = hasher.hashing().take()) { // a hash would be refused as busy: these must not get that far
             for (String stored : new String[] {null, "", "plain", "$argon2i$v=19$m=19456,t=2,p=1$6S6Gw4whGWCxROANj1nz5Q$WcNepW5LwU97PVvcDWUORNs6DEPWYbirRMHeJE83AAM",
                     "$argon2id$v=19$m=4194304,t=2,p=1$6S6Gw4whGWCxROANj1nz5Q$WcNepW5LwU97PVvcDWUORNs6DEPWYbirRMHeJE83AAM",
                     "$argon2id$v=19$m=19456,t=0,p=1$6S6Gw4whGWCxROANj1nz5Q$WcNepW5LwU97PVvcDWUORNs6DEPWYbirRMHeJE83AAM",
                     "$argon2id$v=19$m=19456,t=2,p=1$6S6Gw4whGWCxROANj1nz5Q$Wc!epW5LwU97PVvcDWUORNs6DEPWYbirRMHeJE83AAM"}) {
                 assertThat(String.valueOf(stored), hasher.matches("correct horse battery staple", stored), is(false));
             }
-        } finally {
-            hasher.permits().release();
         }
     }
 
@@ -54,8 +52,7 @@ class PasswordHasherTest {
     void aCheckBeyondTheConcurrencyWaitsItsTurnThenIsToldToTryAgain() throws Exception {
         PasswordHasher hasher = new PasswordHasher(1, Duration.ofMillis(300));
         String hash = hasher.hash("correct horse battery staple");
-        hasher.permits().acquire(); // another check is running
-        try {
+        try (Slots.Slot held = hasher.hashing().take()) { // another check is running
             long start = System.nanoTime();
             ProblemException busy = assertThrows(ProblemException.class,
                     () -> hasher.matches("correct horse battery staple", hash));
@@ -63,9 +60,7 @@ class PasswordHasherTest {
             assertThat(busy.problem().status(), is(503));
             assertThat(busy.headers().get("Retry-After"), is("5"));
             assertThat(busy.problem().detail(), containsString("try again in a few seconds"));
-        } finally {
-            hasher.permits().release();
         }
-        assertThat("the permit back, checks go on", hasher.matches("correct horse battery staple", hash), is(true));
+        assertThat("the slot back, checks go on", hasher.matches("correct horse battery staple", hash), is(true));
     }
 }

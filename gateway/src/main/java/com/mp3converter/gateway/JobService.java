@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 import com.mp3converter.common.http.Json;
 import com.mp3converter.common.http.ProblemException;
 import com.mp3converter.common.http.Problems;
+import com.mp3converter.common.http.Slots;
 import com.mp3converter.common.stream.EventMessage;
 import com.mp3converter.common.token.TokenClaims;
 import com.mp3converter.gateway.jobs.Job;
@@ -131,7 +132,7 @@ public final class JobService implements HttpService {
         }
         BlockingQueue<Live> arrived = new LinkedBlockingQueue<>(1024);
         Instant deadline = Instant.now().plus(events.timeout());
-        OpenPerUser.Slot slot = streams.open(job.owner().userId());
+        Slots.Slot slot = streams.open(job.owner().userId());
         try (slot; AutoCloseable following = feed.follow(job.id(), (event, offset) -> arrived.offer(new Live(event, offset)));
              SseWriter out = new SseWriter(res, events.retry())) {
             if (eventId(job) > seen) {

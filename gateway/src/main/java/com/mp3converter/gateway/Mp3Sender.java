@@ -11,6 +11,7 @@ import com.mongodb.MongoGridFSException;
 import com.mongodb.client.gridfs.GridFSDownloadStream;
 import com.mp3converter.common.http.ProblemException;
 import com.mp3converter.common.http.Problems;
+import com.mp3converter.common.http.Slots;
 import com.mp3converter.common.mongo.MongoConnection;
 import com.mp3converter.gateway.jobs.Job;
 
@@ -104,7 +105,7 @@ public final class Mp3Sender {
             res.send();
             return;
         }
-        try (OpenPerUser.Slot slot = downloads.open(job.owner().userId()); OpenPerUser.Slot transfer = transfers.start();
+        try (Slots.Slot slot = downloads.open(job.owner().userId()); Slots.Slot transfer = transfers.start();
              OutputStream out = res.outputStream()) {
             if (start > 0) {
                 in.skip(start);

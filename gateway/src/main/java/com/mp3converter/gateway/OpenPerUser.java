@@ -5,6 +5,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 import com.mp3converter.common.http.ProblemException;
+import com.mp3converter.common.http.Slots;
 
 /**
  * How many of one kind of long answer (event streams, downloads) each user holds open on this replica: one more
@@ -16,19 +17,13 @@ final class OpenPerUser {
     private final int max;
     private final Supplier<ProblemException> full;
 
-    /** A slot held; closing it gives it back. */
-    interface Slot extends AutoCloseable {
-        @Override
-        void close();
-    }
-
     /** {@code full}: the refusal (a 429 in words, with Retry-After) when the user holds {@code max} already. */
     OpenPerUser(int max, Supplier<ProblemException> full) {
         this.max = max;
         this.full = full;
     }
 
-    Slot open(String userId) {
+    Slots.Slot open(String userId) {
         open.compute(userId, (user, count) -> {
             int now = count == null ? 0 : count;
             if (now >= max) {

@@ -1,10 +1,9 @@
 package com.mp3converter.gateway;
 
 import java.time.Duration;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 
 import com.mp3converter.common.http.ProblemException;
+import com.mp3converter.common.http.Slots;
 
 /**
  * How many bodies this replica streams at once, uploads arriving and MP3s leaving together. Each holds a few
@@ -14,27 +13,16 @@ import com.mp3converter.common.http.ProblemException;
  * {@code wait} for a slot, then is told to try again.
  */
 final class Transfers {
-    private final Semaphore slots;
-    private final Duration wait;
+    private final Slots slots;
 
     Transfers(int max, Duration wait) {
-        this.slots = new Semaphore(max, true);
-        this.wait = wait;
+        this.slots = new Slots(max, wait, () -> new ProblemException(503, "too-busy", "Too busy", "this server is "
+                + "receiving and sending as many files as it can right now; try again in a few seconds")
+                .header("Retry-After", "5"));
     }
 
     /** A slot for one body, given back by closing it; a 503 with {@code Retry-After} when none frees up in time. */
-    OpenPerUser.Slot start() {
-        boolean acquired;
-        try {
-            acquired = slots.tryAcquire(wait.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            acquired = false;
-        }
-        if (!acquired) {
-            throw new ProblemException(503, "too-busy", "Too busy", "this server is receiving and sending as many files "
-                    + "as it can right now; try again in a few seconds").header("Retry-After", "5");
-        }
-        return slots::release;
+    Slots.Slot start() {
+        return slots.take();
     }
 }

@@ -19,6 +19,7 @@ import com.mp3converter.common.events.Events;
 import com.mp3converter.common.http.Headers;
 import com.mp3converter.common.http.ProblemException;
 import com.mp3converter.common.http.Problems;
+import com.mp3converter.common.http.Slots;
 import com.mp3converter.common.server.StallGuard;
 import com.mp3converter.common.token.TokenClaims;
 import com.mp3converter.common.tracing.Tracing;
@@ -177,7 +178,7 @@ public final class TusService implements HttpService {
         long offset = headerLong(req, UPLOAD_OFFSET, "Upload-Offset")
                 .orElseThrow(() -> Problems.badRequest("give the offset the bytes start at as Upload-Offset (HEAD tells it)"));
         ResumableUploads.Upload upload;
-        try (OpenPerUser.Slot transfer = transfers.start()) {
+        try (Slots.Slot transfer = transfers.start()) {
             upload = append(req, claims, pathId(req), offset);
         }
         res.header(UPLOAD_OFFSET, Long.toString(upload.offset()));

@@ -18,6 +18,7 @@ import com.mongodb.client.gridfs.model.GridFSUploadOptions;
 import com.mp3converter.common.http.Json;
 import com.mp3converter.common.http.ProblemException;
 import com.mp3converter.common.http.Problems;
+import com.mp3converter.common.http.Slots;
 import com.mp3converter.common.events.Events;
 import com.mp3converter.common.mongo.MongoConnection;
 import com.mp3converter.common.server.StallGuard;
@@ -115,7 +116,7 @@ public final class UploadService implements HttpService {
         }
         Optional<IdempotencyKeys.Reserved> reserved = reservation.map(IdempotencyKeys.Reserved.class::cast);
         String jobId = reserved.map(IdempotencyKeys.Reserved::jobId).orElseGet(jobIds);
-        try (OpenPerUser.Slot transfer = transfers.start()) {
+        try (Slots.Slot transfer = transfers.start()) {
             ObjectId fileId = new ObjectId();
             // reserved while it arrives: the whole body when its length is known (it bounds the file), else the allowance
             UploadPolicy.Admitted<ResumableUploads.Lock> admitted = policy.admit(userId, Math.max(0, declared - MULTIPART_OVERHEAD),

@@ -9,6 +9,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.mp3converter.common.http.ProblemException;
+import com.mp3converter.common.http.Slots;
 
 import org.junit.jupiter.api.Test;
 
@@ -22,8 +23,8 @@ class OpenPerUserTest {
 
     @Test
     void oneMoreThanTheCapIsRefusedUntilOneIsGivenBack() {
-        OpenPerUser.Slot first = slots.open("ann");
-        OpenPerUser.Slot second = slots.open("ann");
+        Slots.Slot first = slots.open("ann");
+        Slots.Slot second = slots.open("ann");
         ProblemException refused = assertThrows(ProblemException.class, () -> slots.open("ann"));
         assertThat(refused.problem().status(), is(429));
         slots.open("bob").close(); // another user's slots are their own
@@ -43,7 +44,7 @@ class OpenPerUserTest {
             for (int i = 0; i < tries; i++) {
                 answers.add(pool.submit(() -> {
                     go.await();
-                    try (OpenPerUser.Slot slot = slots.open("ann")) {
+                    try (Slots.Slot slot = slots.open("ann")) {
                         mostHeld.accumulateAndGet(held.incrementAndGet(), Math::max);
                         Thread.sleep(5);
                         held.decrementAndGet();
