@@ -3,7 +3,7 @@
 // token after '#' (it never reaches a server's log); the page takes it out of the address at once.
 
 import { currentSession, json, startSession } from './api.js';
-import { clearErrors, missing, showErrors } from './forms.js';
+import { submitting } from './forms.js';
 import { announce } from './ui.js';
 
 const byId = (id) => document.getElementById(id);
@@ -135,32 +135,6 @@ function choosePassword(token) {
   resetToken = token;
   byId('reset').hidden = false;
   byId('reset-heading').focus();
-}
-
-/** A form whose submit checks the required fields, runs `action`, and shows the API's refusal in its own words. */
-function submitting(form, action) {
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const errors = missing(form);
-    if (errors.length > 0) {
-      showErrors(form, errors);
-      return;
-    }
-    const button = form.querySelector('button[type=submit]');
-    if (button.getAttribute('aria-disabled') === 'true') {
-      return;
-    }
-    button.setAttribute('aria-disabled', 'true');
-    try {
-      await action(form);
-      clearErrors(form);
-      form.reset();
-    } catch (error) {
-      showErrors(form, [{ field: null, message: error.message }]);
-    } finally {
-      button.removeAttribute('aria-disabled');
-    }
-  });
 }
 
 function post(body, authenticated) {

@@ -2,7 +2,7 @@
 
 import * as account from './account.js';
 import { currentSession, endSession, json, onSessionEnded, signIn, signUp } from './api.js';
-import { clearErrors, missing, showErrors } from './forms.js';
+import { showErrors, submitting } from './forms.js';
 import * as jobs from './jobs.js';
 import * as uploads from './uploads.js';
 import { announce, bytes } from './ui.js';
@@ -24,10 +24,15 @@ async function start() {
   uploads.setUp(limits, async () => jobs.load(0), leave);
   onSessionEnded(leave);
 
-  accountForm(byId('sign-in'), (email, password) => signIn(email, password));
-  accountForm(byId('sign-up'), async (email, password) => {
-    await signUp(email, password);
-    await signIn(email, password); // signed in at once; adding videos waits for the mailed link
+  const credentials = (form) => [form.elements.email.value.trim(), form.elements.password.value];
+  submitting(byId('sign-in'), async (form) => {
+    await signIn(...credentials(form));
+    enter();
+  });
+  submitting(byId('sign-up'), async (form) => {
+    await signUp(...credentials(form));
+    await signIn(...credentials(form)); // signed in at once; adding videos waits for the mailed link
+    enter();
   });
   byId('sign-out').addEventListener('click', () => leave(null));
   choosing();
@@ -38,32 +43,6 @@ async function start() {
     leave(null);
   }
   account.setUp(enter, (message) => leave(message, true));
-}
-
-function accountForm(form, submit) {
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const errors = missing(form);
-    if (errors.length > 0) {
-      showErrors(form, errors);
-      return;
-    }
-    const button = form.querySelector('button[type=submit]');
-    if (button.getAttribute('aria-disabled') === 'true') {
-      return;
-    }
-    button.setAttribute('aria-disabled', 'true');
-    try {
-      await submit(form.elements.email.value.trim(), form.elements.password.value);
-      clearErrors(form);
-      form.reset();
-      enter();
-    } catch (error) {
-      showErrors(form, [{ field: null, message: error.message }]);
-    } finally {
-      button.removeAttribute('aria-disabled');
-    }
-  });
 }
 
 function choosing() {

@@ -1,11 +1,11 @@
-// Form errors the GOV.UK Design System way: a summary at the top of the form that takes the focus and links to
-// each field, and the message again above its field (announced with it through aria-describedby); both are made
-// when there is something to say and removed when it is put right.
+// Forms that check before they send, and their errors the GOV.UK Design System way: a summary at the top of the form
+// that takes the focus and links to each field, and the message again above its field (announced with it through
+// aria-describedby); both are made when there is something to say and removed when it is put right.
 
 import { h, hidden } from './ui.js';
 
 /** Clears the form's errors. */
-export function clearErrors(form) {
+function clearErrors(form) {
   const summary = form.querySelector('.error-summary');
   if (summary) {
     summary.remove();
@@ -63,7 +63,7 @@ function focusField(event, input) {
 }
 
 /** The errors of empty required fields and malformed e-mail addresses, in the fields' own words. */
-export function missing(form) {
+function missing(form) {
   const errors = [];
   for (const input of form.querySelectorAll('input[required]')) {
     if (input.value.trim() === '') {
@@ -73,4 +73,30 @@ export function missing(form) {
     }
   }
   return errors;
+}
+
+/** A form whose submit checks the required fields, runs `action`, and shows the API's refusal in its own words. */
+export function submitting(form, action) {
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const errors = missing(form);
+    if (errors.length > 0) {
+      showErrors(form, errors);
+      return;
+    }
+    const button = form.querySelector('button[type=submit]');
+    if (button.getAttribute('aria-disabled') === 'true') {
+      return;
+    }
+    button.setAttribute('aria-disabled', 'true');
+    try {
+      await action(form);
+      clearErrors(form);
+      form.reset();
+    } catch (error) {
+      showErrors(form, [{ field: null, message: error.message }]);
+    } finally {
+      button.removeAttribute('aria-disabled');
+    }
+  });
 }
