@@ -97,14 +97,27 @@ async function followLive(ids, signal) {
   await Promise.all(Array.from({ length: FOLLOWED_AT_ONCE }, worker));
 }
 
-function optionWords(options) {
-  if (options && options.bitrateKbps) {
-    return `${options.bitrateKbps} kb/s`;
+const COVER_WORDS = { frame: 'cover from a frame', none: 'no cover' };
+
+/** The options the job was asked for, as the page's controls name them. */
+function optionWords(asked) {
+  const options = asked || {};
+  const given = (value) => value !== null && value !== undefined;
+  const words = [];
+  if (options.bitrateKbps) {
+    words.push(`${options.bitrateKbps} kb/s`);
+  } else if (given(options.vbrQuality)) {
+    words.push(`VBR V${options.vbrQuality}`);
+  } else {
+    words.push('standard quality');
   }
-  if (options && options.vbrQuality !== null && options.vbrQuality !== undefined) {
-    return `VBR V${options.vbrQuality}`;
+  if (given(options.loudness)) {
+    words.push(`${String(options.loudness).replace('-', '−')} LUFS`);
   }
-  return 'standard quality';
+  if (COVER_WORDS[options.cover]) {
+    words.push(COVER_WORDS[options.cover]);
+  }
+  return words.join(' · ');
 }
 
 function fileNameOf(disposition, fallback) {

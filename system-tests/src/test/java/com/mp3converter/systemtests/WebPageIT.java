@@ -352,6 +352,8 @@ class WebPageIT {
         String email = platform.newUser("page-keys");
         Browser browser = browser();
         browser.open(page());
+        // the forms appear once the page has the server's limits: a person waits for them too
+        browser.await(Duration.ofSeconds(10), "the sign-in form", d -> browser.find("#sign-in-email").isDisplayed());
         browser.tabTo("#sign-in-email", false, 6).sendKeys(email);
         browser.tabTo("#sign-in-password", false, 2).sendKeys(Platform.PASSWORD);
         browser.press(Keys.ENTER);
@@ -362,11 +364,18 @@ class WebPageIT {
         browser.tabTo("#encoding", false, 4);
         browser.press(Keys.ARROW_DOWN);
         assertThat(browser.find("#encoding").getAttribute("value"), is("bitrate=256"));
+        browser.tabTo("#loudness", false, 2);
+        browser.press(Keys.ARROW_DOWN);
+        assertThat(browser.find("#loudness").getAttribute("value"), is("loudness=-16"));
+        browser.tabTo("#cover", false, 2);
+        browser.press(Keys.ARROW_DOWN, Keys.ARROW_DOWN);
+        assertThat(browser.find("#cover").getAttribute("value"), is("cover=none"));
         // Enter or Space on the focused picker opens the system's file dialog, which no browser test can drive:
         // the file is handed to the focused input as that dialog would
         browser.tabTo("#files", false, 2).sendKeys(TestMedia.path(Sample.AVI_MPEG4_MP3).toString());
         WebElement job = awaitJob(browser, Sample.AVI_MPEG4_MP3.fileName(), "DONE", CONVERTED);
-        assertThat(job.getText(), containsString("256 kb/s"));
+        assertThat("the job was asked for what the controls said", job.getText(),
+                containsString("256 kb/s · −16 LUFS · no cover"));
 
         browser.tabTo("li.job .actions .button", false, 12);
         browser.press(Keys.ENTER);
