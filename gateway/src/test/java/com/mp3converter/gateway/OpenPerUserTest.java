@@ -29,7 +29,10 @@ class OpenPerUserTest {
         assertThat(refused.problem().status(), is(429));
         slots.open("bob").close(); // another user's slots are their own
         first.close();
-        slots.open("ann").close();
+        first.close(); // closed twice: given back once
+        Slots.Slot third = slots.open("ann");
+        assertThrows(ProblemException.class, () -> slots.open("ann"), "second and third are held");
+        third.close();
         second.close();
     }
 

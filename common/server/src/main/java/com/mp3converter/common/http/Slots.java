@@ -3,6 +3,7 @@ package com.mp3converter.common.http;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
@@ -15,7 +16,7 @@ public final class Slots {
     private final Duration wait;
     private final Supplier<ProblemException> busy;
 
-    /** A slot held; closing it gives it back. */
+    /** A slot held; closing it gives it back, once however often it is closed. */
     public interface Slot extends AutoCloseable {
         @Override
         void close();
@@ -27,7 +28,7 @@ public final class Slots {
         this.busy = busy;
     }
 
-    /** A slot, given back by closing it (once); {@code busy} when none frees up within the wait. */
+    /** A slot, given back by closing it; {@code busy} when none frees up within the wait. */
     public Slot take() {
         boolean taken;
         try {
@@ -39,6 +40,11 @@ public final class Slots {
         if (!taken) {
             throw busy.get();
         }
-        return free::release;
+        AtomicBoolean held = new AtomicBoolean(true);
+        return () -> {
+            if (held.compareAndSet(true, false)) {
+                free.release();
+            }
+        };
     }
 }

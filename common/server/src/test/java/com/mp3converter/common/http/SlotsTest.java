@@ -34,6 +34,17 @@ class SlotsTest {
     }
 
     @Test
+    void aSlotClosedTwiceIsGivenBackOnce() {
+        Slots slots = new Slots(1, Duration.ofMillis(50), SlotsTest::busy);
+        Slots.Slot slot = slots.take();
+        slot.close();
+        slot.close();
+        try (Slots.Slot again = slots.take()) {
+            assertThrows(ProblemException.class, slots::take, "still one at most");
+        }
+    }
+
+    @Test
     void aWaiterGetsTheSlotGivenBackDuringItsWait() throws Exception {
         Slots slots = new Slots(1, Duration.ofSeconds(10), SlotsTest::busy);
         Slots.Slot held = slots.take();
