@@ -140,9 +140,15 @@ class FaultsIT {
     /** A test that failed mid-outage must not leave the endpoint gone for the ones after it. */
     @AfterEach
     void endpointsBack() throws Exception {
-        mongoProxy.start();
-        dbProxy.start();
-        smtpProxy.start();
+        try {
+            mongoProxy.start();
+        } finally {
+            try {
+                dbProxy.start();
+            } finally {
+                smtpProxy.start();
+            }
+        }
     }
 
     @Test

@@ -53,8 +53,13 @@ public final class TcpProxy implements AutoCloseable {
 
     private void accept(ServerSocket server) {
         while (!server.isClosed()) {
+            Socket client;
             try {
-                Socket client = server.accept();
+                client = server.accept();
+            } catch (IOException e) {
+                continue; // the listener closed: the loop ends
+            }
+            try {
                 Thread.sleep(connectDelay);
                 Socket upstream = new Socket(targetHost, targetPort);
                 client.setTcpNoDelay(true);
@@ -69,8 +74,9 @@ public final class TcpProxy implements AutoCloseable {
                 Thread.ofVirtual().start(() -> pump(client, upstream));
                 Thread.ofVirtual().start(() -> pump(upstream, client));
             } catch (IOException e) {
-                // listener closed, or the target refused: the client sees its connection dropped
+                closeQuietly(client); // the target refused: the client sees its connection dropped
             } catch (InterruptedException e) {
+                closeQuietly(client);
                 return;
             }
         }
