@@ -35,6 +35,8 @@ import jakarta.mail.internet.MimeMessage;
  */
 public final class NotificationHandler implements SingleActiveConsumer.Handler {
     private static final Logger LOG = Logger.getLogger(NotificationHandler.class.getName());
+    /** The longest wait between tries to record a mail that went out (the shorter, the smaller the resend window). */
+    private static final Duration RECORD_RETRY_CEILING = Duration.ofSeconds(1);
 
     private final DeliveryStore deliveries;
     private final MailComposer composer;
@@ -205,18 +207,32 @@ public final class NotificationHandler implements SingleActiveConsumer.Handler {
     }
 
     /**
-     * Records the delivery's end (sent when {@code error} is null) even on an interrupted thread — the mail went out,
-     * a redelivery must find it recorded — then tells the gateway.
+     * Records the delivery's end (sent when {@code error} is null) even on an interrupted thread, then tells the
+     * gateway. While MongoDB is away the record is tried again, every second at most, until it lands: the mail went
+     * out, and a claim after the lease expired would send it again. Only a thread interrupted while it waits gives up
+     * (the process is stopping), leaving that one resend to the lease, as a crash would.
      */
     private void finished(DeliveryStore.Delivery delivery, String error) {
-        SingleActiveConsumer.evenIfInterrupted(() -> {
-            if (error == null) {
-                deliveries.sent(delivery);
-            } else {
-                deliveries.undeliverable(delivery, error);
+        Backoff backoff = Backoff.exponential(retry.backoff(), RECORD_RETRY_CEILING);
+        while (true) {
+            try {
+                SingleActiveConsumer.evenIfInterrupted(() -> {
+                    if (error == null) {
+                        deliveries.sent(delivery);
+                    } else {
+                        deliveries.undeliverable(delivery, error);
+                    }
+                    return null;
+                });
+                break;
+            } catch (MongoException e) {
+                LOG.warning(() -> "mail for " + delivery.jobId() + " " + (error == null ? "went out" : "is undeliverable")
+                        + " but MongoDB is unavailable to record it (" + e.getMessage() + "); retrying");
+                if (!backoff.pause()) {
+                    throw e;
+                }
             }
-            return null;
-        });
+        }
         MailerMetrics.result(delivery.kind(), error == null ? "sent" : "undeliverable");
         report(delivery, error);
     }

@@ -3,6 +3,7 @@ package com.mp3converter.mailer;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.net.URI;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +25,7 @@ import com.mp3converter.common.stream.Topology;
 import com.mp3converter.common.server.ServiceServer;
 import com.mp3converter.common.testing.LocalServers;
 import com.mp3converter.common.testing.MovableClock;
+import com.mp3converter.common.testing.TcpProxy;
 import com.mp3converter.mailer.webhooks.WebhookStore;
 import com.rabbitmq.stream.Consumer;
 import com.rabbitmq.stream.Environment;
@@ -88,6 +90,10 @@ class NotificationHandlerTest {
     }
 
     private NotificationHandler handler(int port, Duration inPlace) {
+        return handler(port, inPlace, deliveries);
+    }
+
+    private NotificationHandler handler(int port, Duration inPlace, DeliveryStore deliveries) {
         SmtpSettings settings = SmtpSettings.from(Config.just(ConfigSources.create(Map.of(
                 "smtp.host", "127.0.0.1", "smtp.port", Integer.toString(port), "smtp.security", "none",
                 "smtp.from", "mp3converter <noreply@mp3converter.test>", "smtp.connect-timeout", "PT1S"))).get("smtp"));
@@ -221,6 +227,34 @@ class NotificationHandlerTest {
         handler.handle(ready("deferred-1", "erin@example.com", "b.mp4"), "s", 0);
         handler.retryInBackground();
         assertThat(smtp.getReceivedMessages().length, is(1));
+    }
+
+    @Test
+    void aMailThatWentOutWhileMongoDbWasAwayIsRecordedOnceItIsBackNotSentAgain() throws Exception {
+        URI mongoUri = URI.create(LocalServers.get("MONGO_URI").replace("mongodb://", "http://"));
+        try (TcpProxy mongoEndpoint = new TcpProxy(mongoUri.getHost(), mongoUri.getPort() < 0 ? 27017 : mongoUri.getPort());
+             TcpProxy slowSmtp = new TcpProxy("127.0.0.1", smtpPort);
+             MongoConnection throughProxy = new MongoConnection("mongodb://127.0.0.1:" + mongoEndpoint.port(),
+                     mongo.database().getName())) {
+            slowSmtp.delayConnections(Duration.ofSeconds(1)); // claimed with MongoDB there, sent after it went
+            DeliveryStore store = new DeliveryStore(throughProxy, Duration.ofSeconds(2), "mailer-outage", Clock.systemUTC());
+            assertThat("connected before the outage", store.find("outage-1", Events.JOB_DONE).isPresent(), is(false));
+            NotificationHandler handler = handler(slowSmtp.port(), Duration.ofSeconds(30), store);
+            Thread outage = Thread.ofPlatform().start(() -> {
+                try {
+                    Thread.sleep(400);
+                    mongoEndpoint.stop();
+                    Thread.sleep(7000); // past the driver's 5 s server selection, and the 2 s lease
+                    mongoEndpoint.start();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            handler.handle(ready("outage-1", "ivy@example.com", "d.mp4"), "s", 0);
+            outage.join();
+            assertThat("one mail, not a second after the lease expired", smtp.getReceivedMessages().length, is(1));
+            assertThat(deliveries.find("outage-1", Events.JOB_DONE).orElseThrow().state(), is(DeliveryStore.State.SENT));
+        }
     }
 
     @Test
