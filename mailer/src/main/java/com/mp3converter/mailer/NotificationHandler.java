@@ -11,6 +11,7 @@ import java.util.logging.Logger;
 import com.mongodb.MongoException;
 import com.mp3converter.common.events.Events;
 import com.mp3converter.common.http.Json;
+import com.mp3converter.common.mongo.Recording;
 import com.mp3converter.common.server.Backoff;
 import com.mp3converter.common.stream.ConfirmedProducer;
 import com.mp3converter.common.stream.EventMessage;
@@ -35,8 +36,6 @@ import jakarta.mail.internet.MimeMessage;
  */
 public final class NotificationHandler implements SingleActiveConsumer.Handler {
     private static final Logger LOG = Logger.getLogger(NotificationHandler.class.getName());
-    /** The longest wait between tries to record a mail that went out (the shorter, the smaller the resend window). */
-    private static final Duration RECORD_RETRY_CEILING = Duration.ofSeconds(1);
 
     private final DeliveryStore deliveries;
     private final MailComposer composer;
@@ -207,32 +206,20 @@ public final class NotificationHandler implements SingleActiveConsumer.Handler {
     }
 
     /**
-     * Records the delivery's end (sent when {@code error} is null) even on an interrupted thread, then tells the
-     * gateway. While MongoDB is away the record is tried again, every second at most, until it lands: the mail went
-     * out, and a claim after the lease expired would send it again. Only a thread interrupted while it waits gives up
-     * (the process is stopping), leaving that one resend to the lease, as a crash would.
+     * Records the delivery's end (sent when {@code error} is null) even on an interrupted thread, and while MongoDB
+     * is away ({@link Recording}: the mail went out, a claim after the lease expired would send it again), then
+     * tells the gateway.
      */
     private void finished(DeliveryStore.Delivery delivery, String error) {
-        Backoff backoff = Backoff.exponential(retry.backoff(), RECORD_RETRY_CEILING);
-        while (true) {
-            try {
-                SingleActiveConsumer.evenIfInterrupted(() -> {
-                    if (error == null) {
-                        deliveries.sent(delivery);
-                    } else {
-                        deliveries.undeliverable(delivery, error);
-                    }
-                    return null;
-                });
-                break;
-            } catch (MongoException e) {
-                LOG.warning(() -> "mail for " + delivery.jobId() + " " + (error == null ? "went out" : "is undeliverable")
-                        + " but MongoDB is unavailable to record it (" + e.getMessage() + "); retrying");
-                if (!backoff.pause()) {
-                    throw e;
-                }
+        Recording.untilWritten(() -> SingleActiveConsumer.evenIfInterrupted(() -> {
+            if (error == null) {
+                deliveries.sent(delivery);
+            } else {
+                deliveries.undeliverable(delivery, error);
             }
-        }
+            return null;
+        }), e -> LOG.warning(() -> "mail for " + delivery.jobId() + " " + (error == null ? "went out" : "is undeliverable")
+                + " but MongoDB is unavailable to record it (" + e.getMessage() + "); retrying"));
         MailerMetrics.result(delivery.kind(), error == null ? "sent" : "undeliverable");
         report(delivery, error);
     }

@@ -32,6 +32,7 @@ import javax.crypto.spec.SecretKeySpec;
 
 import com.mp3converter.common.events.Events;
 import com.mp3converter.common.http.Json;
+import com.mp3converter.common.mongo.Recording;
 
 import org.bson.types.ObjectId;
 
@@ -186,9 +187,11 @@ public final class WebhookSender implements AutoCloseable {
             long millis = (System.nanoTime() - t0) / 1_000_000;
             int status = answer.status();
             String kept = answer.body().length() > KEPT_ANSWER_CHARS ? answer.body().substring(0, KEPT_ANSWER_CHARS) + "…" : answer.body();
-            if (status >= 200 && status < 300) {
-                store.attempted(delivery, holder, new WebhookStore.Attempt(started, status, null, millis),
-                        WebhookStore.State.SUCCEEDED, null);
+            if (status >= 200 && status < 300) { // accepted: a record lost would send it again once the lease expired
+                Recording.untilWritten(() -> store.attempted(delivery, holder, new WebhookStore.Attempt(started, status,
+                        null, millis), WebhookStore.State.SUCCEEDED, null), e -> LOG.warning(() -> "webhook "
+                        + delivery.messageId() + " was accepted but MongoDB is unavailable to record it ("
+                        + e.getMessage() + "); retrying"));
                 LOG.info(() -> "webhook " + delivery.messageId() + " (" + delivery.type() + ") delivered to " + delivery.webhookId());
             } else if (status == 410) {
                 store.disable(endpoint.get().id(), "the endpoint answered 410 Gone at " + started);
