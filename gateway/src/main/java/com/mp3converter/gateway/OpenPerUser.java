@@ -2,7 +2,6 @@ package com.mp3converter.gateway;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 import com.mp3converter.common.http.ProblemException;
@@ -32,11 +31,6 @@ final class OpenPerUser {
             }
             return now + 1;
         });
-        AtomicBoolean held = new AtomicBoolean(true);
-        return () -> {
-            if (held.compareAndSet(true, false)) {
-                open.computeIfPresent(userId, (user, count) -> count == 1 ? null : count - 1);
-            }
-        };
+        return Slots.Slot.givingBack(() -> open.computeIfPresent(userId, (user, count) -> count == 1 ? null : count - 1));
     }
 }

@@ -20,6 +20,16 @@ public final class Slots {
     public interface Slot extends AutoCloseable {
         @Override
         void close();
+
+        /** A slot whose first close runs {@code giveBack}; later ones do nothing. */
+        static Slot givingBack(Runnable giveBack) {
+            AtomicBoolean held = new AtomicBoolean(true);
+            return () -> {
+                if (held.compareAndSet(true, false)) {
+                    giveBack.run();
+                }
+            };
+        }
     }
 
     public Slots(int max, Duration wait, Supplier<ProblemException> busy) {
@@ -40,11 +50,6 @@ public final class Slots {
         if (!taken) {
             throw busy.get();
         }
-        AtomicBoolean held = new AtomicBoolean(true);
-        return () -> {
-            if (held.compareAndSet(true, false)) {
-                free.release();
-            }
-        };
+        return Slot.givingBack(free::release);
     }
 }
